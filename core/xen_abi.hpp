@@ -1,0 +1,220 @@
+// Xen guest ABI (Arm64): hypercall numbers, sub-ops, error codes and shared structures
+// SPDX-License-Identifier: MIT
+//
+// Facts from xen/include/public/{xen,vcpu,version,sched,memory,features,errno}.h and
+// xen/include/public/arch-arm.h; layouts are the AArch64 ones (AAPCS64, little endian) and are
+// pinned below with static_assert so a mistake cannot compile.
+#pragma once
+
+#include "core/types.hpp"
+
+namespace runhv::xen {
+
+// ---- Calling convention: HVC #0xEA1, number in x16, arguments in x0..x4, result in x0.
+inline constexpr u32 kHypercallTag = 0xEA1;
+
+enum class Hypercall : u64 {
+  memory_op = 12,
+  multicall = 13,
+  xen_version = 17,
+  console_io = 18,
+  grant_table_op = 20,
+  vm_assist = 21,
+  vcpu_op = 24,
+  sched_op = 29,
+  event_channel_op = 32,
+  physdev_op = 33,
+  hvm_op = 34,
+};
+
+// Error codes (xen/include/public/errno.h). Named in lower case so that host <errno.h>
+// macros cannot collide with them. Hypercalls return the negated value.
+enum class Errno : i32 {
+  eperm = 1,
+  enoent = 2,
+  esrch = 3,
+  eio = 5,
+  enxio = 6,
+  eagain = 11,
+  enomem = 12,
+  eacces = 13,
+  efault = 14,
+  ebusy = 16,
+  eexist = 17,
+  enodev = 19,
+  einval = 22,
+  enospc = 28,
+  enosys = 38,
+  etime = 62,
+  erestart = 85,  // internal: the hypercall is re-executed (continuation), never seen by a guest
+  eopnotsupp = 95,
+};
+constexpr long error(Errno e) { return -static_cast<long>(e); }
+
+enum class XenVer : u32 {
+  version = 0,
+  extraversion = 1,
+  compile_info = 2,
+  capabilities = 3,
+  changeset = 4,
+  platform_parameters = 5,
+  get_features = 6,
+  pagesize = 7,
+  guest_handle = 8,
+  commandline = 9,
+  build_id = 10,
+};
+
+enum class SchedOp : u32 { yield = 0, block = 1, shutdown = 2, poll = 3, remote_shutdown = 4, shutdown_code = 5 };
+enum class ShutdownReason : u32 { poweroff = 0, reboot = 1, suspend = 2, crash = 3, watchdog = 4, soft_reset = 5 };
+
+enum class VcpuOp : u32 {
+  initialise = 0,
+  up = 1,
+  down = 2,
+  is_up = 3,
+  get_runstate_info = 4,
+  register_runstate_memory_area = 5,
+  set_periodic_timer = 6,
+  stop_periodic_timer = 7,
+  set_singleshot_timer = 8,
+  stop_singleshot_timer = 9,
+  register_vcpu_info = 10,
+  send_nmi = 11,
+  get_physid = 12,
+  register_vcpu_time_memory_area = 13,
+  register_runstate_phys_area = 14,
+  register_vcpu_time_phys_area = 15,
+};
+
+enum class ConsoleIo : u32 { write = 0, read = 1 };
+enum class MemoryOp : u32 { decrease_reservation = 1, populate_physmap = 6, add_to_physmap = 7, remove_from_physmap = 15 };
+enum class MapSpace : u32 { shared_info = 0, grant_table = 1, gmfn = 2, gmfn_range = 3, gmfn_foreign = 4, dev_mmio = 5 };
+
+// vm_assist(cmd, type)
+enum class VmAssistCmd : u32 { enable = 0, disable = 1 };
+inline constexpr u32 kVmAssistRunstateUpdateFlag = 5;  // the only type valid on Arm
+
+// XENFEAT_* bit numbers (features.h), submap 0.
+namespace feat {
+inline constexpr u32 writable_page_tables = 0;
+inline constexpr u32 auto_translated_physmap = 2;
+inline constexpr u32 memory_op_vnode_supported = 13;
+inline constexpr u32 arm_smccc_supported = 14;
+inline constexpr u32 not_direct_mapped = 16;
+inline constexpr u32 runstate_phys_area = 18;
+inline constexpr u32 vcpu_time_phys_area = 19;
+}  // namespace feat
+
+// Domain ids (xen.h).
+enum class DomId : u16 {
+  self = 0x7FF0,
+  io = 0x7FF1,
+  xen = 0x7FF2,  // pages owned by the hypervisor itself
+  cow = 0x7FF3,
+  invalid = 0x7FF4,  // used here for free pages
+  idle = 0x7FFF,
+};
+constexpr DomId domid(u16 n) { return static_cast<DomId>(n); }
+
+// ---- Runstate (vcpu.h)
+enum class RunstateState : i32 { running = 0, runnable = 1, blocked = 2, offline = 3 };
+inline constexpr unsigned kRunstateCount = 4;
+inline constexpr u64 kRunstateUpdate = u64{1} << 63;  // XEN_RUNSTATE_UPDATE, in state_entry_time
+
+struct vcpu_runstate_info {
+  i32 state;
+  u32 pad_;  // implicit padding in the C header, made explicit
+  u64 state_entry_time;
+  u64 time[kRunstateCount];
+};
+static_assert(sizeof(vcpu_runstate_info) == 48);
+static_assert(alignof(vcpu_runstate_info) == 8);
+static_assert(offsetof(vcpu_runstate_info, state) == 0);
+static_assert(offsetof(vcpu_runstate_info, state_entry_time) == 8);
+static_assert(offsetof(vcpu_runstate_info, time) == 16);
+// XEN_RUNSTATE_UPDATE is bit 7 of this byte of the area (little endian, bit 63 of the u64 at 8).
+inline constexpr unsigned kRunstateUpdateByte = 15;
+
+// VCPUOP_register_runstate_memory_area / _phys_area argument: addr.v (guest VA) or addr.p (GPA).
+struct vcpu_register_runstate_memory_area {
+  u64 addr;
+};
+static_assert(sizeof(vcpu_register_runstate_memory_area) == 8);
+inline constexpr u64 kPhysAreaUnregister = ~u64{0};  // addr.p == ~0 drops a phys area
+
+struct vcpu_register_vcpu_info {
+  u64 mfn;  // a guest frame number (IPA >> 12) on Arm
+  u32 offset;
+  u32 rsvd;
+};
+static_assert(sizeof(vcpu_register_vcpu_info) == 16);
+static_assert(offsetof(vcpu_register_vcpu_info, offset) == 8);
+
+struct vcpu_time_info {
+  u32 version;
+  u32 pad0;
+  u64 tsc_timestamp;
+  u64 system_time;
+  u32 tsc_to_system_mul;
+  i8 tsc_shift;
+  u8 flags;
+  u8 pad1[2];
+};
+static_assert(sizeof(vcpu_time_info) == 32);
+static_assert(offsetof(vcpu_time_info, tsc_to_system_mul) == 24);
+static_assert(offsetof(vcpu_time_info, tsc_shift) == 28);
+
+// Arm has no upcall mask and an empty arch_vcpu_info: the C++ type omits that member, since an
+// empty member would occupy a byte and shift `time` to offset 24.
+struct vcpu_info {
+  u8 evtchn_upcall_pending;
+  u8 pad0;
+  u8 pad_[6];
+  u64 evtchn_pending_sel;
+  vcpu_time_info time;
+};
+static_assert(sizeof(vcpu_info) == 48);
+static_assert(offsetof(vcpu_info, evtchn_pending_sel) == 8);
+static_assert(offsetof(vcpu_info, time) == 16);
+
+inline constexpr unsigned kLegacyMaxVcpus = 1;  // XEN_LEGACY_MAX_VCPUS on Arm
+
+struct shared_info {
+  vcpu_info vcpu_info_[kLegacyMaxVcpus];
+  u64 evtchn_pending[64];
+  u64 evtchn_mask[64];
+  u32 wc_version;
+  u32 wc_sec;
+  u32 wc_nsec;
+  u32 wc_sec_hi;
+};
+static_assert(sizeof(shared_info) == 1088);
+static_assert(offsetof(shared_info, evtchn_pending) == 48);
+static_assert(offsetof(shared_info, evtchn_mask) == 560);
+static_assert(offsetof(shared_info, wc_version) == 1072);
+static_assert(offsetof(shared_info, wc_sec_hi) == 1084);
+
+struct xen_add_to_physmap {
+  u16 domid;
+  u16 size;
+  u32 space;
+  u64 idx;
+  u64 gpfn;
+};
+static_assert(sizeof(xen_add_to_physmap) == 24);
+static_assert(offsetof(xen_add_to_physmap, idx) == 8);
+static_assert(offsetof(xen_add_to_physmap, gpfn) == 16);
+
+struct xen_feature_info {
+  u32 submap_idx;
+  u32 submap;
+};
+static_assert(sizeof(xen_feature_info) == 8);
+
+struct sched_shutdown {
+  u32 reason;
+};
+static_assert(sizeof(sched_shutdown) == 4);
+
+}  // namespace runhv::xen

@@ -1,0 +1,2 @@
+// placeholder: written by the walker work
+#pragma once
