@@ -4,4 +4,7 @@ set(RUNHV_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../core/runstate.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/runstate_area.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/log.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/format.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/guest_copy.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/vcpu_op.cpp
 )

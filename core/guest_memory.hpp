@@ -21,7 +21,7 @@ using xen::DomId;
 
 class Frame {
  public:
-  [[nodiscard]] DomId owner() const { return __atomic_load_n(&owner_, __ATOMIC_ACQUIRE); }
+  [[nodiscard]] DomId owner() const { return static_cast<DomId>(__atomic_load_n(&owner_, __ATOMIC_ACQUIRE)); }
   [[nodiscard]] u32 pins() const { return __atomic_load_n(&pins_, __ATOMIC_ACQUIRE); }
   [[nodiscard]] bool released() const { return released_; }
 
@@ -38,7 +38,7 @@ class Frame {
   bool unpin() {
     if (__atomic_sub_fetch(&pins_, 1, __ATOMIC_ACQ_REL) == 0 && released_) {
       released_ = false;
-      __atomic_store_n(&owner_, DomId::invalid, __ATOMIC_RELEASE);
+      set_owner(DomId::invalid);
       return true;
     }
     return false;
@@ -47,7 +47,7 @@ class Frame {
   // it is free at once, false if pins keep it the owner's for now.
   bool release() {
     if (pins() == 0) {
-      __atomic_store_n(&owner_, DomId::invalid, __ATOMIC_RELEASE);
+      set_owner(DomId::invalid);
       return true;
     }
     released_ = true;
@@ -58,12 +58,14 @@ class Frame {
     if (owner() != DomId::invalid || pins() != 0) {
       return false;
     }
-    __atomic_store_n(&owner_, dom, __ATOMIC_RELEASE);
+    set_owner(dom);
     return true;
   }
 
  private:
-  DomId owner_ = DomId::invalid;
+  void set_owner(DomId dom) { __atomic_store_n(&owner_, static_cast<u16>(dom), __ATOMIC_RELEASE); }
+
+  u16 owner_ = static_cast<u16>(DomId::invalid);
   bool released_ = false;
   u32 pins_ = 0;
 };

@@ -1,1 +1,36 @@
-// placeholder
+// Runstate accounting: how long a vCPU has been running, runnable, blocked and offline
+// SPDX-License-Identifier: MIT
+#include "core/runstate.hpp"
+
+namespace runhv {
+
+void RunstateAccount::reset(u64 now) {
+  info_ = {};
+  info_.state = static_cast<i32>(RunstateState::offline);
+  info_.state_entry_time = now;
+  created_ = now;
+}
+
+void RunstateAccount::change(RunstateState next, u64 now) {
+  u64 entry = info_.state_entry_time;
+  if (now > entry) {
+    info_.time[info_.state] += now - entry;
+    info_.state_entry_time = now;
+  }
+  info_.state = static_cast<i32>(next);
+}
+
+vcpu_runstate_info RunstateAccount::snapshot(u64 now) const {
+  vcpu_runstate_info s = info_;
+  if (now > s.state_entry_time) {
+    s.time[s.state] += now - s.state_entry_time;
+  }
+  return s;
+}
+
+u64 RunstateAccount::stolen(u64 now) const {
+  vcpu_runstate_info s = snapshot(now);
+  return s.time[static_cast<int>(RunstateState::runnable)] + s.time[static_cast<int>(RunstateState::offline)];
+}
+
+}  // namespace runhv

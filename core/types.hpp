@@ -8,6 +8,7 @@
 
 namespace runhv {
 
+using i8 = int8_t;
 using u8 = uint8_t;
 using u16 = uint16_t;
 using u32 = uint32_t;
@@ -33,7 +34,10 @@ class Addr {
   [[nodiscard]] constexpr u64 page_number() const { return raw_ >> kPageShift; }
   constexpr Addr operator+(u64 off) const { return Addr(raw_ + off); }
   constexpr bool operator==(const Addr&) const = default;
-  constexpr auto operator<=>(const Addr&) const = default;
+  constexpr bool operator<(const Addr& o) const { return raw_ < o.raw_; }
+  constexpr bool operator<=(const Addr& o) const { return raw_ <= o.raw_; }
+  constexpr bool operator>(const Addr& o) const { return raw_ > o.raw_; }
+  constexpr bool operator>=(const Addr& o) const { return raw_ >= o.raw_; }
 
  private:
   u64 raw_ = 0;

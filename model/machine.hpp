@@ -40,8 +40,13 @@ class Machine final : public GuestMemory {
   // A fingerprint of every RAM byte (and owner) of pages not owned by `dom`; equal fingerprints
   // before and after an operation mean it changed nothing outside `dom`'s RAM.
   [[nodiscard]] u64 fingerprint_outside(DomId dom) const;
+  // The same over a chosen set of page numbers (e.g. the pages outside a domain at one moment).
+  [[nodiscard]] std::vector<u64> pages_outside(DomId dom) const;
+  [[nodiscard]] u64 fingerprint(const std::vector<u64>& page_numbers) const;
   [[nodiscard]] usize ram_pages() const { return pages_.size(); }
   [[nodiscard]] u64 pinned_pages() const;
+  // Sum of every frame's pin count.
+  [[nodiscard]] u64 total_pins() const;
   [[nodiscard]] u64 descriptor_reads() const { return descriptor_reads_; }
 
  private:

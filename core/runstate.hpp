@@ -1,0 +1,44 @@
+// Runstate accounting: how long a vCPU has been running, runnable, blocked and offline
+// SPDX-License-Identifier: MIT
+//
+// Xen semantics (xen/common/sched/core.c): at every state change the time since the last change
+// is added to time[old state] and state_entry_time moves to now. A vCPU starts offline at its
+// creation time. Times are nanoseconds from a clock the caller supplies (the hypervisor converts
+// CNTPCT; tests inject any sequence), so that for every moment
+//     sum(time[]) + (now - state_entry_time) == now - created
+// holds exactly. A clock that goes backwards is treated as standing still.
+#pragma once
+
+#include "core/types.hpp"
+#include "core/xen_abi.hpp"
+
+namespace runhv {
+
+using xen::RunstateState;
+using xen::vcpu_runstate_info;
+
+class RunstateAccount {
+ public:
+  explicit RunstateAccount(u64 created_ns = 0) { reset(created_ns); }
+
+  // Starts over: offline since `now`, all times zero.
+  void reset(u64 now);
+  // Moves to `next` at `now` (a change to the current state still closes the interval).
+  void change(RunstateState next, u64 now);
+
+  // The raw record, as the runstate area carries it (Xen's v->runstate).
+  [[nodiscard]] const vcpu_runstate_info& info() const { return info_; }
+  [[nodiscard]] RunstateState state() const { return static_cast<RunstateState>(info_.state); }
+  // The record with the time spent so far in the current state folded into time[] (what
+  // VCPUOP_get_runstate_info reports); state_entry_time is left as it is.
+  [[nodiscard]] vcpu_runstate_info snapshot(u64 now) const;
+  [[nodiscard]] u64 created() const { return created_; }
+  // Steal time as guests compute it: runnable + offline.
+  [[nodiscard]] u64 stolen(u64 now) const;
+
+ private:
+  vcpu_runstate_info info_{};
+  u64 created_ = 0;
+};
+
+}  // namespace runhv

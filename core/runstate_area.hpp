@@ -1,0 +1,114 @@
+// The guest's copy of its runstate: registration by VA or IPA, and the context-switch update
+// SPDX-License-Identifier: MIT
+//
+// A vCPU may register two areas (Xen semantics): one by guest virtual address
+// (VCPUOP_register_runstate_memory_area) and one by guest physical address
+// (VCPUOP_register_runstate_phys_area). While a phys area is registered only it is updated.
+//
+// How a VA area is kept current is a per-domain policy:
+//   mapped  The VA is translated once, at registration, in the caller's current EL1 context and
+//           through stage 2 (the 2020 xen-devel proposal). Every page the 48 bytes touch (one or
+//           two) must be writable RAM of the domain; those frames are pinned and the area is
+//           written through the hypervisor's own mapping from then on, whatever the guest does
+//           with its page tables (KPTI). Limits: a later remap of the VA by the guest is not
+//           followed (it must register again); a VA that does not translate at registration time
+//           is refused with -EFAULT.
+//   legacy  What Xen does: the VA is stored, and translated again at every update in the vCPU's
+//           current context. When that fails (a KPTI guest in EL0 has no kernel mapping) the
+//           update is skipped, logged as "Failed to walk page-table va ..." and counted.
+// A phys area must be 8-byte aligned and must not cross a page (-ENXIO); it is pinned likewise.
+//
+// Updates follow the XEN_RUNSTATE_UPDATE protocol (flag set in state_entry_time, barrier, body,
+// barrier, flag clear) for VA areas when the domain enabled VMASST_TYPE_runstate_update_flag,
+// and always for phys areas (as Xen 4.18+ does); otherwise the body is a plain copy.
+#pragma once
+
+#include "core/guest_copy.hpp"
+#include "core/runstate.hpp"
+
+namespace runhv {
+
+enum class VaPolicy : u8 { mapped, legacy };
+
+// What the areas of one domain share.
+struct RunstateDomain {
+  DomainSpace space;
+  VaPolicy va_policy = VaPolicy::mapped;
+  bool update_flag = false;  // VMASST_TYPE_runstate_update_flag enabled by the guest
+};
+
+class RunstateArea {
+ public:
+  RunstateArea() = default;
+  RunstateArea(const RunstateArea&) = delete;
+  RunstateArea& operator=(const RunstateArea&) = delete;
+  ~RunstateArea() { release(); }
+
+  void init(RunstateDomain* dom, u32 vcpu_id) {
+    dom_ = dom;
+    vcpu_ = vcpu_id;
+  }
+
+  // VCPUOP_register_runstate_memory_area: `va` translated in `caller` (the calling vCPU's EL1
+  // context, which may belong to another vCPU than this area's); 0 unregisters. `current` is
+  // written at once. Returns 0 or a negative Xen errno (-ERESTART: an update is in progress on
+  // another pCPU; the hypercall is to be restarted).
+  long register_va(const mmu::Stage1Regs& caller, Va va, const vcpu_runstate_info& current);
+  // VCPUOP_register_runstate_phys_area: `ipa`, or xen::kPhysAreaUnregister to unregister.
+  long register_phys(Ipa ipa, const vcpu_runstate_info& current);
+
+  // The context-switch update. `own` is this vCPU's current EL1 context (used by legacy only).
+  void update(const vcpu_runstate_info& info, const mmu::Stage1Regs& own);
+
+  // Drops both registrations and every pin (vCPU or domain teardown).
+  void release();
+
+  // The per-area lock the update holds; registration only try-locks it. Exposed for tests that
+  // need to hold an update "in progress".
+  [[nodiscard]] bool try_lock() { return __atomic_exchange_n(&lock_, 1U, __ATOMIC_ACQUIRE) == 0; }
+  void lock() {
+    while (!try_lock()) {
+      while (__atomic_load_n(&lock_, __ATOMIC_RELAXED) != 0) {
+      }
+    }
+  }
+  void unlock() { __atomic_store_n(&lock_, 0U, __ATOMIC_RELEASE); }
+
+  [[nodiscard]] bool va_registered() const { return va_ != Va(0); }
+  [[nodiscard]] Va va() const { return va_; }
+  [[nodiscard]] bool phys_registered() const { return phys_.frame[0] != nullptr; }
+  [[nodiscard]] u32 pinned_frames() const { return va_map_.frames() + phys_.frames(); }
+  [[nodiscard]] u64 updates() const { return updates_; }
+  [[nodiscard]] u64 walk_failures() const { return walk_failures_; }
+  [[nodiscard]] u64 skipped_updates() const { return skipped_; }
+
+  // Where the 48 bytes are: one run of `len0` bytes at ptr[0], the rest at ptr[1].
+  struct Mapping {
+    u8* ptr[2] = {nullptr, nullptr};
+    Frame* frame[2] = {nullptr, nullptr};
+    u32 len0 = 0;
+    [[nodiscard]] bool valid() const { return frame[0] != nullptr; }
+    [[nodiscard]] u32 frames() const { return (frame[0] != nullptr ? 1U : 0U) + (frame[1] != nullptr ? 1U : 0U); }
+  };
+
+ private:
+  long map_va(const mmu::Stage1Regs& ctx, Va va, Mapping& out, bool log_refusal);
+  void unpin(Mapping& m);
+  void legacy_update(const vcpu_runstate_info& info, const mmu::Stage1Regs& ctx);
+  void write_current(const vcpu_runstate_info& info, const mmu::Stage1Regs& ctx);
+
+  RunstateDomain* dom_ = nullptr;
+  u32 vcpu_ = 0;
+  u32 lock_ = 0;
+  Va va_{};         // registered VA (both policies), 0 if none
+  Mapping va_map_;  // mapped policy: the pinned pages of va_
+  Mapping phys_;    // phys area
+  u64 updates_ = 0;
+  u64 walk_failures_ = 0;
+  u64 skipped_ = 0;
+};
+
+// Writes `info` into a mapping; `flag` selects the XEN_RUNSTATE_UPDATE protocol.
+void write_runstate(const RunstateArea::Mapping& m, const vcpu_runstate_info& info, bool flag);
+
+}  // namespace runhv

@@ -1,0 +1,65 @@
+// Runstate hypercalls, decoded and carried out
+// SPDX-License-Identifier: MIT
+#include "core/vcpu_op.hpp"
+
+#include "core/log.hpp"
+
+namespace runhv {
+
+using xen::Errno;
+using xen::error;
+using xen::VcpuOp;
+
+long runstate_vcpu_op(const RunstateVcpus& d, u32 caller, const mmu::Stage1Regs& caller_ctx, u32 cmd, u32 vcpuid,
+                      Va arg, u64 now) {
+  const auto op = static_cast<VcpuOp>(cmd);
+  if (op != VcpuOp::get_runstate_info && op != VcpuOp::register_runstate_memory_area &&
+      op != VcpuOp::register_runstate_phys_area) {
+    return error(Errno::enosys);
+  }
+  const DomainSpace& space = d.dom->space;
+  if (vcpuid >= d.count) {
+    logf("d%uv%u: vcpu_op %u for vcpu %u: no such vcpu", static_cast<unsigned>(space.id), caller, cmd, vcpuid);
+    return error(Errno::enoent);
+  }
+  VcpuRunstate& target = d.vcpus[vcpuid];
+
+  if (op == VcpuOp::get_runstate_info) {
+    vcpu_runstate_info snap = target.account.snapshot(now);
+    if (copy_to_guest(space, caller_ctx, arg, &snap, sizeof snap) != 0) {
+      logf("d%uv%u: vcpu_op %u: bad argument pointer 0x%llx", static_cast<unsigned>(space.id), caller, cmd,
+           static_cast<unsigned long long>(arg.raw()));
+      return error(Errno::efault);
+    }
+    return 0;
+  }
+
+  xen::vcpu_register_runstate_memory_area a{};
+  if (copy_from_guest(space, caller_ctx, &a, arg, sizeof a) != 0) {
+    logf("d%uv%u: vcpu_op %u: bad argument pointer 0x%llx", static_cast<unsigned>(space.id), caller, cmd,
+         static_cast<unsigned long long>(arg.raw()));
+    return error(Errno::efault);
+  }
+  if (op == VcpuOp::register_runstate_memory_area) {
+    // Translated in the caller's context, also when registering for another vCPU (Xen does so).
+    return target.area.register_va(caller_ctx, Va(a.addr), target.account.info());
+  }
+  return target.area.register_phys(Ipa(a.addr), target.account.info());
+}
+
+long runstate_vm_assist(RunstateDomain& dom, u32 cmd, u32 type) {
+  if (type != xen::kVmAssistRunstateUpdateFlag) {
+    return error(Errno::einval);
+  }
+  switch (static_cast<xen::VmAssistCmd>(cmd)) {
+    case xen::VmAssistCmd::enable:
+      dom.update_flag = true;
+      return 0;
+    case xen::VmAssistCmd::disable:
+      dom.update_flag = false;
+      return 0;
+  }
+  return error(Errno::enosys);
+}
+
+}  // namespace runhv

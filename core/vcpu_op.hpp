@@ -1,0 +1,39 @@
+// Runstate hypercalls: VCPUOP_{get_runstate_info, register_runstate_memory_area,
+// register_runstate_phys_area} and VMASST_TYPE_runstate_update_flag, decoded and carried out
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/runstate_area.hpp"
+
+namespace runhv {
+
+// Everything the core keeps per vCPU for its runstate.
+struct VcpuRunstate {
+  RunstateAccount account;
+  RunstateArea area;
+  mmu::Stage1Regs el1{};  // the vCPU's EL1 translation registers as last saved by the world switch
+
+  // The context-switch step: account the change at `now`, then bring the guest's area up to date.
+  void change(RunstateState next, u64 now) {
+    account.change(next, now);
+    area.update(account.info(), el1);
+  }
+};
+
+// One domain's vCPUs as the runstate hypercalls see them.
+struct RunstateVcpus {
+  RunstateDomain* dom = nullptr;
+  VcpuRunstate* vcpus = nullptr;
+  u32 count = 0;
+};
+
+// vcpu_op(cmd, vcpuid, arg) for the runstate sub-ops, called by vCPU `caller` whose EL1 context
+// is `caller_ctx` (live registers: the caller is running). Argument pointers are guest VAs.
+// Returns the hypercall result; -ENOSYS for a sub-op this function does not serve.
+long runstate_vcpu_op(const RunstateVcpus& d, u32 caller, const mmu::Stage1Regs& caller_ctx, u32 cmd, u32 vcpuid,
+                      Va arg, u64 now);
+
+// vm_assist(cmd, type): only VMASST_TYPE_runstate_update_flag exists on Arm.
+long runstate_vm_assist(RunstateDomain& dom, u32 cmd, u32 type);
+
+}  // namespace runhv
