@@ -1,0 +1,84 @@
+# Bare-metal aarch64 build: the portable core, lib/, and the hypervisor image runhv.elf/.bin
+# SPDX-License-Identifier: MIT
+#
+# Included by the top CMakeLists.txt when RUNHV_TARGET=ON, with cmake/aarch64-none.cmake as the
+# toolchain. Outputs (in the binary directory, build/aarch64/ for the full build):
+#   runhv.elf  the image for QEMU -kernel (linked at 0x40200000, see arch/aarch64/runhv.ld)
+#   runhv.bin  the same as a raw binary
+#   runhv.map  the link map
+get_filename_component(RUNHV_SOURCE_ROOT ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
+
+set(RUNHV_TARGET_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wold-style-cast)
+
+# --------------------------------------------------------------- libfdt (Debian's arm64 build)
+# Not built with -mgeneral-regs-only: its read-write objects (fdt_rw.o, and fdt_addresses.o,
+# which pulls fdt_rw.o in) use FP/SIMD registers. Use only the read-only API (fdt.o, fdt_ro.o,
+# fdt_strerror.o); the system test image_has_no_fpsimd_instructions checks the linked image.
+set(RUNHV_LIBFDT /usr/lib/aarch64-linux-gnu/libfdt.a CACHE FILEPATH "libfdt.a built for aarch64")
+set(RUNHV_LIBFDT_INCLUDE /usr/include CACHE PATH "Directory holding libfdt.h, libfdt_env.h, fdt.h")
+if(NOT EXISTS ${RUNHV_LIBFDT} OR NOT EXISTS ${RUNHV_LIBFDT_INCLUDE}/libfdt.h)
+  message(FATAL_ERROR "libfdt for aarch64 not found (${RUNHV_LIBFDT}); install libfdt-dev:arm64")
+endif()
+# The headers sit in the host's /usr/include; putting that on the cross include path would let
+# the host C library's headers in. Copy just the three libfdt headers aside instead.
+set(_fdt_include ${CMAKE_BINARY_DIR}/libfdt-include)
+file(COPY ${RUNHV_LIBFDT_INCLUDE}/libfdt.h ${RUNHV_LIBFDT_INCLUDE}/libfdt_env.h
+          ${RUNHV_LIBFDT_INCLUDE}/fdt.h DESTINATION ${_fdt_include})
+add_library(runhv_libfdt STATIC IMPORTED)
+set_target_properties(runhv_libfdt PROPERTIES IMPORTED_LOCATION ${RUNHV_LIBFDT})
+target_include_directories(runhv_libfdt SYSTEM INTERFACE ${_fdt_include})
+
+# ------------------------------------------------------------------ shared compile settings
+# lib/include holds the few C headers (string.h, stdlib.h) the freestanding code and libfdt
+# need; they shadow the cross toolchain's glibc headers.
+add_library(runhv_target_settings INTERFACE)
+target_include_directories(runhv_target_settings INTERFACE ${RUNHV_SOURCE_ROOT})
+target_include_directories(runhv_target_settings SYSTEM INTERFACE ${RUNHV_SOURCE_ROOT}/lib/include)
+
+# ------------------------------------------------------------------------ the portable core
+# Built with the target flags; warnings are not errors here because the core's -Werror gate is
+# the host (clang) build, and GCC may warn differently.
+add_library(runhv_core_target STATIC ${RUNHV_CORE_SOURCES})
+target_link_libraries(runhv_core_target PUBLIC runhv_target_settings)
+target_compile_options(runhv_core_target PRIVATE ${RUNHV_TARGET_WARNINGS})
+
+# --------------------------------------------------------------- lib/: freestanding runtime
+add_library(runhv_lib STATIC
+  ${RUNHV_SOURCE_ROOT}/lib/string.cpp
+  ${RUNHV_SOURCE_ROOT}/lib/cxxabi.cpp
+  ${RUNHV_SOURCE_ROOT}/lib/stack_protector.cpp)
+target_link_libraries(runhv_lib PUBLIC runhv_target_settings)
+target_compile_options(runhv_lib PRIVATE ${RUNHV_TARGET_WARNINGS} -Werror)
+# GCC turns a byte loop into a call to memset/memcpy; inside memset that is infinite recursion.
+set_source_files_properties(${RUNHV_SOURCE_ROOT}/lib/string.cpp PROPERTIES
+  COMPILE_OPTIONS "-fno-builtin;-fno-tree-loop-distribute-patterns")
+
+# ------------------------------------------------------------------------ the hypervisor ELF
+set(RUNHV_LINKER_SCRIPT ${RUNHV_SOURCE_ROOT}/arch/aarch64/runhv.ld)
+add_executable(runhv
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/boot.S
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/vectors.S
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/exception.cpp
+  ${RUNHV_SOURCE_ROOT}/platform/qemu-virt/pl011.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/console.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/panic.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/devicetree.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/main.cpp)
+set_target_properties(runhv PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${RUNHV_LINKER_SCRIPT})
+target_compile_options(runhv PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:${RUNHV_TARGET_WARNINGS};-Werror>")
+target_link_options(runhv PRIVATE
+  -T ${RUNHV_LINKER_SCRIPT}
+  -Wl,--gc-sections
+  -Wl,--orphan-handling=warn
+  -Wl,-z,max-page-size=4096
+  -Wl,-z,noexecstack
+  -Wl,-Map=${CMAKE_CURRENT_BINARY_DIR}/runhv.map)
+# Static libraries in dependency order: the C pieces after libfdt, which needs them; libgcc last
+# for any helper the compiler emits (128-bit division and the like).
+target_link_libraries(runhv PRIVATE runhv_core_target runhv_libfdt runhv_lib gcc)
+
+add_custom_command(OUTPUT runhv.bin
+  COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:runhv> runhv.bin
+  DEPENDS runhv
+  COMMENT "objcopy runhv.elf -> runhv.bin")
+add_custom_target(runhv_bin ALL DEPENDS runhv.bin)
