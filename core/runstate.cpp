@@ -11,15 +11,6 @@ void RunstateAccount::reset(u64 now) {
   created_ = now;
 }
 
-void RunstateAccount::change(RunstateState next, u64 now) {
-  u64 entry = info_.state_entry_time;
-  if (now > entry) {
-    info_.time[info_.state] += now - entry;
-    info_.state_entry_time = now;
-  }
-  info_.state = static_cast<i32>(next);
-}
-
 vcpu_runstate_info RunstateAccount::snapshot(u64 now) const {
   vcpu_runstate_info s = info_;
   if (now > s.state_entry_time) {

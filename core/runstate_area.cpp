@@ -29,11 +29,11 @@ void store64(u8* p, u64 v) {
 }
 
 // Byte `off` of the area, wherever the mapping put it.
-u8* area_byte(const RunstateArea::Mapping& m, u32 off) {
+u8* area_byte(const AreaMapping& m, u32 off) {
   return off < m.len0 ? m.ptr[0] + off : m.ptr[1] + (off - m.len0);
 }
 
-void put_word(const RunstateArea::Mapping& m, u32 index, u64 v) {
+void put_word(const AreaMapping& m, u32 index, u64 v) {
   u32 off = index * 8;
   if (off + 8 <= m.len0 || off >= m.len0) {
     store64(area_byte(m, off), v);
@@ -77,29 +77,9 @@ long errno_for(Resolve r, bool phys) {
 
 }  // namespace
 
-void write_runstate(const RunstateArea::Mapping& m, const vcpu_runstate_info& info, bool flag) {
+void write_runstate_split(const AreaMapping& m, const vcpu_runstate_info& info, bool flag) {
   const u64 entry = info.state_entry_time & ~xen::kRunstateUpdate;
   const u64 words[6] = {static_cast<u32>(info.state), entry, info.time[0], info.time[1], info.time[2], info.time[3]};
-  u8* p = m.ptr[0];
-  if (m.len0 == kAreaSize && aligned8(p)) [[likely]] {
-    // The common case: one page, naturally aligned; state_entry_time is one 64-bit store.
-    auto* w = reinterpret_cast<u64*>(p);
-    if (flag) {
-      __atomic_store_n(&w[1], entry | xen::kRunstateUpdate, __ATOMIC_RELAXED);
-      write_barrier();
-    }
-    __atomic_store_n(&w[0], words[0], __ATOMIC_RELAXED);
-    __atomic_store_n(&w[2], words[2], __ATOMIC_RELAXED);
-    __atomic_store_n(&w[3], words[3], __ATOMIC_RELAXED);
-    __atomic_store_n(&w[4], words[4], __ATOMIC_RELAXED);
-    __atomic_store_n(&w[5], words[5], __ATOMIC_RELAXED);
-    if (flag) {
-      write_barrier();
-    }
-    __atomic_store_n(&w[1], entry, __ATOMIC_RELAXED);
-    return;
-  }
-  // Unaligned or split over two pages: the flag is set and cleared through byte 15 alone.
   u8* flag_byte = area_byte(m, xen::kRunstateUpdateByte);
   const u8 top = static_cast<u8>(entry >> 56);
   if (flag) {
@@ -113,6 +93,12 @@ void write_runstate(const RunstateArea::Mapping& m, const vcpu_runstate_info& in
     write_barrier();
     __atomic_store_n(flag_byte, top, __ATOMIC_RELAXED);
   }
+}
+
+void RunstateArea::choose_active() {
+  active_is_phys_ = phys_.valid();
+  active_ = active_is_phys_ ? &phys_ : (va_map_.valid() ? &va_map_ : nullptr);
+  words_ = active_ != nullptr ? aligned_words(*active_) : nullptr;
 }
 
 void RunstateArea::unpin(Mapping& m) {
@@ -172,20 +158,11 @@ void RunstateArea::legacy_update(const vcpu_runstate_info& info, const mmu::Stag
 }
 
 void RunstateArea::write_current(const vcpu_runstate_info& info, const mmu::Stage1Regs& ctx) {
-  if (phys_.valid()) {
-    write_runstate(phys_, info, true);
-  } else if (va_map_.valid()) {
-    write_runstate(va_map_, info, dom_->update_flag);
+  if (active_ != nullptr) {
+    write_runstate(*active_, info, active_is_phys_ || dom_->update_flag);
   } else if (va_ != Va(0)) {
     legacy_update(info, ctx);
   }
-}
-
-void RunstateArea::update(const vcpu_runstate_info& info, const mmu::Stage1Regs& own) {
-  lock();
-  write_current(info, own);
-  ++updates_;
-  unlock();
 }
 
 long RunstateArea::register_va(const mmu::Stage1Regs& caller, Va va, const vcpu_runstate_info& current) {
@@ -202,6 +179,7 @@ long RunstateArea::register_va(const mmu::Stage1Regs& caller, Va va, const vcpu_
   Mapping old = va_map_;
   va_map_ = fresh;
   va_ = va;
+  choose_active();
   if (va != Va(0)) {
     write_current(current, caller);
   }
@@ -238,6 +216,7 @@ long RunstateArea::register_phys(Ipa ipa, const vcpu_runstate_info& current) {
   }
   Mapping old = phys_;
   phys_ = fresh;
+  choose_active();
   if (phys_.valid()) {
     write_runstate(phys_, current, true);
   }
@@ -251,6 +230,7 @@ void RunstateArea::release() {
   unpin(va_map_);
   unpin(phys_);
   va_ = Va(0);
+  choose_active();
   unlock();
 }
 

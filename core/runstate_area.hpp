@@ -23,6 +23,7 @@
 // and always for phys areas (as Xen 4.18+ does); otherwise the body is a plain copy.
 #pragma once
 
+#include "core/barrier.hpp"
 #include "core/guest_copy.hpp"
 #include "core/runstate.hpp"
 
@@ -36,6 +37,54 @@ struct RunstateDomain {
   VaPolicy va_policy = VaPolicy::mapped;
   bool update_flag = false;  // VMASST_TYPE_runstate_update_flag enabled by the guest
 };
+
+// Where an area's 48 bytes are, in the hypervisor's mapping: one run of `len0` bytes at ptr[0],
+// the rest at ptr[1] (an area straddling two pages), and the frames pinned for them.
+struct AreaMapping {
+  u8* ptr[2] = {nullptr, nullptr};
+  Frame* frame[2] = {nullptr, nullptr};
+  u32 len0 = 0;
+  [[nodiscard]] bool valid() const { return frame[0] != nullptr; }
+  [[nodiscard]] u32 frames() const { return (frame[0] != nullptr ? 1U : 0U) + (frame[1] != nullptr ? 1U : 0U); }
+};
+
+// An area split over two pages or not 8-byte aligned: word by word, flag through byte 15.
+void write_runstate_split(const AreaMapping& m, const vcpu_runstate_info& info, bool flag);
+
+// Writes `info` at `w`, an 8-byte aligned area within one page; `flag` selects the
+// XEN_RUNSTATE_UPDATE protocol (flag set in state_entry_time, barrier, body, barrier, flag
+// clear): six 64-bit stores, two more and two barriers with the flag.
+inline void write_runstate_words(u64* w, const vcpu_runstate_info& info, bool flag) {
+  const u64 entry = info.state_entry_time & ~xen::kRunstateUpdate;
+  if (flag) {
+    __atomic_store_n(&w[1], entry | xen::kRunstateUpdate, __ATOMIC_RELAXED);
+    write_barrier();
+  }
+  __atomic_store_n(&w[0], static_cast<u64>(static_cast<u32>(info.state)), __ATOMIC_RELAXED);
+  __atomic_store_n(&w[2], info.time[0], __ATOMIC_RELAXED);
+  __atomic_store_n(&w[3], info.time[1], __ATOMIC_RELAXED);
+  __atomic_store_n(&w[4], info.time[2], __ATOMIC_RELAXED);
+  __atomic_store_n(&w[5], info.time[3], __ATOMIC_RELAXED);
+  if (flag) {
+    write_barrier();
+  }
+  __atomic_store_n(&w[1], entry, __ATOMIC_RELAXED);
+}
+
+// The 8-byte aligned single-page case of a mapping, or nullptr.
+inline u64* aligned_words(const AreaMapping& m) {
+  const bool one_run = m.len0 == sizeof(vcpu_runstate_info) && (reinterpret_cast<uintptr_t>(m.ptr[0]) & 7) == 0;
+  return one_run ? reinterpret_cast<u64*>(m.ptr[0]) : nullptr;
+}
+
+// Writes `info` into any mapping.
+inline void write_runstate(const AreaMapping& m, const vcpu_runstate_info& info, bool flag) {
+  if (u64* w = aligned_words(m)) {
+    write_runstate_words(w, info, flag);
+  } else {
+    write_runstate_split(m, info, flag);
+  }
+}
 
 class RunstateArea {
  public:
@@ -58,7 +107,17 @@ class RunstateArea {
   long register_phys(Ipa ipa, const vcpu_runstate_info& current);
 
   // The context-switch update. `own` is this vCPU's current EL1 context (used by legacy only).
-  void update(const vcpu_runstate_info& info, const mmu::Stage1Regs& own);
+  // Inline: with a mapped or phys area it is a lock, a handful of stores and an unlock.
+  void update(const vcpu_runstate_info& info, const mmu::Stage1Regs& own) {
+    lock();
+    if (words_ != nullptr) [[likely]] {
+      write_runstate_words(words_, info, active_is_phys_ || dom_->update_flag);
+    } else {
+      write_current(info, own);  // split, unaligned, legacy or none
+    }
+    ++updates_;
+    unlock();
+  }
 
   // Drops both registrations and every pin (vCPU or domain teardown).
   void release();
@@ -82,18 +141,12 @@ class RunstateArea {
   [[nodiscard]] u64 walk_failures() const { return walk_failures_; }
   [[nodiscard]] u64 skipped_updates() const { return skipped_; }
 
-  // Where the 48 bytes are: one run of `len0` bytes at ptr[0], the rest at ptr[1].
-  struct Mapping {
-    u8* ptr[2] = {nullptr, nullptr};
-    Frame* frame[2] = {nullptr, nullptr};
-    u32 len0 = 0;
-    [[nodiscard]] bool valid() const { return frame[0] != nullptr; }
-    [[nodiscard]] u32 frames() const { return (frame[0] != nullptr ? 1U : 0U) + (frame[1] != nullptr ? 1U : 0U); }
-  };
+  using Mapping = AreaMapping;
 
  private:
   long map_va(const mmu::Stage1Regs& ctx, Va va, Mapping& out, bool log_refusal);
   void unpin(Mapping& m);
+  void choose_active();
   void legacy_update(const vcpu_runstate_info& info, const mmu::Stage1Regs& ctx);
   void write_current(const vcpu_runstate_info& info, const mmu::Stage1Regs& ctx);
 
@@ -103,12 +156,12 @@ class RunstateArea {
   Va va_{};         // registered VA (both policies), 0 if none
   Mapping va_map_;  // mapped policy: the pinned pages of va_
   Mapping phys_;    // phys area
+  const Mapping* active_ = nullptr;  // what update() writes: phys_, else va_map_, else none
+  u64* words_ = nullptr;             // aligned_words(*active_): the update's fast path
+  bool active_is_phys_ = false;
   u64 updates_ = 0;
   u64 walk_failures_ = 0;
   u64 skipped_ = 0;
 };
-
-// Writes `info` into a mapping; `flag` selects the XEN_RUNSTATE_UPDATE protocol.
-void write_runstate(const RunstateArea::Mapping& m, const vcpu_runstate_info& info, bool flag);
 
 }  // namespace runhv
