@@ -11,8 +11,8 @@
 #include "bench/setup.hpp"
 
 using runhv::RunstateState;
-using runhv::VcpuRunstate;
 using runhv::u64;
+using runhv::VcpuRunstate;
 
 extern "C" {
 // The measured unit: what the scheduler does for one vCPU at a context switch — account the

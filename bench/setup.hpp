@@ -19,9 +19,12 @@ namespace runhv::bench {
 enum class Mode { mapped, phys, legacy };
 
 inline Mode parse_mode(const std::string& s) {
-  if (s == "mapped") return Mode::mapped;
-  if (s == "phys") return Mode::phys;
-  if (s == "legacy") return Mode::legacy;
+  if (s == "mapped")
+    return Mode::mapped;
+  if (s == "phys")
+    return Mode::phys;
+  if (s == "legacy")
+    return Mode::legacy;
   throw std::invalid_argument("mode must be mapped, phys or legacy");
 }
 

@@ -124,14 +124,9 @@ usize vformat(char* buf, usize size, const char* fmt, va_list ap) {
     switch (*p) {
       case 'd':
       case 'i': {
-        i64 v = 0;
-        if (longs >= 2) {
-          v = va_arg(ap, long long);
-        } else if (longs == 1 || size_t_arg) {
-          v = va_arg(ap, long);
-        } else {
-          v = va_arg(ap, int);
-        }
+        // LP64 (AArch64 and x86-64): long, long long and ssize_t are all 64 bits.
+        static_assert(sizeof(long) == sizeof(long long));
+        const i64 v = (longs > 0 || size_t_arg) ? va_arg(ap, long long) : va_arg(ap, int);
         u64 mag = v < 0 ? u64{0} - static_cast<u64>(v) : static_cast<u64>(v);
         emit_number(out, spec, mag, 10, false, v < 0);
         break;

@@ -21,17 +21,17 @@ struct DomainSpace {
 
 enum class Resolve : u8 {
   ok,
-  walk_fault,     // stage 1 (or stage 2 during the walk, or stage 2 of the final IPA) faulted
-  s2_read_only,   // stage 2 maps the IPA but does not grant the write asked for
-  not_ram,        // the address is device memory (MMIO) or a hole
-  not_owned,      // RAM, but another domain's or the hypervisor's
+  walk_fault,    // stage 1 (or stage 2 during the walk, or stage 2 of the final IPA) faulted
+  s2_read_only,  // stage 2 maps the IPA but does not grant the write asked for
+  not_ram,       // the address is device memory (MMIO) or a hole
+  not_owned,     // RAM, but another domain's or the hypervisor's
 };
 
 struct GuestPage {
-  Pa pa{};               // host physical address of the byte asked for
+  Pa pa{};  // host physical address of the byte asked for
   Frame* frame = nullptr;
-  u8* page = nullptr;    // hypervisor pointer to the start of that page
-  mmu::Fault fault{};    // for walk_fault / s2_read_only
+  u8* page = nullptr;  // hypervisor pointer to the start of that page
+  mmu::Fault fault{};  // for walk_fault / s2_read_only
 };
 
 Resolve resolve_va(const DomainSpace& d, const mmu::Stage1Regs& ctx, Va va, mmu::AccessType type, GuestPage& out);

@@ -29,9 +29,7 @@ void store64(u8* p, u64 v) {
 }
 
 // Byte `off` of the area, wherever the mapping put it.
-u8* area_byte(const AreaMapping& m, u32 off) {
-  return off < m.len0 ? m.ptr[0] + off : m.ptr[1] + (off - m.len0);
-}
+u8* area_byte(const AreaMapping& m, u32 off) { return off < m.len0 ? m.ptr[0] + off : m.ptr[1] + (off - m.len0); }
 
 void put_word(const AreaMapping& m, u32 index, u64 v) {
   u32 off = index * 8;
@@ -131,8 +129,8 @@ long RunstateArea::map_va(const mmu::Stage1Regs& ctx, Va va, Mapping& out, bool 
         // Xen's wording (xen/arch/arm/p2m.c), so logs of both can be compared; rate-limited to
         // the 1st, 2nd, 4th, 8th ... failure of this area since a context switch can fail often.
         if ((walk_failures_ & (walk_failures_ - 1)) == 0) {
-          logf("d%uv%u: Failed to walk page-table va 0x%llx (failure %llu)", static_cast<unsigned>(dom_->space.id), vcpu_,
-               static_cast<unsigned long long>(at.raw()), static_cast<unsigned long long>(walk_failures_));
+          logf("d%uv%u: Failed to walk page-table va 0x%llx (failure %llu)", static_cast<unsigned>(dom_->space.id),
+               vcpu_, static_cast<unsigned long long>(at.raw()), static_cast<unsigned long long>(walk_failures_));
         }
       } else if (registering) {
         logf("d%uv%u: runstate area va 0x%llx refused: %s (stage %u fault status 0x%02x)",
@@ -192,8 +190,8 @@ long RunstateArea::register_phys(Ipa ipa, const vcpu_runstate_info& current) {
   Mapping fresh;
   if (ipa.raw() != xen::kPhysAreaUnregister) {
     if ((ipa.raw() & 7) != 0 || ipa.page_offset() + kAreaSize > kPageSize) {
-      logf("d%uv%u: runstate phys area 0x%llx refused: misaligned or crossing a page", static_cast<unsigned>(dom_->space.id),
-           vcpu_, static_cast<unsigned long long>(ipa.raw()));
+      logf("d%uv%u: runstate phys area 0x%llx refused: misaligned or crossing a page",
+           static_cast<unsigned>(dom_->space.id), vcpu_, static_cast<unsigned long long>(ipa.raw()));
       return error(Errno::enxio);
     }
     GuestPage gp;

@@ -153,9 +153,9 @@ class RunstateArea {
   RunstateDomain* dom_ = nullptr;
   u32 vcpu_ = 0;
   u32 lock_ = 0;
-  Va va_{};         // registered VA (both policies), 0 if none
-  Mapping va_map_;  // mapped policy: the pinned pages of va_
-  Mapping phys_;    // phys area
+  Va va_{};                          // registered VA (both policies), 0 if none
+  Mapping va_map_;                   // mapped policy: the pinned pages of va_
+  Mapping phys_;                     // phys area
   const Mapping* active_ = nullptr;  // what update() writes: phys_, else va_map_, else none
   u64* words_ = nullptr;             // aligned_words(*active_): the update's fast path
   bool active_is_phys_ = false;

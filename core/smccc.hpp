@@ -31,8 +31,8 @@ constexpr bool is_fast_call(u32 fid) { return (fid >> 31) != 0; }
 constexpr bool is_smc64(u32 fid) { return ((fid >> 30) & 1) != 0; }
 constexpr u32 owner(u32 fid) { return (fid >> 24) & 0x3F; }
 inline constexpr u32 kOwnerArch = 0;
-inline constexpr u32 kOwnerStandard = 4;        // PSCI lives here
-inline constexpr u32 kOwnerStandardHyp = 5;     // PV time lives here
+inline constexpr u32 kOwnerStandard = 4;     // PSCI lives here
+inline constexpr u32 kOwnerStandardHyp = 5;  // PV time lives here
 inline constexpr u32 kOwnerVendorHyp = 6;
 
 }  // namespace runhv::smccc
@@ -88,9 +88,9 @@ enum class Fn : u32 {
 
 // One record per vCPU: 64 bytes, 64-byte aligned, little endian; the guest only reads it.
 struct StolenTime {
-  u32 revision;    // 0
-  u32 attributes;  // 0
-  u64 stolen_time; // ns the vCPU wanted to run but did not (runnable + offline here)
+  u32 revision;     // 0
+  u32 attributes;   // 0
+  u64 stolen_time;  // ns the vCPU wanted to run but did not (runnable + offline here)
   u8 pad[48];
 };
 static_assert(sizeof(StolenTime) == 64);

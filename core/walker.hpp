@@ -48,10 +48,10 @@ u32 fault_status_code(const Fault& f);
 
 template <class Out>
 struct Walk {
-  Out out{};         // output address of the whole input address (not only the page)
-  Fault fault{};     // fault.kind == none on success
-  i32 level = 0;     // level of the final (leaf) descriptor on success
-  u64 leaf = 0;      // the leaf descriptor on success
+  Out out{};      // output address of the whole input address (not only the page)
+  Fault fault{};  // fault.kind == none on success
+  i32 level = 0;  // level of the final (leaf) descriptor on success
+  u64 leaf = 0;   // the leaf descriptor on success
   [[nodiscard]] bool ok() const { return fault.kind == FaultKind::none; }
 };
 
@@ -96,13 +96,13 @@ class Walker {
 
 // Named register fields used by the walker and by the table builders in tests.
 namespace tcr {
-inline constexpr unsigned T0SZ_SHIFT = 0;   // [5:0]
+inline constexpr unsigned T0SZ_SHIFT = 0;  // [5:0]
 inline constexpr u64 EPD0 = u64{1} << 7;
 inline constexpr unsigned TG0_SHIFT = 14;   // [15:14]: 00 4K, 01 64K, 10 16K
 inline constexpr unsigned T1SZ_SHIFT = 16;  // [21:16]
 inline constexpr u64 EPD1 = u64{1} << 23;
-inline constexpr unsigned TG1_SHIFT = 30;   // [31:30]: 01 16K, 10 4K, 11 64K
-inline constexpr unsigned IPS_SHIFT = 32;   // [34:32]
+inline constexpr unsigned TG1_SHIFT = 30;  // [31:30]: 01 16K, 10 4K, 11 64K
+inline constexpr unsigned IPS_SHIFT = 32;  // [34:32]
 inline constexpr u64 HA = u64{1} << 39;
 inline constexpr u64 TBI0 = u64{1} << 37;
 inline constexpr u64 TBI1 = u64{1} << 38;
@@ -118,7 +118,7 @@ inline constexpr u64 HA = u64{1} << 21;
 
 namespace desc {
 inline constexpr u64 VALID = u64{1} << 0;
-inline constexpr u64 TABLE = u64{1} << 1;  // at levels < 3: table; at level 3 must be set (page)
+inline constexpr u64 TABLE = u64{1} << 1;      // at levels < 3: table; at level 3 must be set (page)
 inline constexpr unsigned ATTRINDX_SHIFT = 2;  // stage 1 [4:2]; stage 2 MemAttr [5:2]
 inline constexpr u64 AP_EL0 = u64{1} << 6;     // stage 1 AP[1]: EL0 access
 inline constexpr u64 AP_RO = u64{1} << 7;      // stage 1 AP[2]: read-only

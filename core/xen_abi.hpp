@@ -88,8 +88,20 @@ enum class VcpuOp : u32 {
 };
 
 enum class ConsoleIo : u32 { write = 0, read = 1 };
-enum class MemoryOp : u32 { decrease_reservation = 1, populate_physmap = 6, add_to_physmap = 7, remove_from_physmap = 15 };
-enum class MapSpace : u32 { shared_info = 0, grant_table = 1, gmfn = 2, gmfn_range = 3, gmfn_foreign = 4, dev_mmio = 5 };
+enum class MemoryOp : u32 {
+  decrease_reservation = 1,
+  populate_physmap = 6,
+  add_to_physmap = 7,
+  remove_from_physmap = 15
+};
+enum class MapSpace : u32 {
+  shared_info = 0,
+  grant_table = 1,
+  gmfn = 2,
+  gmfn_range = 3,
+  gmfn_foreign = 4,
+  dev_mmio = 5
+};
 
 // vm_assist(cmd, type)
 enum class VmAssistCmd : u32 { enable = 0, disable = 1 };

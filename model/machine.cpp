@@ -152,6 +152,33 @@ u64 Machine::fingerprint(const std::vector<u64>& page_numbers) const {
   return h;
 }
 
+std::vector<u8> Machine::copy_pages(const std::vector<u64>& page_numbers) const {
+  std::vector<u8> out;
+  out.reserve(page_numbers.size() * (kPageSize + 2));
+  for (u64 pn : page_numbers) {
+    auto it = pages_.find(pn);
+    const u16 owner = it == pages_.end() ? 0xFFFF : static_cast<u16>(it->second->frame.owner());
+    out.push_back(static_cast<u8>(owner));
+    out.push_back(static_cast<u8>(owner >> 8));
+    if (it != pages_.end()) {
+      out.insert(out.end(), it->second->bytes.begin(), it->second->bytes.end());
+    }
+  }
+  return out;
+}
+
+bool Machine::page_matches(u64 pn, const std::vector<u8>& copy) const {
+  auto it = pages_.find(pn);
+  const u16 owner = it == pages_.end() ? 0xFFFF : static_cast<u16>(it->second->frame.owner());
+  if (copy.size() < 2 || copy[0] != static_cast<u8>(owner) || copy[1] != static_cast<u8>(owner >> 8)) {
+    return false;
+  }
+  if (it == pages_.end()) {
+    return copy.size() == 2;
+  }
+  return copy.size() == 2 + kPageSize && std::memcmp(copy.data() + 2, it->second->bytes.data(), kPageSize) == 0;
+}
+
 u64 Machine::fingerprint_outside(DomId dom) const { return fingerprint(pages_outside(dom)); }
 
 u64 Machine::total_pins() const {

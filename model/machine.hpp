@@ -43,6 +43,10 @@ class Machine final : public GuestMemory {
   // The same over a chosen set of page numbers (e.g. the pages outside a domain at one moment).
   [[nodiscard]] std::vector<u64> pages_outside(DomId dom) const;
   [[nodiscard]] u64 fingerprint(const std::vector<u64>& page_numbers) const;
+  // An exact copy of those pages (owner and bytes), for comparisons cheaper than hashing.
+  [[nodiscard]] std::vector<u8> copy_pages(const std::vector<u64>& page_numbers) const;
+  // Whether one page still matches its copy_pages({pn}) (no allocation).
+  [[nodiscard]] bool page_matches(u64 pn, const std::vector<u8>& copy) const;
   [[nodiscard]] usize ram_pages() const { return pages_.size(); }
   [[nodiscard]] u64 pinned_pages() const;
   // Sum of every frame's pin count.

@@ -68,8 +68,9 @@ struct Guest {
 };
 
 void print_table(Guest* guests[2], u64 now) {
-  std::printf("t=%llu ms (times in ms)\ndom mode   vcpu running runnable blocked offline steal%% updates walkfail stale\n",
-              static_cast<unsigned long long>(now / kMs));
+  std::printf(
+      "t=%llu ms (times in ms)\ndom mode   vcpu running runnable blocked offline steal%% updates walkfail stale\n",
+      static_cast<unsigned long long>(now / kMs));
   for (int d = 0; d < 2; ++d) {
     for (u32 v = 0; v < 2; ++v) {
       auto& vc = guests[d]->vcpus[v];
@@ -150,12 +151,13 @@ int run() {
       print_table(guests, now);
     }
   }
-  std::printf("Summary: with `mapped` registration the KPTI guest\n"
-              "  never saw a stale area (%llu stale reads);\n"
-              "with Xen's `legacy` translation every update made while the vCPU was in\n"
-              "  user mode failed to walk, and the guest read %llu stale areas.\n",
-              static_cast<unsigned long long>(mapped.stale[0] + mapped.stale[1]),
-              static_cast<unsigned long long>(legacy.stale[0] + legacy.stale[1]));
+  std::printf(
+      "Summary: with `mapped` registration the KPTI guest\n"
+      "  never saw a stale area (%llu stale reads);\n"
+      "with Xen's `legacy` translation every update made while the vCPU was in\n"
+      "  user mode failed to walk, and the guest read %llu stale areas.\n",
+      static_cast<unsigned long long>(mapped.stale[0] + mapped.stale[1]),
+      static_cast<unsigned long long>(legacy.stale[0] + legacy.stale[1]));
   // Exit status for the test: the mapped guest never stale, the legacy guest stale.
   return mapped.stale[0] + mapped.stale[1] == 0 && legacy.stale[0] + legacy.stale[1] > 0 ? 0 : 1;
 }

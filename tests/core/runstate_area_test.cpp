@@ -560,9 +560,7 @@ TEST_F(VcpuOpTest, GetRunstateInfoCopiesTheRecordWithTheCurrentStateFoldedIn) {
   EXPECT_EQ(r.time[static_cast<int>(RunstateState::offline)], 100U);
 }
 
-TEST_F(VcpuOpTest, OtherSubOpsAreLeftToTheCaller) {
-  EXPECT_EQ(op(xen::VcpuOp::up, 0, Va(0)), error(Errno::enosys));
-}
+TEST_F(VcpuOpTest, OtherSubOpsAreLeftToTheCaller) { EXPECT_EQ(op(xen::VcpuOp::up, 0, Va(0)), error(Errno::enosys)); }
 
 TEST(VmAssist, RunstateUpdateFlagCanBeEnabledAndDisabledAndOtherTypesAreInvalid) {
   RunstateDomain d;

@@ -26,10 +26,10 @@ TEST(RunstateAccount, NewVcpuIsOfflineSinceCreationWithZeroTimes) {
 
 TEST(RunstateAccount, ChangeAddsElapsedTimeToTheOldState) {
   RunstateAccount a(0);
-  a.change(kRunnable, 100);  // offline 100
-  a.change(kRunning, 250);   // runnable 150
-  a.change(kBlocked, 1250);  // running 1000
-  a.change(kRunnable, 1300); // blocked 50
+  a.change(kRunnable, 100);   // offline 100
+  a.change(kRunning, 250);    // runnable 150
+  a.change(kBlocked, 1250);   // running 1000
+  a.change(kRunnable, 1300);  // blocked 50
   const auto& r = a.info();
   EXPECT_EQ(r.time[static_cast<int>(kOffline)], 100U);
   EXPECT_EQ(r.time[static_cast<int>(kRunnable)], 150U);
