@@ -6,6 +6,8 @@
 #   runhv.elf  the image for QEMU -kernel (linked at 0x40200000, see arch/aarch64/runhv.ld)
 #   runhv.bin  the same as a raw binary
 #   runhv.map  the link map
+#   guests/smoke.elf, guests/smoke.bin   the smoke guest (linked at IPA 0x40000000), which
+#              runhv.elf embeds (hyp/guest_images.S)
 get_filename_component(RUNHV_SOURCE_ROOT ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
 
 set(RUNHV_TARGET_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wold-style-cast)
@@ -53,17 +55,52 @@ target_compile_options(runhv_lib PRIVATE ${RUNHV_TARGET_WARNINGS} -Werror)
 set_source_files_properties(${RUNHV_SOURCE_ROOT}/lib/string.cpp PROPERTIES
   COMPILE_OPTIONS "-fno-builtin;-fno-tree-loop-distribute-patterns")
 
+# ------------------------------------------------------------------------ the smoke guest
+# A freestanding EL1 program with its own linker script; its raw binary is embedded in runhv.
+set(RUNHV_SMOKE_LINKER_SCRIPT ${RUNHV_SOURCE_ROOT}/guests/smoke/smoke.ld)
+add_executable(smoke_guest
+  ${RUNHV_SOURCE_ROOT}/guests/smoke/start.S
+  ${RUNHV_SOURCE_ROOT}/guests/smoke/main.cpp)
+set_target_properties(smoke_guest PROPERTIES OUTPUT_NAME smoke SUFFIX ".elf"
+  RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/guests LINK_DEPENDS ${RUNHV_SMOKE_LINKER_SCRIPT})
+target_include_directories(smoke_guest PRIVATE ${RUNHV_SOURCE_ROOT})
+target_compile_options(smoke_guest PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:${RUNHV_TARGET_WARNINGS};-Werror>")
+target_link_options(smoke_guest PRIVATE -T ${RUNHV_SMOKE_LINKER_SCRIPT} -Wl,--gc-sections
+  -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
+target_link_libraries(smoke_guest PRIVATE gcc)
+
+set(RUNHV_SMOKE_GUEST_BIN ${CMAKE_CURRENT_BINARY_DIR}/guests/smoke.bin)
+add_custom_command(OUTPUT ${RUNHV_SMOKE_GUEST_BIN}
+  COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:smoke_guest> ${RUNHV_SMOKE_GUEST_BIN}
+  DEPENDS smoke_guest
+  COMMENT "objcopy smoke.elf -> smoke.bin")
+add_custom_target(smoke_guest_bin DEPENDS ${RUNHV_SMOKE_GUEST_BIN})
+set_source_files_properties(${RUNHV_SOURCE_ROOT}/hyp/guest_images.S PROPERTIES
+  COMPILE_DEFINITIONS "RUNHV_SMOKE_GUEST_BIN=\"${RUNHV_SMOKE_GUEST_BIN}\""
+  OBJECT_DEPENDS ${RUNHV_SMOKE_GUEST_BIN})
+
 # ------------------------------------------------------------------------ the hypervisor ELF
 set(RUNHV_LINKER_SCRIPT ${RUNHV_SOURCE_ROOT}/arch/aarch64/runhv.ld)
 add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/boot.S
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/vectors.S
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/exception.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/world_switch.S
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/guest_exit.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/mmu_el2.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/stage2.cpp
   ${RUNHV_SOURCE_ROOT}/platform/qemu-virt/pl011.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/console.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/panic.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/devicetree.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/frame_table.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/domain_console.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/domain.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/hypercall.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/guest_smccc.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/guest_images.S
   ${RUNHV_SOURCE_ROOT}/hyp/main.cpp)
+add_dependencies(runhv smoke_guest_bin)
 set_target_properties(runhv PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${RUNHV_LINKER_SCRIPT})
 target_compile_options(runhv PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:${RUNHV_TARGET_WARNINGS};-Werror>")
 target_link_options(runhv PRIVATE

@@ -1,22 +1,76 @@
-// hyp_main: the boot CPU's C++ entry; for now a smoke test that reports the machine and stops
+// hyp_main: the boot CPU's C++ entry: reads the machine, turns the MMU on, runs the smoke guest
 // SPDX-License-Identifier: MIT
 //
 // Prints, on the console:
 //   runhv <version>: started at EL<n> on <board>        (n read from CurrentEL)
 //   runhv: dtb: <N> cpus, <M> MiB RAM at 0x<base>       (from the device tree)
-//   runhv: smoke test done, powering off
-// and powers off with PSCI SYSTEM_OFF. Any failure prints "runhv: FATAL: ..." and powers off.
-#include "arch/aarch64/psci.hpp"
+//   runhv: mmu: ...; runhv: d1: ...                     (memory set-up, the guest)
+// then runs d1 (the smoke guest, guests/smoke) until it powers off: "[d1] ..." lines are its
+// console, and "runhv: all domains down, powering off" ends the run with PSCI SYSTEM_OFF. Any
+// failure prints "runhv: FATAL: ..." and powers off.
+#include "arch/aarch64/mmu_el2.hpp"
 #include "arch/aarch64/sysreg.hpp"
 #include "core/types.hpp"
+#include "hyp/boot_ram.hpp"
 #include "hyp/console.hpp"
 #include "hyp/devicetree.hpp"
+#include "hyp/domain.hpp"
+#include "hyp/frame_table.hpp"
 #include "hyp/version.hpp"
 #include "lib/panic.hpp"
 #include "platform/qemu-virt/board.hpp"
 
+extern "C" const runhv::u8 __image_end[];
+extern "C" const runhv::u8 smoke_guest_image[];
+extern "C" const runhv::u64 smoke_guest_image_size;
+
 namespace runhv {
 namespace {
+
+// The device region of the board, identity mapped as Device-nGnRE (GIC, UART, RTC, ...).
+constexpr Pa kDeviceBase{0x0800'0000};
+constexpr u64 kDeviceSize = 0x0200'0000;
+
+// d1, the smoke guest: 16 MiB of RAM at IPA 0x40000000 (the same RAM base as the board).
+constexpr Ipa kGuestRamIpa{0x4000'0000};
+constexpr u64 kGuestRamSize = u64{16} << 20;
+constexpr u64 k2MiB = u64{2} << 20;
+
+// Turns on the EL2 MMU, builds the frame table and hands out RAM; then starts d1.
+[[noreturn]] void run_guests(const dt::MemoryInfo& memory) {
+  const u64 mapped = arch::mmu_el2::enable(
+      {.ram_base = memory.base, .ram_size = memory.size, .device_base = kDeviceBase, .device_size = kDeviceSize});
+  console::print("runhv: mmu: EL2 stage 1 on, %lu MiB RAM write-back, devices 0x%lx-0x%lx\n", mapped >> 20,
+                 kDeviceBase.raw(), kDeviceBase.raw() + kDeviceSize);
+
+  const Pa image_end{reinterpret_cast<u64>(__image_end)};
+  hyp::BootRam ram(image_end, memory.base + mapped);
+  const Pa frames = ram.take(hyp::FrameTable::bytes_for(mapped), kPageSize);
+  if (frames.raw() == 0) {
+    panic("no RAM for the frame table");
+  }
+  hyp::FrameTable& table = hyp::frame_table();
+  table.init(memory.base, mapped, reinterpret_cast<void*>(frames.raw()));
+
+  const Pa guest_ram = ram.take(kGuestRamSize, k2MiB);
+  if (guest_ram.raw() == 0) {
+    panic("no RAM for d1 (%lu MiB)", kGuestRamSize >> 20);
+  }
+  // Everything below the guest's RAM (boot DTB, image, frame table) is the hypervisor's.
+  if (!table.assign(memory.base, guest_ram.raw() - memory.base.raw(), DomId::xen)) {
+    panic("frame table: cannot claim the hypervisor's frames");
+  }
+  const auto image_size = static_cast<usize>(smoke_guest_image_size);
+  hyp::Domain& d1 = hyp::create_domain({.number = 1,
+                                        .ram_ipa = kGuestRamIpa,
+                                        .ram_pa = guest_ram,
+                                        .ram_size = kGuestRamSize,
+                                        .image = smoke_guest_image,
+                                        .image_size = image_size});
+  console::print("runhv: d1: %lu MiB RAM at 0x%lx (IPA 0x%lx), vmid 1, smoke guest (%zu bytes)\n", d1.ram_size >> 20,
+                 d1.ram_pa.raw(), d1.ram_ipa.raw(), image_size);
+  hyp::start_domain(d1, 0);
+}
 
 // Where the device tree is: x0 at entry if it points at one (Linux boot protocol), else where
 // QEMU copies it for an ELF image (the start of RAM). Pa{0} if neither holds the FDT magic.
@@ -71,6 +125,5 @@ extern "C" [[noreturn]] void hyp_main(runhv::u64 boot_x0) {
   }
   console::print("runhv: dtb: %zu cpus, %lu MiB RAM at 0x%lx\n", cpus, memory.size >> 20, memory.base.raw());
 
-  console::print("runhv: smoke test done, powering off\n");
-  arch::psci::system_off();
+  run_guests(memory);
 }

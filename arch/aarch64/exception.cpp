@@ -1,4 +1,4 @@
-// EL2 exception entry: nothing is expected yet, so every exception is reported and is fatal
+// EL2 exception entry for all but guest synchronous exceptions: each is reported and is fatal
 // SPDX-License-Identifier: MIT
 #include "arch/aarch64/exception.hpp"
 

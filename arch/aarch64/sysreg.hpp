@@ -63,6 +63,14 @@ RUNHV_SYSREG_RW(vttbr_el2, VTTBR_EL2)
 RUNHV_SYSREG_RW(vtcr_el2, VTCR_EL2)
 RUNHV_SYSREG_RW(par_el1, PAR_EL1)
 
+// EL1 state the hypervisor sets up for a guest or reads on its behalf (one vCPU: not switched).
+RUNHV_SYSREG_RW(sctlr_el1, SCTLR_EL1)
+RUNHV_SYSREG_RW(tcr_el1, TCR_EL1)
+RUNHV_SYSREG_RW(ttbr0_el1, TTBR0_EL1)
+RUNHV_SYSREG_RW(ttbr1_el1, TTBR1_EL1)
+RUNHV_SYSREG_RW(cpacr_el1, CPACR_EL1)
+RUNHV_SYSREG_RO(ctr_el0, CTR_EL0)
+
 #undef RUNHV_SYSREG_RW
 #undef RUNHV_SYSREG_WO
 #undef RUNHV_SYSREG_RO
@@ -74,5 +82,7 @@ inline unsigned current_el() { return static_cast<unsigned>(bits(read_current_el
 inline constexpr u64 kMpidrAffinityMask = 0xFF00FFFFFFULL;
 
 inline void isb() { asm volatile("isb" ::: "memory"); }
+inline void dsb_ish() { asm volatile("dsb ish" ::: "memory"); }
+inline void dsb_sy() { asm volatile("dsb sy" ::: "memory"); }
 
 }  // namespace runhv::arch::sysreg

@@ -1,0 +1,18 @@
+// HCR_EL2 for a running guest: the trap and routing policy, one constant with a reason per bit
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/types.hpp"
+
+namespace runhv::arch {
+
+inline constexpr u64 kHcrGuest =
+    (u64{1} << 0)      // VM: stage-2 translation on for EL1&0
+    | (u64{1} << 1)    // SWIO: set/way cache maintenance by the guest is promoted to clean+invalidate
+    | (u64{1} << 3)    // FMO: physical FIQs go to EL2 (and virtual FIQs can be injected later)
+    | (u64{1} << 4)    // IMO: physical IRQs go to EL2 (the scheduler tick; vIRQs later)
+    | (u64{1} << 5)    // AMO: physical SErrors go to EL2
+    | (u64{1} << 19)   // TSC: SMC from EL1 traps to EL2 (guests use HVC; SMC is never firmware's)
+    | (u64{1} << 31);  // RW: EL1 is AArch64
+
+}  // namespace runhv::arch

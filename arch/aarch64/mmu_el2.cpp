@@ -1,0 +1,95 @@
+// EL2 stage-1 MMU: identity map of RAM (Normal WB) and of the board's devices (Device-nGnRE)
+// SPDX-License-Identifier: MIT
+#include "arch/aarch64/mmu_el2.hpp"
+
+#include "arch/aarch64/sysreg.hpp"
+#include "lib/panic.hpp"
+
+namespace runhv::arch::mmu_el2 {
+namespace {
+
+constexpr u64 kBlock = u64{2} << 20;  // level-2 block
+constexpr u64 kGiB = u64{1} << 30;    // level-1 entry
+constexpr unsigned kEntries = 512;
+
+// MAIR_EL2: attribute 0 = Normal, inner/outer write-back read/write-allocate; 1 = Device-nGnRE.
+constexpr u64 kAttrNormal = 0;
+constexpr u64 kAttrDevice = 1;
+constexpr u64 kMair = (u64{0xFF} << (8 * kAttrNormal)) | (u64{0x04} << (8 * kAttrDevice));
+
+// TCR_EL2 (E2H = 0): T0SZ = 25 (39-bit VA), IRGN0/ORGN0 = write-back (1), SH0 = inner (3),
+// TG0 = 4 KiB (0), PS = 40-bit (2); bits 23 and 31 are RES1.
+constexpr u64 kTcr =
+    25 | (u64{1} << 8) | (u64{1} << 10) | (u64{3} << 12) | (u64{2} << 16) | (u64{1} << 23) | (u64{1} << 31);
+
+// Descriptor bits, EL2 regime.
+constexpr u64 kValid = 1;
+constexpr u64 kTable = 2;           // level 1: next-level table (0 = block)
+constexpr u64 kApRw = u64{1} << 6;  // AP = 0b01: read/write (AP[1] is RES1 at EL2)
+constexpr u64 kShInner = u64{3} << 8;
+constexpr u64 kAf = u64{1} << 10;
+constexpr u64 kXn = u64{1} << 54;
+
+constexpr u64 kNormalBlock = kValid | (kAttrNormal << 2) | kApRw | kShInner | kAf;
+constexpr u64 kDeviceBlock = kValid | (kAttrDevice << 2) | kApRw | kAf | kXn;
+
+// SCTLR_EL2.M (MMU) and C (data cache).
+constexpr u64 kSctlrM = u64{1} << 0;
+constexpr u64 kSctlrC = u64{1} << 2;
+
+// Level 1 and one level-2 table per GiB that holds RAM, plus one for the device region.
+constexpr unsigned kL2Tables = kMaxRam / kGiB + 1;
+alignas(4096) u64 g_l1[kEntries];
+alignas(4096) u64 g_l2[kL2Tables][kEntries];
+unsigned g_l2_used = 0;
+
+u64* l2_for(u64 va) {
+  u64& entry = g_l1[va / kGiB];
+  if ((entry & kValid) == 0) {
+    if (g_l2_used == kL2Tables) {
+      panic("EL2 stage 1: out of level-2 tables mapping 0x%lx", va);
+    }
+    entry = reinterpret_cast<u64>(g_l2[g_l2_used++]) | kValid | kTable;
+  }
+  return reinterpret_cast<u64*>(entry & 0x0000'FFFF'FFFF'F000ULL);
+}
+
+void map(u64 base, u64 size, u64 attrs) {
+  for (u64 pa = base; pa < base + size; pa += kBlock) {
+    l2_for(pa)[(pa / kBlock) % kEntries] = pa | attrs;
+  }
+}
+
+}  // namespace
+
+u64 enable(const Layout& layout) {
+  if ((sysreg::read_id_aa64mmfr0_el1() & 0xF) < 2) {
+    panic("EL2 stage 1: the CPU has fewer than 40 physical address bits");
+  }
+  u64 ram_size = layout.ram_size & ~(kBlock - 1);
+  if (ram_size > kMaxRam) {
+    ram_size = kMaxRam;
+  }
+  map(layout.ram_base.raw() & ~(kBlock - 1), ram_size, kNormalBlock);
+  map(layout.device_base.raw() & ~(kBlock - 1), layout.device_size, kDeviceBlock);
+
+  sysreg::dsb_sy();
+  sysreg::write_mair_el2(kMair);
+  sysreg::write_tcr_el2(kTcr);
+  sysreg::write_ttbr0_el2(reinterpret_cast<u64>(g_l1));
+  sysreg::isb();
+  asm volatile("tlbi alle2\n dsb sy\n isb" ::: "memory");
+  sysreg::write_sctlr_el2(sysreg::read_sctlr_el2() | kSctlrM | kSctlrC);
+  sysreg::isb();
+  return ram_size;
+}
+
+void clean_invalidate_to_poc(Pa pa, u64 size) {
+  const u64 line = u64{4} << bits(sysreg::read_ctr_el0(), 19, 16);  // CTR_EL0.DminLine, in words
+  for (u64 at = pa.raw() & ~(line - 1); at < pa.raw() + size; at += line) {
+    asm volatile("dc civac, %0" : : "r"(at) : "memory");
+  }
+  sysreg::dsb_sy();
+}
+
+}  // namespace runhv::arch::mmu_el2

@@ -1,0 +1,61 @@
+// Stage-2 translation for one domain: VTCR_EL2 (40-bit IPA, 4 KiB granule) and a block table
+// SPDX-License-Identifier: MIT
+#include "arch/aarch64/stage2.hpp"
+
+#include "arch/aarch64/sysreg.hpp"
+
+namespace runhv::arch {
+namespace {
+
+constexpr u64 kGiB = u64{1} << 30;
+constexpr u64 kIpaBits = 40;
+constexpr u64 kAddrMask = 0x0000'FFFF'FFFF'F000ULL;
+
+// VTCR_EL2: T0SZ = 64 - 40, SL0 = 1 (start at level 1 with 4 KiB pages), IRGN0/ORGN0 =
+// write-back (1), SH0 = inner (3), TG0 = 4 KiB (0), PS = 40-bit (2); bit 31 is RES1.
+constexpr u64 kVtcr =
+    (64 - kIpaBits) | (u64{1} << 6) | (u64{1} << 8) | (u64{1} << 10) | (u64{3} << 12) | (u64{2} << 16) | (u64{1} << 31);
+
+// Stage-2 descriptor bits.
+constexpr u64 kValid = 1;
+constexpr u64 kTable = 2;
+constexpr u64 kMemAttrNormalWb = u64{0xF} << 2;  // MemAttr = outer WB, inner WB
+constexpr u64 kS2apRw = u64{3} << 6;
+constexpr u64 kShInner = u64{3} << 8;
+constexpr u64 kAf = u64{1} << 10;
+constexpr u64 kRamBlock = kValid | kMemAttrNormalWb | kS2apRw | kShInner | kAf;
+
+}  // namespace
+
+bool Stage2Table::map_ram(Ipa ipa, Pa pa, u64 size) {
+  if (((ipa.raw() | pa.raw() | size) & (kBlock - 1)) != 0 || ipa.raw() + size > (u64{1} << kIpaBits)) {
+    return false;
+  }
+  for (u64 off = 0; off < size; off += kBlock) {
+    const u64 at = ipa.raw() + off;
+    u64& l1 = root_[at / kGiB];
+    if ((l1 & kValid) == 0) {
+      if (l2_used_ == kMaxL2) {
+        return false;
+      }
+      l1 = reinterpret_cast<u64>(l2_[l2_used_++]) | kValid | kTable;
+    }
+    auto* l2 = reinterpret_cast<u64*>(l1 & kAddrMask);
+    l2[(at / kBlock) % 512] = (pa.raw() + off) | kRamBlock;
+  }
+  return true;
+}
+
+mmu::Stage2Regs Stage2Table::regs(u16 vmid) const {
+  return {.vtcr = kVtcr, .vttbr = reinterpret_cast<u64>(root_) | (u64{vmid} << 48)};
+}
+
+void load_stage2(const mmu::Stage2Regs& regs) {
+  sysreg::dsb_ish();  // table writes visible to the walker
+  sysreg::write_vtcr_el2(regs.vtcr);
+  sysreg::write_vttbr_el2(regs.vttbr);
+  sysreg::isb();
+  asm volatile("tlbi vmalls12e1is\n dsb ish\n isb" ::: "memory");
+}
+
+}  // namespace runhv::arch
