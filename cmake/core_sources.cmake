@@ -7,4 +7,5 @@ set(RUNHV_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../core/format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/guest_copy.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/vcpu_op.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/psci.cpp
 )
