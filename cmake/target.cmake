@@ -119,3 +119,7 @@ add_custom_command(OUTPUT runhv.bin
   DEPENDS runhv
   COMMENT "objcopy runhv.elf -> runhv.bin")
 add_custom_target(runhv_bin ALL DEPENDS runhv.bin)
+
+# ------------------------------------------------------------------------ the probe guest
+# guests/probe builds its own image (an arm64 Linux-boot-protocol Image); see that directory.
+include(${RUNHV_SOURCE_ROOT}/guests/probe/probe.cmake OPTIONAL)
