@@ -1,0 +1,189 @@
+// Domains from the boot device tree, in Xen's dom0less binding
+// SPDX-License-Identifier: MIT
+#include "hyp/dom0less.hpp"
+
+#include <libfdt.h>
+#include <string.h>
+
+#include "core/format.hpp"
+
+namespace runhv::dt {
+namespace {
+
+u64 read_cells(const fdt32_t* p, int cells) {
+  u64 value = 0;
+  for (int i = 0; i < cells; ++i) {
+    value = (value << 32) | fdt32_ld(p + i);
+  }
+  return value;
+}
+
+// A property of 1 or 2 cells as a number; `fallback` when absent.
+bool read_number(const void* fdt, int node, const char* name, u64 fallback, u64& value) {
+  int len = 0;
+  const auto* p = static_cast<const fdt32_t*>(fdt_getprop(fdt, node, name, &len));
+  if (p == nullptr) {
+    value = fallback;
+    return true;
+  }
+  if (len != 4 && len != 8) {
+    return false;
+  }
+  value = read_cells(p, len / 4);
+  return true;
+}
+
+int cells(const void* fdt, int node, const char* name, int absent) {
+  u64 v = 0;
+  return read_number(fdt, node, name, static_cast<u64>(absent), v) && v <= 2 ? static_cast<int>(v) : -1;
+}
+
+bool compatible(const void* fdt, int node, const char* what) {
+  return fdt_node_check_compatible(fdt, node, what) == 0;
+}
+
+bool read_module(const void* fdt, int node, int acells, int scells, Module& m) {
+  int len = 0;
+  const auto* reg = static_cast<const fdt32_t*>(fdt_getprop(fdt, node, "reg", &len));
+  if (reg == nullptr || acells < 1 || scells < 1 || len != (acells + scells) * 4) {
+    return false;
+  }
+  m.base = Pa(read_cells(reg, acells));
+  m.size = read_cells(reg + acells, scells);
+  return m.size != 0;
+}
+
+class Reader {
+ public:
+  Reader(const void* fdt, u32 pcpus, DomUList& out) : fdt_(fdt), pcpus_(pcpus), out_(out) {}
+
+  void domain(int node) {
+    if (out_.count == kMaxDomUs) {
+      fail(node, "more than 8 domains");
+      return;
+    }
+    DomUConfig& d = out_.domains[out_.count];
+    d = DomUConfig{};
+    d.name = fdt_get_name(fdt_, node, nullptr);
+    u64 v = 0;
+    if (!read_number(fdt_, node, "cpus", 0, v) || v < 1 || v > kMaxDomUVcpus) {
+      fail(node, "cpus must be 1..8");
+      return;
+    }
+    d.vcpus = static_cast<u32>(v);
+    if (!read_number(fdt_, node, "memory", 0, v) || v == 0 || (v % 4) != 0) {
+      fail(node, "memory (KiB) missing or not a whole number of 4 KiB pages");
+      return;
+    }
+    d.memory_bytes = v * 1024;
+    if (!read_number(fdt_, node, "runhv,slice-us", 1000, v) || v < 50 || v > 1'000'000) {
+      fail(node, "runhv,slice-us must be 50..1000000");
+      return;
+    }
+    d.slice_us = static_cast<u32>(v);
+    if (!read_number(fdt_, node, "runhv,pv-time", 1, v)) {
+      fail(node, "runhv,pv-time must be one cell");
+      return;
+    }
+    d.pv_time = v != 0;
+    if (!runstate_mode(node, d) || !pins(node, d) || !modules(node, d)) {
+      return;
+    }
+    ++out_.count;
+  }
+
+  void fail(int node, const char* what) {
+    if (out_.error == nullptr) {
+      format(out_.error_text, sizeof out_.error_text, "/chosen/%s: %s", fdt_get_name(fdt_, node, nullptr), what);
+      out_.error = out_.error_text;
+    }
+  }
+
+ private:
+  bool runstate_mode(int node, DomUConfig& d) {
+    const auto* mode = static_cast<const char*>(fdt_getprop(fdt_, node, "runhv,runstate-mode", nullptr));
+    if (mode == nullptr || strcmp(mode, "mapped") == 0) {
+      d.runstate_mode = VaPolicy::mapped;
+    } else if (strcmp(mode, "legacy") == 0) {
+      d.runstate_mode = VaPolicy::legacy;
+    } else {
+      fail(node, "runhv,runstate-mode must be \"mapped\" or \"legacy\"");
+      return false;
+    }
+    return true;
+  }
+
+  bool pins(int node, DomUConfig& d) {
+    int len = 0;
+    const auto* p = static_cast<const fdt32_t*>(fdt_getprop(fdt_, node, "runhv,vcpu-pins", &len));
+    if (p == nullptr) {
+      return true;
+    }
+    if (len != static_cast<int>(d.vcpus * 4)) {
+      fail(node, "runhv,vcpu-pins needs one cell per vCPU");
+      return false;
+    }
+    for (u32 i = 0; i < d.vcpus; ++i) {
+      const u32 pcpu = fdt32_ld(p + i);
+      if (pcpu >= pcpus_) {
+        fail(node, "runhv,vcpu-pins names a pCPU the machine does not have");
+        return false;
+      }
+      d.pins[i] = static_cast<u8>(pcpu);
+    }
+    d.pinned = true;
+    return true;
+  }
+
+  bool modules(int node, DomUConfig& d) {
+    const int acells = cells(fdt_, node, "#address-cells", 2);
+    const int scells = cells(fdt_, node, "#size-cells", 1);
+    const auto* domain_args = static_cast<const char*>(fdt_getprop(fdt_, node, "bootargs", nullptr));
+    int child = 0;
+    fdt_for_each_subnode(child, fdt_, node) {
+      Module* m = nullptr;
+      if (compatible(fdt_, child, "multiboot,kernel")) {
+        m = &d.kernel;
+        const auto* args = static_cast<const char*>(fdt_getprop(fdt_, child, "bootargs", nullptr));
+        d.bootargs = args != nullptr ? args : (domain_args != nullptr ? domain_args : "");
+      } else if (compatible(fdt_, child, "multiboot,ramdisk")) {
+        m = &d.ramdisk;
+      } else {
+        continue;  // e.g. a partial device tree: not supported, ignored
+      }
+      if (!read_module(fdt_, child, acells, scells, *m)) {
+        fail(node, "a module's reg does not match #address-cells/#size-cells or is empty");
+        return false;
+      }
+    }
+    if (!d.kernel.present()) {
+      fail(node, "no \"multiboot,kernel\" module");
+      return false;
+    }
+    return true;
+  }
+
+  const void* fdt_;
+  u32 pcpus_;
+  DomUList& out_;
+};
+
+}  // namespace
+
+void read_domus(const void* fdt, u32 pcpus, DomUList& out) {
+  out.count = 0;
+  out.error = nullptr;
+  const int chosen = fdt_path_offset(fdt, "/chosen");
+  if (chosen < 0) {
+    return;
+  }
+  Reader reader(fdt, pcpus, out);
+  int node = 0;
+  fdt_for_each_subnode(node, fdt, chosen) {
+    if (compatible(fdt, node, "xen,domain")) {
+      reader.domain(node);
+    }
+  }
+}
+
+}  // namespace runhv::dt

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""runhv launcher: boot a scenario (domains in Xen's dom0less binding) under QEMU.
+
+    launch.py SCENARIO.dts [--smp N] [--seconds S] [--json FILE] [--build DIR] [--icount]
+
+The scenario is a device-tree source with /chosen/domU* nodes (compatible "xen,domain"). Each
+kernel or ramdisk module names its image with `runhv,file = "probe.bin";` (relative to
+build/aarch64/guests, or absolute) instead of a `reg`: the launcher places the images in the top
+of the machine's RAM with QEMU's generic loader, writes the modules' `reg`, merges the scenario
+into the device tree QEMU generates for the board, and boots runhv with it. It streams the
+hypervisor's log and each domain's console (lines prefixed [dN]), stops when QEMU exits or after
+S seconds, and writes a JSON summary: runhv's per-vCPU statistics (its `runhv: stats {...}`
+lines) and every guest `PROBE {...}` record.
+"""
+# SPDX-License-Identifier: MIT
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+RAM_BASE = 0x4000_0000
+MODULE_AREA = 64 << 20  # images live in the top 64 MiB of RAM
+ALIGN = 2 << 20
+
+
+def die(msg):
+    print(f"launch: error: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def need(tool, package):
+    if shutil.which(tool) is None:
+        die(f"{tool} is missing: run ./runhv test (installs it) or apt-get install {package}")
+
+
+def run(cmd, **kw):
+    res = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if res.returncode != 0:
+        die(f"{' '.join(cmd)} failed:\n{res.stdout}{res.stderr}")
+    return res.stdout
+
+
+def fdtget(dtb, *args):
+    res = subprocess.run(["fdtget", dtb, *args], capture_output=True, text=True)
+    return res.stdout.strip() if res.returncode == 0 else None
+
+
+def board_args(smp, mem_mb):
+    return ["-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57",
+            "-smp", str(smp), "-m", f"{mem_mb}M"]
+
+
+def modules_of(dtb):
+    """Yields (domain node, module path, file, #address-cells, #size-cells) of the scenario."""
+    for dom in (fdtget(dtb, "-l", "/chosen") or "").split():
+        path = f"/chosen/{dom}"
+        if "xen,domain" not in (fdtget(dtb, "-t", "s", path, "compatible") or ""):
+            continue
+        ac = int(fdtget(dtb, "-t", "u", path, "#address-cells") or 2)
+        sc = int(fdtget(dtb, "-t", "u", path, "#size-cells") or 1)
+        for mod in (fdtget(dtb, "-l", path) or "").split():
+            f = fdtget(dtb, "-t", "s", f"{path}/{mod}", "runhv,file")
+            if f is not None:
+                yield dom, f"{path}/{mod}", f, ac, sc
+
+
+def cells(value, n):
+    return " ".join(f"0x{(value >> (32 * i)) & 0xffffffff:x}" for i in reversed(range(n)))
+
+
+def build_dtb(scenario, tmp, smp, mem_mb, guests_dir, qemu):
+    with open(scenario) as f:
+        text = f.read()
+    body = re.sub(r"^\s*/dts-v1/;\s*", "", text, count=1, flags=re.M)
+    scen_dtb = os.path.join(tmp, "scenario.dtb")
+    run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", scen_dtb, scenario])
+
+    base_dtb = os.path.join(tmp, "board.dtb")
+    run([qemu, *board_args(smp, mem_mb), "-machine",
+         f"virt,virtualization=on,gic-version=3,dumpdtb={base_dtb}", "-nographic", "-nic", "none"])
+    base_dts = run(["dtc", "-q", "-I", "dtb", "-O", "dts", base_dtb])
+
+    top = RAM_BASE + (mem_mb << 20)
+    addr = top - MODULE_AREA
+    loaders, overrides, placed = [], [], []
+    for dom, path, f, ac, sc in modules_of(scen_dtb):
+        image = f if os.path.isabs(f) else os.path.join(guests_dir, f)
+        if not os.path.exists(image):
+            die(f"{scenario}: {path}: image {image} not found (is the build complete?)")
+        size = os.path.getsize(image)
+        if addr + size > top:
+            die(f"{scenario}: images do not fit in the top {MODULE_AREA >> 20} MiB of RAM")
+        loaders += ["-device", f"loader,file={image},addr=0x{addr:x},force-raw=on"]
+        overrides.append(f"&{{{path}}} {{ reg = <{cells(addr, ac)} {cells(size, sc)}>; }};")
+        placed.append((path, addr, size))
+        addr = (addr + size + ALIGN - 1) & ~(ALIGN - 1)
+    if not placed:
+        die(f"{scenario}: no /chosen/domU* module with a runhv,file property")
+
+    final_dts = os.path.join(tmp, "final.dts")
+    with open(final_dts, "w") as out:
+        out.write(base_dts + "\n" + body + "\n" + "\n".join(overrides) + "\n")
+    final_dtb = os.path.join(tmp, "final.dtb")
+    run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", final_dtb, final_dts])
+    return final_dtb, loaders, placed
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("scenario")
+    ap.add_argument("--smp", type=int, default=2)
+    ap.add_argument("--mem", type=int, default=1024, help="machine RAM in MiB")
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--json", help="write the summary here")
+    ap.add_argument("--build", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build"))
+    ap.add_argument("--icount", action="store_true", help="-icount shift=0,sleep=off (instruction-exact time)")
+    ap.add_argument("--quiet", action="store_true", help="do not stream the console")
+    args = ap.parse_args()
+
+    need("qemu-system-aarch64", "qemu-system-arm")
+    need("dtc", "device-tree-compiler")
+    need("fdtget", "device-tree-compiler")
+    image = os.path.join(args.build, "aarch64", "runhv.elf")
+    if not os.path.exists(image):
+        die(f"{image} not found: build first (./runhv run builds)")
+    guests_dir = os.path.join(args.build, "aarch64", "guests")
+
+    with tempfile.TemporaryDirectory(prefix="runhv-launch-") as tmp:
+        dtb, loaders, placed = build_dtb(args.scenario, tmp, args.smp, args.mem, guests_dir,
+                                         "qemu-system-aarch64")
+        cmd = ["qemu-system-aarch64", *board_args(args.smp, args.mem), "-nographic", "-monitor", "none",
+               "-serial", "stdio", "-nic", "none", "-no-reboot", "-kernel", image, "-dtb", dtb, *loaders]
+        if args.icount:
+            cmd += ["-icount", "shift=0,sleep=off"]
+        for path, addr, size in placed:
+            print(f"launch: {path}: {size} bytes at 0x{addr:x}", flush=True)
+        summary = {"scenario": os.path.basename(args.scenario), "smp": args.smp, "domains": {},
+                   "probe": [], "exit": None, "timed_out": False}
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, errors="replace",
+                                start_new_session=True)
+        try:
+            deadline = start + args.seconds
+            for line in proc.stdout:
+                line = line.rstrip("\r\n")
+                if not args.quiet:
+                    print(line, flush=True)
+                collect(line, summary)
+                if time.monotonic() > deadline:
+                    summary["timed_out"] = True
+                    break
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
+        summary["exit"] = proc.returncode
+        summary["seconds"] = round(time.monotonic() - start, 2)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(summary, f, indent=2)
+            f.write("\n")
+    ok = summary["exit"] == 0 and not summary["timed_out"]
+    print(f"launch: qemu exit {summary['exit']}{' (timed out)' if summary['timed_out'] else ''}, "
+          f"{len(summary['probe'])} PROBE records", flush=True)
+    sys.exit(0 if ok else 1)
+
+
+STATS = re.compile(r"^runhv: stats (\{.*\})$")
+PROBE = re.compile(r"^\[d(\d+)\] PROBE (\{.*\})$")
+
+
+def collect(line, summary):
+    m = STATS.match(line)
+    if m:
+        try:
+            rec = json.loads(m.group(1))
+            summary["domains"].setdefault(f"d{rec.get('domain')}", []).append(rec)
+        except json.JSONDecodeError:
+            summary.setdefault("bad_lines", []).append(line)
+        return
+    m = PROBE.match(line)
+    if m:
+        try:
+            rec = json.loads(m.group(2))
+            rec["domain"] = int(m.group(1))
+            summary["probe"].append(rec)
+        except json.JSONDecodeError:
+            summary.setdefault("bad_lines", []).append(line)
+
+
+if __name__ == "__main__":
+    main()
