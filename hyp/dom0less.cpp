@@ -38,9 +38,7 @@ int cells(const void* fdt, int node, const char* name, int absent) {
   return read_number(fdt, node, name, static_cast<u64>(absent), v) && v <= 2 ? static_cast<int>(v) : -1;
 }
 
-bool compatible(const void* fdt, int node, const char* what) {
-  return fdt_node_check_compatible(fdt, node, what) == 0;
-}
+bool compatible(const void* fdt, int node, const char* what) { return fdt_node_check_compatible(fdt, node, what) == 0; }
 
 bool read_module(const void* fdt, int node, int acells, int scells, Module& m) {
   int len = 0;
