@@ -89,6 +89,15 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/guest_exit.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/mmu_el2.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/stage2.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/percpu.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/gicv3_dist.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/gicv3_redist.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/gicv3_cpuif.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/ich.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/timer.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/irq.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/vcpu_context.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/fpsimd.S
   ${RUNHV_SOURCE_ROOT}/platform/qemu-virt/pl011.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/console.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/panic.cpp
@@ -98,6 +107,8 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/domain.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/hypercall.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/guest_smccc.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/cpus.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/vcpu.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/guest_images.S
   ${RUNHV_SOURCE_ROOT}/hyp/main.cpp)
 add_dependencies(runhv smoke_guest_bin)

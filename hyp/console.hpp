@@ -3,8 +3,9 @@
 //
 // Usable from the first instruction of hyp_main: until use_uart() is called it writes to the
 // board's default UART. Formatting is core/format.hpp's (%s %c %d %i %u %x %X %p, l/ll/z,
-// '0' and '-' flags, width); one print() produces at most kMaxPrint characters. Not locked yet:
-// only the boot CPU runs.
+// '0' and '-' flags, width); one print() produces at most kMaxPrint characters and is written
+// whole: once enable_locking() was called (before the secondary pCPUs start), lines from
+// different pCPUs do not interleave.
 #pragma once
 
 #include <stdarg.h>
@@ -18,6 +19,9 @@ inline constexpr usize kMaxPrint = 255;
 // Sends all further output to the PL011 at `base`.
 void use_uart(Pa base);
 [[nodiscard]] Pa uart();
+
+// Serialises writers from here on (needs the MMU on: exclusive accesses to cacheable memory).
+void enable_locking();
 
 // Routes the portable core's log lines (runhv::logf) to the console, as "runhv: <line>".
 void attach_core_log();

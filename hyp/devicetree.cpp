@@ -87,6 +87,80 @@ usize DeviceTree::cpu_count() const {
   return count;
 }
 
+usize DeviceTree::cpu_mpidrs(u64* out, usize max) const {
+  const int cpus = fdt_path_offset(blob_, "/cpus");
+  if (cpus < 0) {
+    return 0;
+  }
+  const int cells = address_cells(blob_, cpus);
+  usize count = 0;
+  int node = 0;
+  fdt_for_each_subnode(node, blob_, cpus) {
+    const char* name = fdt_get_name(blob_, node, nullptr);
+    if (name == nullptr || strncmp(name, "cpu@", 4) != 0) {
+      continue;
+    }
+    int len = 0;
+    const auto* type = static_cast<const char*>(fdt_getprop(blob_, node, "device_type", &len));
+    if (type != nullptr && strcmp(type, "cpu") != 0) {
+      continue;
+    }
+    const auto* reg = static_cast<const fdt32_t*>(fdt_getprop(blob_, node, "reg", &len));
+    if (count < max) {
+      out[count] = (reg != nullptr && cells >= 1 && cells <= 2 && len >= cells * static_cast<int>(sizeof(fdt32_t)))
+                       ? read_cells(reg, cells)
+                       : ~u64{0};
+    }
+    ++count;
+  }
+  return count;
+}
+
+GicInfo DeviceTree::gic() const {
+  GicInfo info;
+  struct Kind {
+    const char* compatible;
+    u32 version;
+  };
+  static constexpr Kind kKinds[] = {{"arm,gic-v3", 3}, {"arm,cortex-a15-gic", 2}, {"arm,gic-400", 2}};
+  const int ac = address_cells(blob_, 0);
+  const int sc = size_cells(blob_, 0);
+  if (ac < 1 || ac > 2 || sc < 1 || sc > 2) {
+    return info;
+  }
+  for (const Kind& kind : kKinds) {
+    for (int node = fdt_node_offset_by_compatible(blob_, -1, kind.compatible); node >= 0;
+         node = fdt_node_offset_by_compatible(blob_, node, kind.compatible)) {
+      if (!is_enabled(blob_, node) || fdt_parent_offset(blob_, node) != 0) {
+        continue;
+      }
+      int len = 0;
+      const auto* reg = static_cast<const fdt32_t*>(fdt_getprop(blob_, node, "reg", &len));
+      const int entry = ac + sc;
+      if (reg == nullptr || len < 2 * entry * static_cast<int>(sizeof(fdt32_t))) {
+        continue;
+      }
+      info.version = kind.version;
+      info.dist = Pa{read_cells(reg, ac)};
+      info.redist = Pa{read_cells(reg + entry, ac)};
+      info.redist_size = read_cells(reg + entry + ac, sc);
+      return info;
+    }
+  }
+  return info;
+}
+
+const char* DeviceTree::psci_method() const {
+  const int node = fdt_path_offset(blob_, "/psci");
+  if (node < 0) {
+    return nullptr;
+  }
+  int len = 0;
+  const auto* method = static_cast<const char*>(fdt_getprop(blob_, node, "method", &len));
+  return method != nullptr && len > 0 && strnlen(method, static_cast<usize>(len)) < static_cast<usize>(len) ? method
+                                                                                                            : nullptr;
+}
+
 MemoryInfo DeviceTree::memory() const {
   MemoryInfo info;
   const int root_address_cells = address_cells(blob_, 0);

@@ -26,6 +26,13 @@ struct UartInfo {
   Pa base;
 };
 
+struct GicInfo {
+  u32 version = 0;  // 3 ("arm,gic-v3"), 2 ("arm,cortex-a15-gic", "arm,gic-400"), 0 = none found
+  Pa dist;          // GICD
+  Pa redist;        // GICv3: the first redistributor region
+  u64 redist_size = 0;
+};
+
 class DeviceTree {
  public:
   explicit DeviceTree(Pa address) : blob_(reinterpret_cast<const void*>(address.raw())) {}
@@ -37,7 +44,14 @@ class DeviceTree {
 
   // Nodes /cpus/cpu@* (with device_type "cpu" when they carry one).
   [[nodiscard]] usize cpu_count() const;
+  // The MPIDR affinity (`reg`) of each /cpus/cpu@* node, in tree order, into out[0..max);
+  // returns how many there are (possibly more than max).
+  usize cpu_mpidrs(u64* out, usize max) const;
   [[nodiscard]] MemoryInfo memory() const;
+  // The interrupt controller: the first enabled node with a GIC compatible under the root.
+  [[nodiscard]] GicInfo gic() const;
+  // /psci's "method" ("smc" or "hvc"), or nullptr without one.
+  [[nodiscard]] const char* psci_method() const;
   // The console UART: /chosen/stdout-path if it names an "arm,pl011", else the first enabled
   // "arm,pl011" node.
   [[nodiscard]] UartInfo pl011() const;

@@ -8,8 +8,10 @@
 
 #include "arch/aarch64/hcr.hpp"
 #include "arch/aarch64/mmu_el2.hpp"
+#include "arch/aarch64/percpu.hpp"
 #include "arch/aarch64/psci.hpp"
 #include "arch/aarch64/sysreg.hpp"
+#include "core/psci.hpp"
 #include "hyp/console.hpp"
 #include "hyp/frame_table.hpp"
 #include "lib/panic.hpp"
@@ -25,10 +27,6 @@ Domain* g_domains[kMaxDomains];
 
 // PSTATE at entry: EL1h with D, A, I and F masked.
 constexpr u64 kSpsrEl1hMasked = 0x3C5;
-// SCTLR_EL1 at entry: MMU and caches off, RES1 bits set (Xen's SCTLR_GUEST_INIT).
-constexpr u64 kSctlrEl1Init = 0x00C50078;
-// CNTHCTL_EL2: EL1 may read the physical counter and use the physical timer.
-constexpr u64 kCnthctlEl1Access = 0x3;
 
 }  // namespace
 
@@ -74,15 +72,13 @@ void start_domain(Domain& d, u64 dtb_ipa) {
   v.regs.x[0] = dtb_ipa;
   v.regs.elr = d.ram_ipa.raw();
   v.regs.spsr = kSpsrEl1hMasked;
+  v.ctx = initial_context(vcpu_vmpidr(v.id));
   d.running = true;
 
-  sysreg::write_sctlr_el1(kSctlrEl1Init);
-  sysreg::write_cpacr_el1(0);
   sysreg::write_vpidr_el2(sysreg::read_midr_el1());
-  sysreg::write_vmpidr_el2((u64{1} << 31) | v.id);  // RES1 bit 31, Aff0 = vCPU id
-  sysreg::write_cnthctl_el2(kCnthctlEl1Access);
-  sysreg::write_cntvoff_el2(0);
   load_stage2(d.space.s2);
+  vcpu_context_restore(v);
+  this_cpu().current = &v.regs;
   sysreg::write_hcr_el2(kHcrGuest);
   sysreg::isb();
   runhv_guest_resume(&v.regs);
@@ -98,16 +94,10 @@ void stop_domain(Vcpu& v, const char* reason) {
       panic("d%u still runs and there is no scheduler yet", static_cast<unsigned>(other->number));
     }
   }
+  console::print("runhv: cpu%u: interrupts taken while a guest ran: %lu\n", arch::this_cpu_index(),
+                 arch::this_cpu().guest_irqs);
   console::print("runhv: all domains down, powering off\n");
   arch::psci::system_off();
-}
-
-mmu::Stage1Regs guest_stage1(const Vcpu&) {
-  using namespace arch;
-  return {.sctlr = sysreg::read_sctlr_el1(),
-          .tcr = sysreg::read_tcr_el1(),
-          .ttbr0 = sysreg::read_ttbr0_el1(),
-          .ttbr1 = sysreg::read_ttbr1_el1()};
 }
 
 }  // namespace runhv::hyp

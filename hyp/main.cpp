@@ -4,15 +4,21 @@
 // Prints, on the console:
 //   runhv <version>: started at EL<n> on <board>        (n read from CurrentEL)
 //   runhv: dtb: <N> cpus, <M> MiB RAM at 0x<base>       (from the device tree)
-//   runhv: mmu: ...; runhv: d1: ...                     (memory set-up, the guest)
+//   runhv: mmu: ...                                     (memory set-up)
+//   runhv: gic: ...; runhv: cpu<N> up ...; ...          (every pCPU, hyp/cpus.hpp)
+//   runhv: cpu0 vcpu context ok (...)                   (save/restore self-test)
+//   runhv: d1: ...                                      (the guest)
 // then runs d1 (the smoke guest, guests/smoke) until it powers off: "[d1] ..." lines are its
 // console, and "runhv: all domains down, powering off" ends the run with PSCI SYSTEM_OFF. Any
 // failure prints "runhv: FATAL: ..." and powers off.
+#include "arch/aarch64/irq.hpp"
 #include "arch/aarch64/mmu_el2.hpp"
 #include "arch/aarch64/sysreg.hpp"
+#include "arch/aarch64/timer.hpp"
 #include "core/types.hpp"
 #include "hyp/boot_ram.hpp"
 #include "hyp/console.hpp"
+#include "hyp/cpus.hpp"
 #include "hyp/devicetree.hpp"
 #include "hyp/domain.hpp"
 #include "hyp/frame_table.hpp"
@@ -37,11 +43,19 @@ constexpr u64 kGuestRamSize = u64{16} << 20;
 constexpr u64 k2MiB = u64{2} << 20;
 
 // Turns on the EL2 MMU, builds the frame table and hands out RAM; then starts d1.
-[[noreturn]] void run_guests(const dt::MemoryInfo& memory) {
+[[noreturn]] void run_guests(const dt::DeviceTree& tree, const dt::MemoryInfo& memory) {
   const u64 mapped = arch::mmu_el2::enable(
       {.ram_base = memory.base, .ram_size = memory.size, .device_base = kDeviceBase, .device_size = kDeviceSize});
   console::print("runhv: mmu: EL2 stage 1 on, %lu MiB RAM write-back, devices 0x%lx-0x%lx\n", mapped >> 20,
                  kDeviceBase.raw(), kDeviceBase.raw() + kDeviceSize);
+
+  hyp::cpus_boot(tree);
+  if (!hyp::vcpu_context_self_test()) {
+    panic("vcpu context save/restore self-test failed");
+  }
+  if (arch::irq_ready() && !hyp::vtimer_self_test()) {
+    panic("virtual timer self-test failed");
+  }
 
   const Pa image_end{reinterpret_cast<u64>(__image_end)};
   hyp::BootRam ram(image_end, memory.base + mapped);
@@ -69,6 +83,11 @@ constexpr u64 k2MiB = u64{2} << 20;
                                         .image_size = image_size});
   console::print("runhv: d1: %lu MiB RAM at 0x%lx (IPA 0x%lx), vmid 1, smoke guest (%zu bytes)\n", d1.ram_size >> 20,
                  d1.ram_pa.raw(), d1.ram_ipa.raw(), image_size);
+  if (arch::irq_ready()) {
+    // A deadline already passed: the EL2 timer interrupts the guest's first instruction, which
+    // exercises the world switch's IRQ exit on every boot ("interrupts taken while a guest ran").
+    arch::timer_program(0, arch::now_ns());
+  }
   hyp::start_domain(d1, 0);
 }
 
@@ -91,6 +110,9 @@ extern "C" [[noreturn]] void hyp_main(runhv::u64 boot_x0) {
   using namespace runhv;
 
   const unsigned el = arch::sysreg::current_el();
+  if (el == 2) {
+    hyp::cpus_early_init();
+  }
   const Pa dtb = find_dtb(boot_x0);
 
   // The console: the DT's UART if there is one, else the board's.
@@ -125,5 +147,5 @@ extern "C" [[noreturn]] void hyp_main(runhv::u64 boot_x0) {
   }
   console::print("runhv: dtb: %zu cpus, %lu MiB RAM at 0x%lx\n", cpus, memory.size >> 20, memory.base.raw());
 
-  run_guests(memory);
+  run_guests(tree, memory);
 }

@@ -11,6 +11,14 @@
 //   3. switches to its stack in .stacks, zeroes .bss, runs the C++ constructors in .init_array,
 //   4. calls hyp_main(boot_x0), which does not return.
 // Not at EL2 (virtualization=off, or secure=on): step 2 is skipped and hyp_main reports it.
+//
+// Secondary CPUs enter at secondary_entry (PSCI CPU_ON from hyp/cpus.cpp) with the MMU off and
+// x0 = their PerCpu. They take the EL2 state of step 2, turn the MMU on with the boot CPU's
+// tables (registers published in el2_mmu_boot_regs, cleaned to the point of coherency so a
+// non-cacheable read sees them), then point TPIDR_EL2 at the PerCpu, switch to its stack_top
+// and call secondary_main(PerCpu*), which does not return.
+#include "arch/aarch64/mmu_el2_regs.hpp"
+#include "arch/aarch64/percpu.hpp"
 
 // SCTLR_EL2 RES1 bits (E2H = 0): 4, 5, 11, 16, 18, 22, 23, 28, 29; plus SA (3) and I (12).
 #define SCTLR_EL2_RES1 0x30C50830
@@ -80,6 +88,45 @@ _start:
   bl hyp_main
   // hyp_main does not return; park if it ever does.
   .size _start, . - _start
+
+  .global secondary_entry
+  .type secondary_entry, %function
+  .balign 8
+secondary_entry:
+  msr daifset, #0xF
+  mov x19, x0                       // PerCpu*
+  ldr x1, =(SCTLR_EL2_RES1 | SCTLR_EL2_SA | SCTLR_EL2_I)
+  msr sctlr_el2, x1
+  adrp x1, el2_vectors
+  add x1, x1, :lo12:el2_vectors
+  msr vbar_el2, x1
+  ldr x1, =(CPTR_EL2_RES1 | CPTR_EL2_TFP)
+  msr cptr_el2, x1
+  isb
+  adrp x1, el2_mmu_boot_regs
+  add x1, x1, :lo12:el2_mmu_boot_regs
+  ldr x2, [x1, #EL2_MMU_MAIR]
+  msr mair_el2, x2
+  ldr x2, [x1, #EL2_MMU_TCR]
+  msr tcr_el2, x2
+  ldr x2, [x1, #EL2_MMU_TTBR0]
+  msr ttbr0_el2, x2
+  isb
+  tlbi alle2
+  dsb sy
+  isb
+  ldr x2, [x1, #EL2_MMU_SCTLR]
+  msr sctlr_el2, x2
+  isb
+  msr tpidr_el2, x19
+  ldr x1, [x19, #PERCPU_STACK_TOP]
+  mov sp, x1
+  mov x29, xzr
+  mov x30, xzr
+  mov x0, x19
+  bl secondary_main
+  b park
+  .size secondary_entry, . - secondary_entry
 
   .global park
   .type park, %function

@@ -1,7 +1,8 @@
-// EL2 exception entry for all but guest synchronous exceptions: each is reported and is fatal
+// EL2 exception entry for all but guest exits: EL2 IRQs are handled, everything else is fatal
 // SPDX-License-Identifier: MIT
 #include "arch/aarch64/exception.hpp"
 
+#include "arch/aarch64/irq.hpp"
 #include "lib/panic.hpp"
 
 namespace runhv::arch {
@@ -80,6 +81,12 @@ const char* class_name(u32 ec) {
 
 extern "C" void runhv_exception_entry(runhv::arch::ExceptionFrame* frame, runhv::u64 index) {
   using namespace runhv::arch;
+  // An IRQ while the hypervisor waits with PSTATE.I clear (wait_for_interrupt): the one expected
+  // exception from EL2 itself.
+  if (index == 4 * static_cast<runhv::u64>(VectorSource::current_spx) + static_cast<runhv::u64>(VectorKind::irq)) {
+    irq_handle();
+    return;
+  }
   const bool sync = index % 4 == 0;
   const runhv::u32 ec = esr_class(frame->esr);
   runhv::panic(

@@ -4,6 +4,8 @@
 //   HVC64 #0xEA1      Xen hypercall           -> hyp::xen_hypercall
 //   HVC64 #0          SMCCC / PSCI            -> hyp::smccc_call
 //   HVC64 other imm   log, stop the domain    (Xen injects UNDEF; later, perhaps)
+//   WFI / WFE         -> hyp::on_wfi (ELR already moved past the instruction); it returns the
+//                        vCPU to enter next
 //   data abort        log the IPA, stop the domain
 //   anything else     log the class, stop the domain
 #include "arch/aarch64/exception.hpp"
@@ -17,6 +19,7 @@ namespace runhv::arch {
 namespace {
 
 // ESR_EL2 exception classes a guest can raise here.
+constexpr u32 kEcWfx = 0x01;
 constexpr u32 kEcFpAccess = 0x07;
 constexpr u32 kEcHvc64 = 0x16;
 constexpr u32 kEcSmc64 = 0x17;
@@ -74,6 +77,10 @@ extern "C" runhv::arch::VcpuFrame* runhv_guest_sync(runhv::arch::VcpuFrame* fram
     }
     logf("d%uv%u: unexpected HVC #0x%x at pc 0x%lx", dom(v), v.id, imm, v.regs.elr - 4);
     hyp::stop_domain(v, "unexpected HVC");
+  }
+  if (ec == kEcWfx) {
+    v.regs.elr += 4;                           // the trapped WFI/WFE is done once the handler returns (always A64 here)
+    return &hyp::on_wfi(v, bit(esr, 0)).regs;  // ISS.TI: 0 = WFI, 1 = WFE
   }
   if (ec == kEcDataAbort) {
     data_abort(v, esr);

@@ -12,7 +12,17 @@ inline constexpr u64 kHcrGuest =
     | (u64{1} << 3)    // FMO: physical FIQs go to EL2 (and virtual FIQs can be injected later)
     | (u64{1} << 4)    // IMO: physical IRQs go to EL2 (the scheduler tick; vIRQs later)
     | (u64{1} << 5)    // AMO: physical SErrors go to EL2
+    | (u64{1} << 13)   // TWI: WFI traps (EC 0x01): the vCPU idles, hyp::on_wfi decides how
+    | (u64{1} << 14)   // TWE: WFE traps too (EC 0x01, ISS.TI = 1): a spinning vCPU can yield
     | (u64{1} << 19)   // TSC: SMC from EL1 traps to EL2 (guests use HVC; SMC is never firmware's)
     | (u64{1} << 31);  // RW: EL1 is AArch64
+
+// HCR_EL2 while no guest is loaded (boot, idle pCPUs): physical interrupts are routed to EL2,
+// which is what lets EL2 take them at all (routed to EL1, they would stay pending at EL2).
+inline constexpr u64 kHcrHost = (u64{1} << 3)      // FMO: physical FIQs go to EL2
+                                | (u64{1} << 4)    // IMO: physical IRQs go to EL2 (the EL2 timer, IPIs)
+                                | (u64{1} << 5)    // AMO: physical SErrors go to EL2
+                                | (u64{1} << 31);  // RW: EL1 is AArch64
+static_assert((kHcrGuest & kHcrHost) == kHcrHost);
 
 }  // namespace runhv::arch

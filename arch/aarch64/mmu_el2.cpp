@@ -2,8 +2,13 @@
 // SPDX-License-Identifier: MIT
 #include "arch/aarch64/mmu_el2.hpp"
 
+#include "arch/aarch64/mmu_el2_regs.hpp"
 #include "arch/aarch64/sysreg.hpp"
 #include "lib/panic.hpp"
+
+extern "C" {
+runhv::arch::mmu_el2::BootRegs el2_mmu_boot_regs;
+}
 
 namespace runhv::arch::mmu_el2 {
 namespace {
@@ -81,6 +86,13 @@ u64 enable(const Layout& layout) {
   asm volatile("tlbi alle2\n dsb sy\n isb" ::: "memory");
   sysreg::write_sctlr_el2(sysreg::read_sctlr_el2() | kSctlrM | kSctlrC);
   sysreg::isb();
+
+  // For the secondaries (boot.S secondary_entry), which read all this with their MMU off.
+  el2_mmu_boot_regs = {
+      .mair = kMair, .tcr = kTcr, .ttbr0 = reinterpret_cast<u64>(g_l1), .sctlr = sysreg::read_sctlr_el2()};
+  clean_invalidate_to_poc(Pa{reinterpret_cast<u64>(&el2_mmu_boot_regs)}, sizeof el2_mmu_boot_regs);
+  clean_invalidate_to_poc(Pa{reinterpret_cast<u64>(g_l1)}, sizeof g_l1);
+  clean_invalidate_to_poc(Pa{reinterpret_cast<u64>(g_l2)}, sizeof g_l2);
   return ram_size;
 }
 

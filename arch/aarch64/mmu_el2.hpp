@@ -22,7 +22,8 @@ struct Layout {
 };
 
 // Builds the tables, programs MAIR/TCR/TTBR0_EL2 and turns on the MMU and the data cache.
-// Returns the RAM size actually mapped. Must run at EL2 with the MMU off.
+// Returns the RAM size actually mapped. Must run at EL2 with the MMU off. Also publishes the
+// register values for the secondary CPUs (mmu_el2_regs.hpp), which share these tables.
 u64 enable(const Layout& layout);
 
 // Cleans and invalidates [pa, pa + size) to the point of coherency: what a guest running with

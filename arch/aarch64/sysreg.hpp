@@ -37,6 +37,9 @@ RUNHV_SYSREG_RW(cnthctl_el2, CNTHCTL_EL2)
 RUNHV_SYSREG_RW(cntvoff_el2, CNTVOFF_EL2)
 RUNHV_SYSREG_RW(cnthp_ctl_el2, CNTHP_CTL_EL2)
 RUNHV_SYSREG_RW(cnthp_cval_el2, CNTHP_CVAL_EL2)
+RUNHV_SYSREG_RW(cntkctl_el1, CNTKCTL_EL1)
+RUNHV_SYSREG_RW(cntv_ctl_el0, CNTV_CTL_EL0)
+RUNHV_SYSREG_RW(cntv_cval_el0, CNTV_CVAL_EL0)
 
 // EL2 control.
 RUNHV_SYSREG_RW(sctlr_el2, SCTLR_EL2)
@@ -71,6 +74,42 @@ RUNHV_SYSREG_RW(ttbr1_el1, TTBR1_EL1)
 RUNHV_SYSREG_RW(cpacr_el1, CPACR_EL1)
 RUNHV_SYSREG_RO(ctr_el0, CTR_EL0)
 
+// The rest of a vCPU's EL1 context (arch/aarch64/vcpu_context.cpp switches them).
+RUNHV_SYSREG_RW(mair_el1, MAIR_EL1)
+RUNHV_SYSREG_RW(amair_el1, AMAIR_EL1)
+RUNHV_SYSREG_RW(vbar_el1, VBAR_EL1)
+RUNHV_SYSREG_RW(contextidr_el1, CONTEXTIDR_EL1)
+RUNHV_SYSREG_RW(tpidr_el0, TPIDR_EL0)
+RUNHV_SYSREG_RW(tpidrro_el0, TPIDRRO_EL0)
+RUNHV_SYSREG_RW(tpidr_el1, TPIDR_EL1)
+RUNHV_SYSREG_RW(esr_el1, ESR_EL1)
+RUNHV_SYSREG_RW(far_el1, FAR_EL1)
+RUNHV_SYSREG_RW(afsr0_el1, AFSR0_EL1)
+RUNHV_SYSREG_RW(afsr1_el1, AFSR1_EL1)
+RUNHV_SYSREG_RW(sp_el1, SP_EL1)
+RUNHV_SYSREG_RW(elr_el1, ELR_EL1)
+RUNHV_SYSREG_RW(spsr_el1, SPSR_EL1)
+
+// GICv3 physical CPU interface, as EL2 sees it (ICC_*; the *_EL1 ones are the physical
+// registers at EL2 whatever HCR_EL2.IMO says).
+RUNHV_SYSREG_RW(icc_sre_el2, ICC_SRE_EL2)
+RUNHV_SYSREG_RW(icc_pmr_el1, ICC_PMR_EL1)
+RUNHV_SYSREG_RW(icc_bpr1_el1, ICC_BPR1_EL1)
+RUNHV_SYSREG_RW(icc_ctlr_el1, ICC_CTLR_EL1)
+RUNHV_SYSREG_RW(icc_igrpen1_el1, ICC_IGRPEN1_EL1)
+RUNHV_SYSREG_RO(icc_iar1_el1, ICC_IAR1_EL1)
+RUNHV_SYSREG_WO(icc_eoir1_el1, ICC_EOIR1_EL1)
+RUNHV_SYSREG_WO(icc_sgi1r_el1, ICC_SGI1R_EL1)
+
+// GICv3 virtual CPU interface control (ICH_*; list registers in arch/aarch64/ich.cpp).
+RUNHV_SYSREG_RW(ich_hcr_el2, ICH_HCR_EL2)
+RUNHV_SYSREG_RO(ich_vtr_el2, ICH_VTR_EL2)
+RUNHV_SYSREG_RW(ich_vmcr_el2, ICH_VMCR_EL2)
+RUNHV_SYSREG_RO(ich_elrsr_el2, ICH_ELRSR_EL2)
+RUNHV_SYSREG_RO(ich_misr_el2, ICH_MISR_EL2)
+RUNHV_SYSREG_RW(ich_ap0r0_el2, ICH_AP0R0_EL2)
+RUNHV_SYSREG_RW(ich_ap1r0_el2, ICH_AP1R0_EL2)
+
 #undef RUNHV_SYSREG_RW
 #undef RUNHV_SYSREG_WO
 #undef RUNHV_SYSREG_RO
@@ -81,8 +120,12 @@ inline unsigned current_el() { return static_cast<unsigned>(bits(read_current_el
 // MPIDR_EL1 affinity fields Aff3:Aff2:Aff1:Aff0 (bits [39:32] and [23:0]).
 inline constexpr u64 kMpidrAffinityMask = 0xFF00FFFFFFULL;
 
+// ID_AA64PFR0_EL1.GIC (bits [27:24]) != 0: the GICv3 system-register interface is there.
+inline bool has_gicv3_sysregs() { return bits(read_id_aa64pfr0_el1(), 27, 24) != 0; }
+
 inline void isb() { asm volatile("isb" ::: "memory"); }
 inline void dsb_ish() { asm volatile("dsb ish" ::: "memory"); }
+inline void dsb_ishst() { asm volatile("dsb ishst" ::: "memory"); }
 inline void dsb_sy() { asm volatile("dsb sy" ::: "memory"); }
 
 }  // namespace runhv::arch::sysreg

@@ -3,7 +3,8 @@
 //
 // 16 entries of 128 bytes: {current EL with SP_EL0, current EL with SP_ELx, lower EL AArch64,
 // lower EL AArch32} x {synchronous, IRQ, FIQ, SError}. Entry 8 (a guest's synchronous
-// exception: hypercalls, aborts) goes to the world switch (world_switch.S). Every other entry
+// exception: hypercalls, aborts) and entry 9 (an IRQ while a guest runs) go to the world switch
+// (world_switch.S). Every other entry
 // saves x0..x30, ELR_EL2, SPSR_EL2, ESR_EL2 and FAR_EL2 on the current stack (layout:
 // arch/aarch64/exception.hpp), calls runhv_exception_entry(frame, vector index) and, if that
 // returns, restores the frame (including any changes to it) and returns with eret.
@@ -32,7 +33,8 @@ el2_vectors:
   vector_entry 7
   .balign 0x80                      // 8: synchronous from a guest (lower EL, AArch64)
   b guest_sync_exit                 // world_switch.S: saves into the vCPU frame, not the stack
-  vector_entry 9
+  .balign 0x80                      // 9: IRQ from a guest (the timers, IPIs)
+  b guest_irq_exit                  // world_switch.S: saves into the vCPU frame, like 8
   vector_entry 10
   vector_entry 11
   vector_entry 12

@@ -1,13 +1,17 @@
 // World switch: guest exit (lower-EL AArch64 synchronous exception) and guest entry (ERET)
 // SPDX-License-Identifier: MIT
 //
-// Exit: vector 8 of el2_vectors branches to guest_sync_exit with every guest register live. It
-// saves x0..x30, SP_EL0, ELR_EL2 and SPSR_EL2 into the frame TPIDR_EL2 points at (layout in
-// vcpu_frame.hpp), makes FP/SIMD trap again, calls runhv_guest_sync(frame) on SP_EL2 and enters
-// the frame it returns. Entry: runhv_guest_resume(frame) clears CPTR_EL2.TFP (the guest owns
-// FP/SIMD; the hypervisor never touches those registers, so they need no saving with one vCPU),
-// loads the frame and ERETs. SP_EL2 is whatever it was at entry: the hypervisor stack is not
-// used while the guest runs.
+// Exit: vector 8 (synchronous) and vector 9 (IRQ) of el2_vectors branch to guest_sync_exit /
+// guest_irq_exit with every guest register live. Each saves x0..x30, SP_EL0, ELR_EL2 and
+// SPSR_EL2 into the frame of the vCPU loaded on this pCPU (TPIDR_EL2 points at the PerCpu,
+// whose first word is that frame; layouts in percpu.hpp and vcpu_frame.hpp), makes FP/SIMD trap
+// again, calls runhv_guest_sync(frame) / runhv_guest_irq(frame) on SP_EL2 and enters the frame
+// it returns (another vCPU's, once a scheduler switches: it calls vcpu_context_save/restore
+// before returning the new frame). Entry: runhv_guest_resume(frame) records the frame as this
+// pCPU's current one, clears CPTR_EL2.TFP (the guest owns FP/SIMD; the hypervisor touches those
+// registers only in fpsimd.S), loads the frame and ERETs. SP_EL2 is whatever it was at entry:
+// the hypervisor stack is not used while the guest runs.
+#include "arch/aarch64/percpu.hpp"
 #include "arch/aarch64/vcpu_frame.hpp"
 
 // CPTR_EL2 (E2H = 0): RES1 bits 0-9, 12, 13, plus TFP (bit 10) while the hypervisor runs.
@@ -15,11 +19,13 @@
 #define CPTR_EL2_HYP 0x37FF
 
   .section .text.world_switch, "ax"
-  .global guest_sync_exit
-  .type guest_sync_exit, %function
-guest_sync_exit:
+
+// Saves the guest into the current vCPU's frame (TPIDR_EL2 -> PerCpu -> current), makes FP/SIMD
+// trap again, calls `handler`(frame) and enters the frame it returns.
+.macro guest_exit handler
   stp x0, x1, [sp, #-16]!
   mrs x0, tpidr_el2
+  ldr x0, [x0, #PERCPU_CURRENT]
   stp x2, x3, [x0, #(2 * 8)]
   stp x4, x5, [x0, #(4 * 8)]
   stp x6, x7, [x0, #(6 * 8)]
@@ -43,14 +49,27 @@ guest_sync_exit:
   stp x1, x2, [x0, #VCPU_FRAME_X0]
   mov x1, #CPTR_EL2_HYP
   msr cptr_el2, x1
-  bl runhv_guest_sync
-  // Falls through with x0 = the frame to enter.
+  bl \handler
+  b runhv_guest_resume
+.endm
+
+  .global guest_sync_exit
+  .type guest_sync_exit, %function
+guest_sync_exit:
+  guest_exit runhv_guest_sync
   .size guest_sync_exit, . - guest_sync_exit
+
+  .global guest_irq_exit
+  .type guest_irq_exit, %function
+guest_irq_exit:
+  guest_exit runhv_guest_irq
+  .size guest_irq_exit, . - guest_irq_exit
 
   .global runhv_guest_resume
   .type runhv_guest_resume, %function
 runhv_guest_resume:
-  msr tpidr_el2, x0
+  mrs x1, tpidr_el2
+  str x0, [x1, #PERCPU_CURRENT]
   mov x1, #CPTR_EL2_GUEST
   msr cptr_el2, x1                  // takes effect at the ERET (context synchronising)
   ldp x1, x2, [x0, #VCPU_FRAME_ELR]

@@ -1,0 +1,86 @@
+// Physical interrupts at EL2: acknowledge, dispatch to the timer/vtimer/IPI handlers, end
+// SPDX-License-Identifier: MIT
+#include "arch/aarch64/irq.hpp"
+
+#include "arch/aarch64/gicv3_cpuif.hpp"
+#include "arch/aarch64/gicv3_redist.hpp"
+#include "arch/aarch64/percpu.hpp"
+#include "arch/aarch64/sysreg.hpp"
+#include "arch/aarch64/timer.hpp"
+#include "arch/aarch64/vcpu_frame.hpp"
+#include "core/log.hpp"
+#include "hyp/cpus.hpp"
+#include "hyp/domain.hpp"
+
+namespace runhv::arch {
+namespace {
+
+bool g_ready[kMaxCpus];
+bool g_reported_stray = false;
+
+void virtual_timer_fired(PerCpu& cpu) {
+  sysreg::write_cntv_ctl_el0(sysreg::read_cntv_ctl_el0() | kTimerImask);
+  sysreg::isb();
+  if (cpu.current != nullptr) {
+    hyp::vcpu_inject(*reinterpret_cast<hyp::Vcpu*>(cpu.current), gicv3::kIntidVirtualTimer);
+  }
+}
+
+void dispatch(PerCpu& cpu, u32 intid) {
+  switch (intid) {
+    case gicv3::kIntidHypTimer:
+      timer_cancel();
+      hyp::on_timer(cpu.index, now_ns());
+      return;
+    case gicv3::kIntidVirtualTimer:
+      virtual_timer_fired(cpu);
+      return;
+    case gicv3::kSgiIpi:
+      cpu.sgis = cpu.sgis + 1;
+      hyp::on_ipi(cpu.index);
+      return;
+    default:
+      if (!g_reported_stray) {
+        g_reported_stray = true;
+        logf("cpu%u: unexpected interrupt %u (reported once)", cpu.index, intid);
+      }
+      return;
+  }
+}
+
+}  // namespace
+
+bool irq_ready() { return g_ready[this_cpu_index()]; }
+void irq_set_ready(bool ready) { g_ready[this_cpu_index()] = ready; }
+
+void irq_handle() {
+  PerCpu& cpu = this_cpu();
+  for (;;) {
+    const u64 iar = gicv3::cpuif_ack();
+    const auto intid = static_cast<u32>(bits(iar, 23, 0));
+    if (intid >= gicv3::kIntidSpurious && intid <= 1023) {
+      return;
+    }
+    dispatch(cpu, intid);
+    gicv3::cpuif_eoi(iar);
+  }
+}
+
+void wait_for_interrupt() {
+  asm volatile(
+      "wfi\n"
+      "msr daifclr, #2\n"
+      "isb\n"
+      "msr daifset, #2" ::
+          : "memory");
+}
+
+void send_ipi(u32 pcpu) { gicv3::cpuif_send_sgi(g_percpu[pcpu].mpidr, gicv3::kSgiIpi); }
+
+}  // namespace runhv::arch
+
+extern "C" runhv::arch::VcpuFrame* runhv_guest_irq(runhv::arch::VcpuFrame* frame) {
+  ++runhv::arch::this_cpu().guest_irqs;
+  runhv::arch::irq_handle();
+  return frame;
+}

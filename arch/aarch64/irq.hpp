@@ -1,0 +1,40 @@
+// Physical interrupts at EL2: acknowledge, dispatch to the timer/vtimer/IPI handlers, end
+// SPDX-License-Identifier: MIT
+//
+// IRQs reach EL2 two ways: while a guest runs (HCR_EL2.IMO = 1; world_switch.S saves the guest
+// into its vCPU frame and calls runhv_guest_irq) and while the hypervisor itself waits with
+// PSTATE.I clear (only in wait_for_interrupt(); the vector saves an ExceptionFrame). Both call
+// irq_handle(), which takes interrupts until the CPU interface has none left:
+//   INTID 26  EL2 timer: disarmed, then hyp::on_timer(pcpu, now_ns)
+//   INTID 27  virtual timer: CNTV_CTL_EL0.IMASK set, virtual INTID 27 injected into the vCPU
+//             loaded here (none: it stays masked until a vCPU rewrites CNTV_CTL)
+//   SGI 0     IPI: hyp::on_ipi(pcpu)
+//   other     ended and ignored (none is enabled); the first one is logged
+#pragma once
+
+#include "arch/aarch64/vcpu_frame.hpp"
+#include "core/types.hpp"
+
+namespace runhv::arch {
+
+// True once this pCPU's GICv3 CPU interface is up (gic_cpu_init in hyp/cpus.cpp).
+[[nodiscard]] bool irq_ready();
+void irq_set_ready(bool ready);
+
+// Takes and ends every pending interrupt (IRQs masked at EL2 while it runs).
+void irq_handle();
+
+// Sleeps until an interrupt (WFI with IRQs masked, so one that is already pending ends it at
+// once), then takes it by unmasking IRQs for an instant.
+void wait_for_interrupt();
+
+// Sends the wake-up SGI to pCPU `pcpu` (ICC_SGI1R_EL1 with its MPIDR).
+void send_ipi(u32 pcpu);
+
+}  // namespace runhv::arch
+
+extern "C" {
+// Called by world_switch.S on an IRQ taken from a guest, with the saved frame; returns the
+// frame of the vCPU to resume (the same one, for now).
+runhv::arch::VcpuFrame* runhv_guest_irq(runhv::arch::VcpuFrame* frame);
+}
