@@ -1,0 +1,115 @@
+// Probe interrupt controller: GICv3 CPU interface (system registers), native GICD/GICR set-up
+// SPDX-License-Identifier: MIT
+#include "guests/probe/gic.hpp"
+
+#include "guests/probe/console.hpp"
+#include "guests/probe/mmu.hpp"
+
+namespace probe::gic {
+namespace {
+
+constexpr u64 kGicdCtlr = 0x0000;
+constexpr u32 kGicdCtlrRwp = u32{1} << 31;
+constexpr u32 kGicdCtlrAre = 1 << 4;   // ARE (ARE_NS in the non-secure view)
+constexpr u32 kGicdCtlrGrp1 = 1 << 1;  // EnableGrp1 (EnableGrp1NS / Grp1A)
+constexpr u64 kGicdSize = 0x10000;
+constexpr u64 kGicrFrame = 0x20000;  // RD_base + SGI_base (GICv3 without VLPIs)
+constexpr u64 kGicrWaker = 0x0014;
+constexpr u32 kWakerProcessorSleep = 1 << 1;
+constexpr u32 kWakerChildrenAsleep = 1 << 2;
+constexpr u64 kGicrTyper = 0x0008;
+constexpr u64 kTyperLast = 1 << 4;
+constexpr u64 kSgiBase = 0x10000;
+constexpr u64 kGicrIgroupr0 = kSgiBase + 0x0080;
+constexpr u64 kGicrIsenabler0 = kSgiBase + 0x0100;
+constexpr u64 kGicrIpriorityr = kSgiBase + 0x0400;
+constexpr u64 kGicrIgrpmodr0 = kSgiBase + 0x0d00;
+
+volatile u32& reg32(u64 base, u64 offset) { return *reinterpret_cast<volatile u32*>(base + offset); }
+volatile u64& reg64(u64 base, u64 offset) { return *reinterpret_cast<volatile u64*>(base + offset); }
+
+bool fail(const char* why) {
+  console::put("probe: gic: ");
+  console::put(why);
+  console::put("\n");
+  return false;
+}
+
+// The redistributor frame whose GICR_TYPER affinity is this CPU's MPIDR affinity.
+u64 find_redistributor(u64 gicr_va, u64 frames) {
+  const u64 mpidr = read_mpidr_el1();
+  const u64 affinity = (mpidr & 0xffffff) | ((mpidr >> 8) & 0xff000000);
+  for (u64 i = 0; i < frames; ++i) {
+    const u64 frame = gicr_va + i * kGicrFrame;
+    const u64 typer = reg64(frame, kGicrTyper);
+    if ((typer >> 32) == affinity) {
+      return frame;
+    }
+    if ((typer & kTyperLast) != 0) {
+      break;
+    }
+  }
+  return 0;
+}
+
+bool init_native(const Platform& platform, unsigned intid) {
+  if (platform.gicd_pa == 0 || platform.gicr_pa == 0) {
+    return fail("no arm,gic-v3 node with GICD and GICR");
+  }
+  const u64 gicd = mmu::map_device(platform.gicd_pa, kGicdSize);
+  u64 frames = platform.gicr_size / kGicrFrame;
+  if (frames > platform.cpus && platform.cpus != 0) {
+    frames = platform.cpus;  // only as many frames as CPUs are ever looked at
+  }
+  const u64 gicr = mmu::map_device(platform.gicr_pa, frames * kGicrFrame);
+  if (gicd == 0 || gicr == 0 || frames == 0) {
+    return fail("cannot map GICD/GICR");
+  }
+
+  reg32(gicd, kGicdCtlr) = reg32(gicd, kGicdCtlr) | kGicdCtlrAre | kGicdCtlrGrp1;
+  while ((reg32(gicd, kGicdCtlr) & kGicdCtlrRwp) != 0) {
+  }
+
+  const u64 rd = find_redistributor(gicr, frames);
+  if (rd == 0) {
+    return fail("no redistributor for this CPU");
+  }
+  reg32(rd, kGicrWaker) = reg32(rd, kGicrWaker) & ~kWakerProcessorSleep;
+  while ((reg32(rd, kGicrWaker) & kWakerChildrenAsleep) != 0) {
+  }
+  const u32 bit = u32{1} << intid;
+  reg32(rd, kGicrIgroupr0) = reg32(rd, kGicrIgroupr0) | bit;  // Group 1 (non-secure)
+  reg32(rd, kGicrIgrpmodr0) = reg32(rd, kGicrIgrpmodr0) & ~bit;
+  *reinterpret_cast<volatile u8*>(rd + kGicrIpriorityr + intid) = 0x80;
+  reg32(rd, kGicrIsenabler0) = bit;
+  return true;
+}
+
+}  // namespace
+
+bool init(const Platform& platform, unsigned intid) {
+  write_icc_sre_el1(read_icc_sre_el1() | 1);  // system-register interface
+  isb();
+  if (!platform.xen && !init_native(platform, intid)) {
+    return false;
+  }
+  write_icc_pmr_el1(0xff);
+  write_icc_bpr1_el1(0);
+  write_icc_ctlr_el1(read_icc_ctlr_el1() & ~u64{2});  // EOImode 0: EOIR also deactivates
+  write_icc_igrpen1_el1(1);
+  isb();
+  return true;
+}
+
+u32 acknowledge() {
+  const u32 intid = static_cast<u32>(read_icc_iar1_el1() & 0xffffff);
+  asm volatile("dsb sy" ::: "memory");
+  return intid;
+}
+
+void end(u32 intid) {
+  write_icc_eoir1_el1(intid);
+  isb();
+}
+
+}  // namespace probe::gic

@@ -1,0 +1,18 @@
+// Probe interrupt controller: GICv3 CPU interface (system registers), native GICD/GICR set-up
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "guests/probe/devicetree.hpp"
+
+namespace probe::gic {
+
+// Under a hypervisor only the CPU interface is touched (ICC_* become ICV_*: the interrupt
+// arrives through list registers, and the guest has no GICD/GICR mapping). Natively the
+// distributor gets ARE + Group 1 and this CPU's redistributor is woken and enables `intid`
+// (a PPI) as Group 1. Returns false (with a console line) if that cannot be done.
+bool init(const Platform& platform, unsigned intid);
+
+u32 acknowledge();  // ICC_IAR1_EL1: the INTID, 1020..1023 if none
+void end(u32 intid);
+
+}  // namespace probe::gic

@@ -1,0 +1,50 @@
+// Xen hypercalls (HVC #0xEA1, number in x16) and SMCCC/PSCI calls (HVC #0 or SMC #0)
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "guests/probe/sysreg.hpp"
+
+namespace probe::xen {
+
+inline constexpr u64 kConsoleIo = 18;
+inline constexpr u64 kSchedOp = 29;
+inline constexpr u64 kConsoleIoWrite = 0;
+inline constexpr u64 kSchedOpShutdown = 2;
+inline constexpr u32 kShutdownPoweroff = 0;
+
+struct SchedShutdown {
+  u32 reason;
+};
+
+// Pointer arguments are kernel VAs: the hypervisor translates them with the caller's stage 1.
+inline long hypercall(u64 number, u64 a0, u64 a1 = 0, u64 a2 = 0) {
+  register u64 x0 asm("x0") = a0;
+  register u64 x1 asm("x1") = a1;
+  register u64 x2 asm("x2") = a2;
+  register u64 x16 asm("x16") = number;
+  asm volatile("hvc #0xEA1" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x16) : : "x3", "x4", "memory");
+  return static_cast<long>(x0);
+}
+
+}  // namespace probe::xen
+
+namespace probe::smccc {
+
+inline constexpr u32 kPsciVersion = 0x84000000;
+inline constexpr u32 kPsciSystemOff = 0x84000008;
+
+// SMCCC 1.1: x0..x3 arguments and results, x4..x17 preserved by the callee.
+inline u64 hvc(u32 function, u64 a1 = 0) {
+  register u64 x0 asm("x0") = function;
+  register u64 x1 asm("x1") = a1;
+  asm volatile("hvc #0" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
+  return x0;
+}
+inline u64 smc(u32 function, u64 a1 = 0) {
+  register u64 x0 asm("x0") = function;
+  register u64 x1 asm("x1") = a1;
+  asm volatile("smc #0" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
+  return x0;
+}
+
+}  // namespace probe::smccc

@@ -1,0 +1,99 @@
+// Probe kernel main: MMU finished, device tree, console, interrupts, then the chosen scenario
+// SPDX-License-Identifier: MIT
+#include <string.h>
+
+#include "guests/probe/bootargs.hpp"
+#include "guests/probe/console.hpp"
+#include "guests/probe/devicetree.hpp"
+#include "guests/probe/exception.hpp"
+#include "guests/probe/frame.hpp"
+#include "guests/probe/gic.hpp"
+#include "guests/probe/mmu.hpp"
+#include "guests/probe/power.hpp"
+#include "guests/probe/report.hpp"
+#include "guests/probe/scenarios.hpp"
+#include "guests/probe/timer.hpp"
+
+namespace probe {
+namespace {
+
+Platform platform;
+
+const char* psci_name(PsciMethod method) {
+  switch (method) {
+    case PsciMethod::hvc:
+      return "hvc";
+    case PsciMethod::smc:
+      return "smc";
+    case PsciMethod::none:
+      break;
+  }
+  return "none";
+}
+
+void banner() {
+  console::put("probe: started at EL");
+  console::put_dec((read_currentel() >> 2) & 3);
+  console::put(", loaded at ");
+  console::put_hex(mmu::load_pa());
+  console::put(", dtb ");
+  console::put_hex(mmu::dtb_pa());
+  console::put("\nprobe: ");
+  console::put_dec(platform.mem_size >> 20);
+  console::put(" MiB RAM at ");
+  console::put_hex(platform.mem_base);
+  console::put(", ");
+  console::put_dec(platform.cpus);
+  console::put(platform.cpus == 1 ? " cpu" : " cpus");
+  console::put(", hypervisor ");
+  console::put(platform.xen ? "xen" : "none");
+  console::put(", psci ");
+  console::put(psci_name(platform.psci));
+  console::put(", gic-v3 ");
+  console::put_hex(platform.gicd_pa);
+  console::put(" ");
+  console::put_hex(platform.gicr_pa);
+  console::put(", pl011 ");
+  console::put_hex(platform.uart_pa);
+  console::put(", timer intid ");
+  console::put_dec(platform.timer_intid);
+  console::put("\nprobe: bootargs \"");
+  console::put(platform.bootargs);
+  console::put("\"\n");
+}
+
+}  // namespace
+}  // namespace probe
+
+using namespace probe;
+
+extern "C" [[noreturn]] void probe_main(u64, u64) {
+  mmu::finish_boot();
+  if (!read_device_tree(mmu::dtb_va(), platform)) {
+    power_off(platform);  // no console to tell: psci is unknown too, so this halts
+  }
+  if (platform.xen) {
+    console::use_xen();
+  } else if (platform.uart_pa != 0) {
+    console::use_pl011(mmu::map_device(platform.uart_pa, 0x1000));
+  }
+  banner();
+
+  const Options options = parse_bootargs(platform.bootargs);
+  set_fatal_context(&platform, options.scenario);
+  timer::set_intid(platform.timer_intid);
+  if (!gic::init(platform, platform.timer_intid)) {
+    Record(options.scenario).text("error", "interrupt controller").flag("pass", false).end();
+    power_off(platform);
+  }
+  probe_kpti_active = options.kpti ? 1 : 0;
+
+  if (strcmp(options.scenario, "selftest") == 0) {
+    run_selftest(options, platform);
+  } else if (strcmp(options.scenario, "busy") == 0) {
+    run_busy(options, platform);
+  } else {
+    Record(options.scenario).text("error", "unknown scenario").flag("pass", false).end();
+  }
+  power_off(platform);
+}

@@ -1,0 +1,19 @@
+// Probe scenarios, chosen by probe.scenario=: each prints one PROBE record
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "guests/probe/bootargs.hpp"
+#include "guests/probe/devicetree.hpp"
+
+namespace probe {
+
+inline constexpr unsigned kTickHz = 100;
+
+// EL1 self-checks: translation tables, execution at the high VA, both TTBR1 roots, timer
+// interrupts at EL1 and EL0, EL0 tasks making syscalls, the KPTI entry/exit path.
+bool run_selftest(const Options& options, const Platform& platform);
+
+// One EL0 busy task for options.seconds: iterations per second and timer ticks.
+bool run_busy(const Options& options, const Platform& platform);
+
+}  // namespace probe

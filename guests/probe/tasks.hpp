@@ -1,0 +1,35 @@
+// Probe EL0 tasks: creation, round-robin switching on tick and yield, the syscall handler
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "guests/probe/frame.hpp"
+
+namespace probe::tasks {
+
+using Entry = void (*)(u64);
+using StopFn = bool (*)();
+
+struct Task {
+  Frame context;
+  bool live;
+  u64 exit_code;
+  u64 syscalls;
+};
+
+inline constexpr int kMaxTasks = 4;
+
+void reset();
+// entry and stack_top are image addresses inside the user region (probe.ld's .user); the
+// task runs at their user VAs with x0 = arg. Returns the task id, -1 if full.
+int spawn(Entry entry, u64 arg, void* stack_top);
+const Task& get(int id);
+
+// Runs the tasks until stop() holds (asked at every tick and task exit) or none is left.
+void run(StopFn stop);
+
+// From handle_exception.
+void on_svc(Frame& frame);
+void on_tick(Frame& frame);
+void on_fault(Frame& frame);
+
+}  // namespace probe::tasks

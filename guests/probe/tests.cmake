@@ -1,0 +1,69 @@
+# Probe guest system tests: boot guests/probe natively under QEMU at EL1 (label "system")
+# SPDX-License-Identifier: MIT
+#
+# Included by tests/system/CMakeLists.txt (host build): runhv_boot_test() and RUNHV_IMAGE_DIR
+# come from there. The probe is an arm64 Image, so QEMU boots it as a Linux kernel: EL1, MMU
+# off, x0 = the DTB, bootargs from -append. Each scenario ends with one `PROBE {json}` line and
+# PSCI SYSTEM_OFF (QEMU exits 0). Under runhv the same image gets a /hypervisor node and uses
+# console_io and SCHEDOP_shutdown instead; those tests come with runhv's Image loader.
+
+# probe_native_test(<name> APPEND <bootargs> [SMP <n>] [MEMORY <size>] [FAILURE_EXPECTED]
+#                   EXPECT <regex>...)
+# Forbids crash lines and, unless FAILURE_EXPECTED, any record with "pass":false.
+function(probe_native_test name)
+  cmake_parse_arguments(ARG "FAILURE_EXPECTED" "APPEND;SMP;MEMORY" "EXPECT" ${ARGN})
+  set(forbid "^probe: (unexpected exception|panic|task [0-9]+ faulted|gic:)")
+  if(NOT ARG_FAILURE_EXPECTED)
+    list(APPEND forbid "\"pass\":false")
+  endif()
+  if(NOT ARG_SMP)
+    set(ARG_SMP 1)
+  endif()
+  if(NOT ARG_MEMORY)
+    set(ARG_MEMORY 256M)
+  endif()
+  set(RUNHV_IMAGE ${RUNHV_IMAGE_DIR}/guests/probe.bin)  # function scope: runhv_boot_test's image
+  runhv_boot_test(${name}
+    QEMU_ARGS -machine virt,gic-version=3 -cpu cortex-a57 -smp ${ARG_SMP} -m ${ARG_MEMORY}
+              -append "${ARG_APPEND}"
+    EXPECT "^probe: started at EL1, loaded at 0x[0-9a-f]+, dtb 0x[0-9a-f]+$"
+           ${ARG_EXPECT}
+    FORBID ${forbid})
+endfunction()
+
+set(PROBE_NATIVE_PLATFORM
+    "^probe: 256 MiB RAM at 0x40000000, 1 cpu, hypervisor none, psci hvc, gic-v3 0x8000000 0x80a0000, pl011 0x9000000, timer intid 27$")
+
+# KPTI on: every exception from EL0 came through the trampoline with the trampoline root live.
+probe_native_test(probe_native_selftest_kpti
+  APPEND "probe.scenario=selftest probe.kpti=1"
+  EXPECT "${PROBE_NATIVE_PLATFORM}"
+         "^probe: hello from EL0$"
+         "^PROBE [{]\"scenario\":\"selftest\",\"kpti\":1,\"hypervisor\":false,.*\"el0_entries\":([1-9][0-9]*),\"el0_entries_trampoline\":\\1,\"el0_entries_direct\":0,.*\"el0_syscalls\":[1-9][0-9][0-9]+,.*\"fpsimd_preserved\":true,\"timer_irqs\":[1-9][0-9]*,.*\"pass\":true[}]$")
+
+# KPTI off: the same tasks, every exception from EL0 straight into the kernel vectors.
+probe_native_test(probe_native_selftest_nokpti
+  APPEND "probe.scenario=selftest probe.kpti=0"
+  EXPECT "${PROBE_NATIVE_PLATFORM}"
+         "^probe: hello from EL0$"
+         "^PROBE [{]\"scenario\":\"selftest\",\"kpti\":0,\"hypervisor\":false,.*\"el0_entries\":([1-9][0-9]*),\"el0_entries_trampoline\":0,\"el0_entries_direct\":\\1,.*\"el0_syscalls\":[1-9][0-9][0-9]+,.*\"timer_irqs\":[1-9][0-9]*,.*\"pass\":true[}]$")
+
+# The device tree is read, not assumed: more CPUs and RAM show up in the banner.
+probe_native_test(probe_native_selftest_reads_device_tree
+  APPEND "probe.scenario=selftest"
+  SMP 2
+  MEMORY 512M
+  EXPECT "^probe: 512 MiB RAM at 0x40000000, 2 cpus, hypervisor none, psci hvc, gic-v3 "
+         "^probe: bootargs \"probe.scenario=selftest\"$"
+         "^PROBE [{]\"scenario\":\"selftest\",\"kpti\":1,.*\"pass\":true[}]$")
+
+# One busy EL0 task for a second: it counts, and the tick interrupts it.
+probe_native_test(probe_native_busy
+  APPEND "probe.scenario=busy probe.kpti=1 probe.seconds=1"
+  EXPECT "^PROBE [{]\"scenario\":\"busy\",\"kpti\":1,\"hypervisor\":false,\"seconds\":1,.*\"iterations\":[1-9][0-9]*,\"iterations_per_second\":[1-9][0-9]*,\"timer_irqs\":[1-9][0-9]*,.*\"pass\":true[}]$")
+
+# A scenario it does not know is reported, not ignored; the probe still powers off.
+probe_native_test(probe_native_unknown_scenario
+  APPEND "probe.scenario=no-such-thing"
+  FAILURE_EXPECTED
+  EXPECT "^PROBE [{]\"scenario\":\"no-such-thing\",\"error\":\"unknown scenario\",\"pass\":false[}]$")
