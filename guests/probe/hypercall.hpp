@@ -6,14 +6,30 @@
 
 namespace probe::xen {
 
+inline constexpr u64 kXenVersion = 17;
 inline constexpr u64 kConsoleIo = 18;
+inline constexpr u64 kVmAssist = 21;
+inline constexpr u64 kVcpuOp = 24;
 inline constexpr u64 kSchedOp = 29;
 inline constexpr u64 kConsoleIoWrite = 0;
 inline constexpr u64 kSchedOpShutdown = 2;
 inline constexpr u32 kShutdownPoweroff = 0;
+inline constexpr u64 kXenVerGetFeatures = 6;
+inline constexpr u64 kVcpuOpRegisterRunstateMemoryArea = 5;
+
+// Xen errno values (returned negated).
+inline constexpr long kEnoent = 2;
+inline constexpr long kEfault = 14;
+inline constexpr long kEinval = 22;
+inline constexpr long kEnosys = 38;
 
 struct SchedShutdown {
   u32 reason;
+};
+
+struct FeatureInfo {
+  u32 submap_idx;
+  u32 submap;
 };
 
 // Pointer arguments are kernel VAs: the hypervisor translates them with the caller's stage 1.

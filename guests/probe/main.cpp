@@ -92,6 +92,12 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_selftest(options, platform);
   } else if (strcmp(options.scenario, "busy") == 0) {
     run_busy(options, platform);
+  } else if (strcmp(options.scenario, "sleep") == 0) {
+    run_sleep(options, platform);
+  } else if (strcmp(options.scenario, "fault") == 0) {
+    run_fault(options, platform);
+  } else if (strcmp(options.scenario, "hypercalls") == 0) {
+    run_hypercalls(options, platform);
   } else {
     Record(options.scenario).text("error", "unknown scenario").flag("pass", false).end();
   }

@@ -16,4 +16,14 @@ bool run_selftest(const Options& options, const Platform& platform);
 // One EL0 busy task for options.seconds: iterations per second and timer ticks.
 bool run_busy(const Options& options, const Platform& platform);
 
+// Ten 20 ms sleeps in WFI on the virtual timer: elapsed time and wake-ups.
+bool run_sleep(const Options& options, const Platform& platform);
+
+// Reads an IPA the hypervisor does not map: under runhv the domain is stopped there.
+bool run_fault(const Options& options, const Platform& platform);
+
+// Hypercall error paths (unknown numbers, bad vCPU ids, NULL and unmapped argument pointers,
+// bad sub-ops): each result against Xen's error code.
+bool run_hypercalls(const Options& options, const Platform& platform);
+
 }  // namespace probe

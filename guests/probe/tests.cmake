@@ -67,3 +67,8 @@ probe_native_test(probe_native_unknown_scenario
   APPEND "probe.scenario=no-such-thing"
   FAILURE_EXPECTED
   EXPECT "^PROBE [{]\"scenario\":\"no-such-thing\",\"error\":\"unknown scenario\",\"pass\":false[}]$")
+
+# Ten 20 ms sleeps in WFI on the virtual timer: none ends early.
+probe_native_test(probe_native_sleep
+  APPEND "probe.scenario=sleep"
+  EXPECT "^PROBE [{]\"scenario\":\"sleep\",.*\"sleeps\":10,\"sleep_ms\":20,\"elapsed_ms\":(19[89]|2[0-9][0-9]),.*\"pass\":true[}]$")
