@@ -19,7 +19,8 @@ using xen::vcpu_runstate_info;
 
 class RunstateAccount {
  public:
-  explicit RunstateAccount(u64 created_ns = 0) { reset(created_ns); }
+  RunstateAccount() { reset(0); }
+  explicit RunstateAccount(u64 created_ns) { reset(created_ns); }
 
   // Starts over: offline since `now`, all times zero.
   void reset(u64 now);

@@ -22,7 +22,7 @@ long runstate_vcpu_op(const RunstateVcpus& d, u32 caller, const mmu::Stage1Regs&
     logf("d%uv%u: vcpu_op %u for vcpu %u: no such vcpu", static_cast<unsigned>(space.id), caller, cmd, vcpuid);
     return error(Errno::enoent);
   }
-  VcpuRunstate& target = d.vcpus[vcpuid];
+  VcpuRunstate& target = *d.vcpus[vcpuid];
 
   if (op == VcpuOp::get_runstate_info) {
     vcpu_runstate_info snap = target.account.snapshot(now);

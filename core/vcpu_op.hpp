@@ -21,9 +21,10 @@ struct VcpuRunstate {
 };
 
 // One domain's vCPUs as the runstate hypercalls see them.
+// (`vcpus[i]` is vCPU i's runstate; the vCPUs themselves live wherever their owner keeps them.)
 struct RunstateVcpus {
   RunstateDomain* dom = nullptr;
-  VcpuRunstate* vcpus = nullptr;
+  VcpuRunstate* const* vcpus = nullptr;
   u32 count = 0;
 };
 

@@ -202,7 +202,8 @@ struct World {
         if (machine.frame(guest.pa(data[0]))->owner() == guest.dom()) {
           machine.write64(guest.pa(data[0]) + 512, value);
         }
-        RunstateVcpus d{&dom, vcpus, kVcpus};
+        VcpuRunstate* const all[kVcpus] = {&vcpus[0], &vcpus[1], &vcpus[2]};
+        RunstateVcpus d{&dom, all, kVcpus};
         const Va arg = in.ConsumeBool() ? GuestSpace::kernel_va(512) : pick_va(in);
         auto ctx = context(in);
         (void)runstate_vcpu_op(d, v, ctx, in.ConsumeIntegralInRange<u32>(0, 16),

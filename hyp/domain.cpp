@@ -60,14 +60,14 @@ Domain& create_domain(const DomainConfig& c) {
     panic("d%u: cannot map RAM at IPA 0x%lx in stage 2", static_cast<unsigned>(c.number), c.ram_ipa.raw());
   }
   d.space = DomainSpace{.id = id, .mem = &frame_table(), .s2 = d.s2.regs(c.number)};
-  d.vcpu0.domain = &d;
-  d.vcpu0.id = 0;
+  d.vcpus[0].domain = &d;
+  d.vcpus[0].id = 0;
   return d;
 }
 
 void start_domain(Domain& d, u64 dtb_ipa) {
   using namespace arch;
-  Vcpu& v = d.vcpu0;
+  Vcpu& v = d.vcpus[0];
   v.regs = VcpuFrame{};
   v.regs.x[0] = dtb_ipa;
   v.regs.elr = d.ram_ipa.raw();

@@ -11,18 +11,32 @@
 #include "arch/aarch64/vcpu_context.hpp"
 #include "arch/aarch64/vcpu_frame.hpp"
 #include "core/guest_copy.hpp"
+#include "core/sched.hpp"
 #include "core/types.hpp"
+#include "core/vcpu_op.hpp"
 #include "hyp/domain_console.hpp"
 
 namespace runhv::hyp {
 
 struct Domain;
 
+inline constexpr u32 kMaxVcpusPerDomain = 8;
+
+// What the launcher's summary reports per vCPU besides its runstate and scheduling counters.
+struct VcpuCounters {
+  u64 hypercalls = 0;        // HVC #0xEA1 calls
+  u64 hypercall_errors = 0;  // of those, the ones that returned a negative value
+  u64 smccc_calls = 0;       // HVC #0 calls
+};
+
 struct Vcpu {
   arch::VcpuFrame regs{};  // first: the world switch's frame pointer is the Vcpu's address
   Domain* domain = nullptr;
   u32 id = 0;
   arch::VcpuContext ctx{};  // EL1 system registers, timer, GIC, FP/SIMD while not loaded
+  VcpuRunstate runstate;    // accounting + registered areas (core/vcpu_op.hpp)
+  SchedVcpu sched{};        // the scheduler's part (core/sched.hpp)
+  VcpuCounters counters{};
 };
 static_assert(offsetof(Vcpu, regs) == 0);
 
@@ -35,7 +49,9 @@ struct Domain {
   DomainSpace space{};
   arch::Stage2Table s2{};
   DomainConsole console{0};
-  Vcpu vcpu0{};
+  RunstateDomain runstate{};  // VA policy (mapped/legacy), update flag, the domain's memory view
+  u32 nr_vcpus = 1;
+  Vcpu vcpus[kMaxVcpusPerDomain]{};
 };
 
 struct DomainConfig {

@@ -509,7 +509,8 @@ TEST_F(AreaTest, PhysAreasUseTheUpdateFlagEvenWithoutTheVmAssist) {
 class VcpuOpTest : public AreaTest {
  protected:
   long op(xen::VcpuOp cmd, u32 vcpuid, Va arg, u64 now = 0) {
-    RunstateVcpus d{&dom, vcpus, 2};
+    VcpuRunstate* const all[2] = {&vcpus[0], &vcpus[1]};
+    RunstateVcpus d{&dom, all, 2};
     return runstate_vcpu_op(d, 0, kernel_ctx(), static_cast<u32>(cmd), vcpuid, arg, now);
   }
   // Puts an argument struct in a fresh kernel page and returns its VA.
