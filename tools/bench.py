@@ -49,12 +49,45 @@ def timings(build):
     return {b["name"].split("/")[-1]: b["real_time"] for b in data["benchmarks"]}
 
 
+# Real Xen 4.17 on the same method (../shared/reference/measuring.md), and runhv's targets.
+XEN = {"hypercall_null": 417, "psci_version": 471, "yield_noswitch": 2136, "yield_switch": 3830,
+       "context_switch": 1694}
+HV_TARGETS = {"hypercall_null": 208, "context_switch": 850}
+
+
+def hypervisor_counts(build, root):
+    """Boots scenarios/bench.dts under QEMU -icount shift=0,sleep=off (1 instruction = 1 ns) and
+    reads the probe's `bench` record: per-operation instruction counts measured in the guest."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "bench.json")
+        cmd = [sys.executable, os.path.join(root, "tools", "launch.py"), os.path.join(root, "scenarios", "bench.dts"),
+               "--smp", "1", "--seconds", "300", "--icount", "--quiet", "--json", out, "--build", build]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if not os.path.exists(out):
+            sys.exit(f"bench: {' '.join(cmd)} failed:\n{res.stdout}{res.stderr}")
+        with open(out) as f:
+            summary = json.load(f)
+    recs = [r for r in summary["probe"] if r.get("scenario") == "bench"]
+    if not recs or not recs[0].get("pass"):
+        sys.exit(f"bench: no passing bench record from the probe: {recs}\n{res.stdout[-3000:]}")
+    r = recs[0]
+    counts = {}
+    for key in ("hypercall_null", "psci_version", "yield_noswitch", "yield_switch"):
+        if f"{key}_ns_x1000" in r:
+            counts[key] = r[f"{key}_ns_x1000"] / 1000.0
+    if "yield_switch" in counts and "yield_noswitch" in counts:
+        counts["context_switch"] = counts["yield_switch"] - counts["yield_noswitch"]
+    counts["loop_check"] = r.get("loop_check_ns_x1000", 0) / 1000.0
+    return counts
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--no-timings", action="store_true", help="skip Google Benchmark")
     ap.add_argument("--check", action="store_true", help="fail when a target is missed")
+    ap.add_argument("--no-hypervisor", action="store_true", help="skip the QEMU -icount benchmarks")
     args = ap.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("bench: valgrind is missing (apt-get install valgrind, or run ./runhv bench)")
@@ -80,6 +113,22 @@ def main():
     print()
     for name, ok in targets:
         print(f"  {'PASS' if ok else 'FAIL'}  {name}")
+
+    if not args.no_hypervisor:
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+        hv = hypervisor_counts(args.build, root)
+        print(f"\n{'hypervisor (QEMU -icount)':<28}{'instructions':>14}{'Xen 4.17':>10}")
+        for name, value in hv.items():
+            if name == "loop_check":
+                continue
+            print(f"{name:<28}{value:>14.1f}{XEN.get(name, 0):>10}")
+            records.append({"name": name, "value": round(value, 1), "unit": "instructions"})
+        print(f"  (method check: a subs/b.ne loop measures {hv['loop_check']:.3f} instructions per iteration)")
+        for name, limit in HV_TARGETS.items():
+            if name in hv:
+                ok = hv[name] <= limit
+                targets.append((f"{name} <= {limit}", ok))
+                print(f"  {'PASS' if ok else 'FAIL'}  {name} <= {limit} (half of Xen's {XEN[name]})")
 
     with open(args.out, "w") as f:
         json.dump(records, f, indent=2)
