@@ -102,6 +102,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/console.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/panic.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/devicetree.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/dom0less.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/frame_table.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/domain_console.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/domain.cpp
@@ -109,6 +110,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/guest_smccc.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/cpus.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/vcpu.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/scheduling.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/guest_images.S
   ${RUNHV_SOURCE_ROOT}/hyp/main.cpp)
 add_dependencies(runhv smoke_guest_bin)

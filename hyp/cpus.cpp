@@ -14,6 +14,7 @@
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/timer.hpp"
 #include "hyp/console.hpp"
+#include "hyp/sched_loop.hpp"
 #include "lib/panic.hpp"
 
 extern "C" const runhv::u8 __stacks_start[];
@@ -204,17 +205,16 @@ void cpus_boot(const dt::DeviceTree& tree) {
 
 u32 cpus_online() { return g_online; }
 
-void on_timer(u32 pcpu, u64 /*now_ns*/) { g_percpu[pcpu].timer_ticks = g_percpu[pcpu].timer_ticks + 1; }
-
-void on_ipi(u32 /*pcpu*/) {}
-
 }  // namespace runhv::hyp
 
 extern "C" void secondary_main(runhv::arch::PerCpu* cpu) {
   using namespace runhv;
   const bool ok = hyp::cpu_start(*cpu);
   hyp::set_state(*cpu, ok ? hyp::kStateTested : hyp::kStateFailed);
-  for (;;) {
-    arch::wait_for_interrupt();
+  if (!ok) {
+    for (;;) {
+      arch::wait_for_interrupt();
+    }
   }
+  hyp::scheduling_wait();
 }

@@ -9,7 +9,8 @@
 //   runhv: cpu<N> up (mpidr 0x...)
 //   runhv: cpu<N> timer ok (3 ticks)
 //   runhv: ipi ok (cpu1..cpu<M>)            (each secondary woken by an SGI from cpu0)
-// Secondaries then idle in WFI with IRQs taken at EL2, wakeable by arch::send_ipi(pcpu).
+// Secondaries then idle in WFI with IRQs taken at EL2, wakeable by arch::send_ipi(pcpu), until
+// the boot CPU lets them into the scheduling loop (hyp/sched_loop.hpp).
 // Without a GICv3 (gic-version=2) only the boot CPU runs, without interrupts.
 #pragma once
 
@@ -26,8 +27,8 @@ void cpus_boot(const dt::DeviceTree& tree);
 // pCPUs up (1 until cpus_boot started others).
 [[nodiscard]] u32 cpus_online();
 
-// Called by arch/aarch64/irq.cpp with IRQs masked, on the pCPU concerned. The scheduler
-// integration replaces the bodies (hyp/cpus.cpp); for now they count.
+// Called by arch/aarch64/irq.cpp with IRQs masked, on the pCPU concerned; implemented by the
+// scheduling loop (hyp/scheduling.cpp).
 // pCPU `pcpu`'s EL2 timer reached its deadline (it is disarmed; program the next one here).
 void on_timer(u32 pcpu, u64 now_ns);
 // pCPU `pcpu` got the wake-up SGI.

@@ -6,36 +6,36 @@
 
 #include <new>
 
-#include "arch/aarch64/hcr.hpp"
 #include "arch/aarch64/mmu_el2.hpp"
-#include "arch/aarch64/percpu.hpp"
-#include "arch/aarch64/psci.hpp"
-#include "arch/aarch64/sysreg.hpp"
 #include "core/psci.hpp"
 #include "hyp/console.hpp"
 #include "hyp/frame_table.hpp"
+#include "hyp/sched_loop.hpp"
+#include "hyp/scheduling.hpp"
 #include "lib/panic.hpp"
 
 namespace runhv::hyp {
 namespace {
 
-constexpr unsigned kMaxDomains = 1;
 // Raw storage, constructed by create_domain(): a constant-initialised Domain would put its
 // tables in .data (DomId::invalid is not zero) and grow the image.
 alignas(Domain) u8 g_storage[kMaxDomains][sizeof(Domain)];
 Domain* g_domains[kMaxDomains];
 
-// PSTATE at entry: EL1h with D, A, I and F masked.
-constexpr u64 kSpsrEl1hMasked = 0x3C5;
-
 }  // namespace
 
+Domain* find_domain(u16 number) { return number >= 1 && number <= kMaxDomains ? g_domains[number - 1] : nullptr; }
+
 Domain& create_domain(const DomainConfig& c) {
+  const auto n = static_cast<unsigned>(c.number);
   if (c.number == 0 || c.number > kMaxDomains) {
-    panic("d%u: no room for this domain", static_cast<unsigned>(c.number));
+    panic("d%u: no room for this domain", n);
   }
   if (g_domains[c.number - 1] != nullptr) {
-    panic("d%u: created twice", static_cast<unsigned>(c.number));
+    panic("d%u: created twice", n);
+  }
+  if (c.vcpus == 0 || c.vcpus > kMaxVcpusPerDomain) {
+    panic("d%u: %u vCPUs (1..%u)", n, c.vcpus, kMaxVcpusPerDomain);
   }
   Domain& d = *new (g_storage[c.number - 1]) Domain();
   g_domains[c.number - 1] = &d;
@@ -44,60 +44,63 @@ Domain& create_domain(const DomainConfig& c) {
   d.ram_pa = c.ram_pa;
   d.ram_size = c.ram_size;
   d.console = DomainConsole{c.number};
+  d.entry = c.ram_ipa + c.image_offset;
   const DomId id = xen::domid(c.number);
-  if (c.image_size > c.ram_size) {
-    panic("d%u: image of %zu bytes does not fit in its RAM", static_cast<unsigned>(c.number), c.image_size);
+  if (c.image_offset > c.ram_size || c.image_size > c.ram_size - c.image_offset) {
+    panic("d%u: image of %zu bytes does not fit in its RAM", n, c.image_size);
   }
   if (!frame_table().assign(c.ram_pa, c.ram_size, id)) {
-    panic("d%u: RAM at 0x%lx is not free host RAM", static_cast<unsigned>(c.number), c.ram_pa.raw());
+    panic("d%u: RAM at 0x%lx is not free host RAM", n, c.ram_pa.raw());
   }
   auto* ram = reinterpret_cast<u8*>(c.ram_pa.raw());
   memset(ram, 0, c.ram_size);
-  memcpy(ram, c.image, c.image_size);
+  memcpy(ram + c.image_offset, c.image, c.image_size);
   // The guest starts with its MMU off: its accesses are non-cacheable and must see this.
   arch::mmu_el2::clean_invalidate_to_poc(c.ram_pa, c.ram_size);
   if (!d.s2.map_ram(c.ram_ipa, c.ram_pa, c.ram_size)) {
-    panic("d%u: cannot map RAM at IPA 0x%lx in stage 2", static_cast<unsigned>(c.number), c.ram_ipa.raw());
+    panic("d%u: cannot map RAM at IPA 0x%lx in stage 2", n, c.ram_ipa.raw());
+  }
+  if (c.pv_time_page.raw() != 0) {
+    auto* records = reinterpret_cast<pvtime::StolenTime*>(c.pv_time_page.raw());
+    for (u32 i = 0; i < kPageSize / sizeof(pvtime::StolenTime); ++i) {
+      init_stolen_time(&records[i]);
+    }
+    if (!d.s2.map_page_ro(kPvTimeIpa, c.pv_time_page)) {
+      panic("d%u: cannot map the PV-time page at IPA 0x%lx", n, kPvTimeIpa.raw());
+    }
+    d.pv_time = records;
   }
   d.space = DomainSpace{.id = id, .mem = &frame_table(), .s2 = d.s2.regs(c.number)};
-  d.vcpus[0].domain = &d;
-  d.vcpus[0].id = 0;
+  d.runstate.space = d.space;
+  d.runstate.va_policy = c.va_policy;
+  d.nr_vcpus = c.vcpus;
+  const u64 now = now_ns();
+  for (u32 i = 0; i < c.vcpus; ++i) {
+    Vcpu& v = d.vcpus[i];
+    v.domain = &d;
+    v.id = i;
+    v.ctx = arch::initial_context(vcpu_vmpidr(i));
+    v.runstate.account.reset(now);
+    v.runstate.area.init(&d.runstate, i);
+    v.sched.init(&v.runstate, c.number, i, c.slice_ns);
+    const int pin = c.pins != nullptr ? static_cast<int>(c.pins[i]) : kAnyPcpu;
+    if (!scheduler().add(v.sched, pin)) {
+      panic("d%uv%u: the scheduler refused it (pin %d)", n, i, pin);
+    }
+  }
   return d;
 }
 
 void start_domain(Domain& d, u64 dtb_ipa) {
-  using namespace arch;
-  Vcpu& v = d.vcpus[0];
-  v.regs = VcpuFrame{};
-  v.regs.x[0] = dtb_ipa;
-  v.regs.elr = d.ram_ipa.raw();
-  v.regs.spsr = kSpsrEl1hMasked;
-  v.ctx = initial_context(vcpu_vmpidr(v.id));
+  d.dtb_ipa = dtb_ipa;
   d.running = true;
-
-  sysreg::write_vpidr_el2(sysreg::read_midr_el1());
-  load_stage2(d.space.s2);
-  vcpu_context_restore(v);
-  this_cpu().current = &v.regs;
-  sysreg::write_hcr_el2(kHcrGuest);
-  sysreg::isb();
-  runhv_guest_resume(&v.regs);
-}
-
-void stop_domain(Vcpu& v, const char* reason) {
-  Domain& d = *v.domain;
-  d.console.flush();
-  d.running = false;
-  console::print("runhv: d%u stopped (%s)\n", static_cast<unsigned>(d.number), reason);
-  for (const Domain* other : g_domains) {
-    if (other != nullptr && other->running) {
-      panic("d%u still runs and there is no scheduler yet", static_cast<unsigned>(other->number));
-    }
+  domain_started();
+  Vcpu& v0 = d.vcpus[0];
+  if (vcpu_up(v0, 0, d.entry.raw(), dtb_ipa) != 0) {
+    panic("d%u: vCPU 0 would not come up", static_cast<unsigned>(d.number));
   }
-  console::print("runhv: cpu%u: interrupts taken while a guest ran: %lu\n", arch::this_cpu_index(),
-                 arch::this_cpu().guest_irqs);
-  console::print("runhv: all domains down, powering off\n");
-  arch::psci::system_off();
 }
+
+void stop_domain(Vcpu& v, const char* reason) { domain_shutdown(v, reason); }
 
 }  // namespace runhv::hyp

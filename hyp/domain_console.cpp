@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "hyp/domain_console.hpp"
 
+#include "core/format.hpp"
 #include "hyp/console.hpp"
 
 namespace runhv::hyp {
@@ -27,9 +28,14 @@ void DomainConsole::flush() {
 }
 
 void DomainConsole::emit() {
-  console::print("[d%u] ", static_cast<unsigned>(domain_));
-  console::write(line_, len_);
-  console::write("\n");
+  // One write for the whole line: lines of domains on other pCPUs must not cut into it.
+  char out[kLine + 16];
+  usize n = format(out, sizeof out, "[d%u] ", static_cast<unsigned>(domain_));
+  for (usize i = 0; i < len_ && n < sizeof out - 1; ++i) {
+    out[n++] = line_[i];
+  }
+  out[n++] = '\n';
+  console::write(out, n);
   len_ = 0;
 }
 

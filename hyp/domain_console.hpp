@@ -12,7 +12,7 @@ namespace runhv::hyp {
 
 class DomainConsole {
  public:
-  static constexpr usize kLine = 160;
+  static constexpr usize kLine = 1024;  // PROBE records are long JSON lines
 
   constexpr explicit DomainConsole(u16 domain) : domain_(domain) {}
 

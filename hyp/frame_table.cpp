@@ -25,6 +25,24 @@ bool FrameTable::assign(Pa base, u64 size, DomId owner) {
   return true;
 }
 
+void FrameTable::release(Pa base, u64 size, DomId owner) {
+  for (u64 off = 0; off < size; off += kPageSize) {
+    if (Frame* f = frame(base + off); f != nullptr && f->owner() == owner) {
+      f->release();
+    }
+  }
+}
+
+bool FrameTable::all_free(Pa base, u64 size) {
+  for (u64 off = 0; off < size; off += kPageSize) {
+    const Frame* f = frame(base + off);
+    if (f == nullptr || f->owner() != DomId::invalid || f->pins() != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
 u64 FrameTable::count(DomId owner) const {
   u64 n = 0;
   for (u64 i = 0; i < (size_ >> kPageShift); ++i) {

@@ -20,6 +20,10 @@ class FrameTable final : public GuestMemory {
   void init(Pa ram_base, u64 ram_size, void* storage);
   // Gives every frame of [base, base + size) to `owner`; false if one is not RAM or not free.
   bool assign(Pa base, u64 size, DomId owner);
+  // Gives every frame of [base, base + size) owned by `owner` back (free unless pinned).
+  void release(Pa base, u64 size, DomId owner);
+  // True if every frame of [base, base + size) is RAM and free.
+  [[nodiscard]] bool all_free(Pa base, u64 size);
   // Frames owned by `owner` (a boot-time report; O(frames)).
   [[nodiscard]] u64 count(DomId owner) const;
 

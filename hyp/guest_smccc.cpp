@@ -1,24 +1,57 @@
-// SMCCC calls from guests (HVC #0): the one hook where PSCI and SMCCC requests are served
+// SMCCC calls from guests (HVC #0): PSCI 1.1, SMCCC 1.1 and PV time through core/psci.hpp
 // SPDX-License-Identifier: MIT
 //
-// For now: PSCI_VERSION (1.1) and SYSTEM_OFF; anything else gets NOT_SUPPORTED (-1) in x0. A
-// later change routes this function to the core PSCI decoder (core/psci.hpp).
-#include "core/smccc.hpp"
+// The decoder (handle_smccc) is the core's; this file is its PsciPlatform for the calling
+// domain, on top of the scheduling layer (hyp/scheduling.hpp):
+//   CPU_ON       -> vcpu_up at the entry, x0 = context id (INVALID_ADDRESS outside the RAM)
+//   CPU_OFF      -> vcpu_down of the caller (it does not return)
+//   CPU_SUSPEND  -> a WFI-style block of the caller (returns SUCCESS when it runs again)
+//   AFFINITY_INFO-> on / off from the scheduler's state
+//   SYSTEM_OFF / SYSTEM_RESET -> domain_shutdown (a reset is a stop: runhv does not reboot)
+//   PV time      -> offered per domain (runhv,pv-time), records at kPvTimeIpa + 64 x vCPU
+#include "core/psci.hpp"
 #include "hyp/domain.hpp"
+#include "hyp/scheduling.hpp"
 
 namespace runhv::hyp {
+namespace {
+
+class DomainPsci final : public PsciPlatform {
+ public:
+  explicit DomainPsci(Vcpu& caller) : caller_(caller), d_(*caller.domain) {}
+
+  [[nodiscard]] u16 domain_id() const override { return d_.number; }
+  [[nodiscard]] u32 vcpu_count() const override { return d_.nr_vcpus; }
+
+  i64 vcpu_on(u32 index, Ipa entry, u64 context_id) override {
+    if (entry < d_.ram_ipa || entry.raw() - d_.ram_ipa.raw() >= d_.ram_size) {
+      return psci::kInvalidAddress;
+    }
+    return vcpu_up(caller_, index, entry.raw(), context_id) == 0 ? psci::kSuccess : psci::kAlreadyOn;
+  }
+  void vcpu_off(u32 caller) override { vcpu_down(caller_, caller); }
+  void vcpu_suspend(u32 /*caller*/) override { vcpu_block(caller_); }
+  [[nodiscard]] AffinityState affinity_info(u32 index) const override {
+    return vcpu_is_up(d_, index) ? AffinityState::on : AffinityState::off;
+  }
+  void system_off() override { domain_shutdown(caller_, "SYSTEM_OFF"); }
+  void system_reset() override { domain_shutdown(caller_, "SYSTEM_RESET"); }
+  [[nodiscard]] bool pv_time_offered() const override { return d_.pv_time != nullptr; }
+  [[nodiscard]] Ipa stolen_time_ipa(u32 index) const override { return kPvTimeIpa + u64{index} * pvtime::kRecordSize; }
+
+ private:
+  Vcpu& caller_;
+  Domain& d_;
+};
+
+}  // namespace
 
 void smccc_call(Vcpu& v) {
-  u64* x = v.regs.x;
-  switch (static_cast<psci::Fn>(static_cast<u32>(x[0]))) {
-    case psci::Fn::version:
-      x[0] = psci::kVersion1_1;
-      return;
-    case psci::Fn::system_off:
-      stop_domain(v, "SYSTEM_OFF");
-    default:
-      x[0] = static_cast<u64>(psci::kNotSupported);
-      return;
+  DomainPsci platform(v);
+  const SmcccCall call{{v.regs.x[0], v.regs.x[1], v.regs.x[2], v.regs.x[3]}};
+  const SmcccResult result = handle_smccc(platform, v.id, call);
+  if (result.resume) {
+    v.regs.x[0] = result.x0;
   }
 }
 

@@ -78,13 +78,29 @@ bool vcpu_inject(Vcpu& v, u32 intid) {
   return vcpu_is_current(v) ? arch::ich::inject_live(intid) : arch::ich::inject_saved(v.ctx.gic, intid);
 }
 
-Vcpu& on_wfi(Vcpu& v, bool wfe) {
-  // Without interrupts nothing could end the wait: a WFI that returns at once is allowed.
-  if (wfe || !arch::irq_ready() || arch::ich::pending_live()) {
-    return v;
+void vcpu_vtimer_fired(Vcpu& v) {
+  arch::sysreg::write_cntv_ctl_el0(arch::sysreg::read_cntv_ctl_el0() | arch::kTimerImask);
+  arch::sysreg::isb();
+  v.vtimer_masked = true;
+  vcpu_inject(v, arch::gicv3::kIntidVirtualTimer);
+}
+
+void vcpu_vtimer_unmask(Vcpu& v) {
+  if (!v.vtimer_masked) [[likely]] {
+    return;
   }
-  arch::wait_for_interrupt();
-  return v;
+  for (u32 i = 0; i < arch::ich::lr_count(); ++i) {
+    const u64 lr = arch::ich::read_lr(i);
+    if ((lr & arch::ich::kLrStateMask) != 0 && (lr & arch::ich::kLrVintidMask) == arch::gicv3::kIntidVirtualTimer) {
+      return;  // still pending or active in the guest
+    }
+  }
+  v.vtimer_masked = false;
+  const u64 ctl = arch::sysreg::read_cntv_ctl_el0();
+  if ((ctl & arch::kTimerImask) != 0) {
+    arch::sysreg::write_cntv_ctl_el0(ctl & ~arch::kTimerImask);
+    arch::sysreg::isb();
+  }
 }
 
 mmu::Stage1Regs guest_stage1(const Vcpu& v) {

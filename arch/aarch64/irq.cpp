@@ -19,10 +19,11 @@ bool g_ready[kMaxCpus];
 bool g_reported_stray = false;
 
 void virtual_timer_fired(PerCpu& cpu) {
-  sysreg::write_cntv_ctl_el0(sysreg::read_cntv_ctl_el0() | kTimerImask);
-  sysreg::isb();
   if (cpu.current != nullptr) {
-    hyp::vcpu_inject(*reinterpret_cast<hyp::Vcpu*>(cpu.current), gicv3::kIntidVirtualTimer);
+    hyp::vcpu_vtimer_fired(*reinterpret_cast<hyp::Vcpu*>(cpu.current));
+  } else {
+    sysreg::write_cntv_ctl_el0(sysreg::read_cntv_ctl_el0() | kTimerImask);
+    sysreg::isb();
   }
 }
 
@@ -82,5 +83,5 @@ void send_ipi(u32 pcpu) { gicv3::cpuif_send_sgi(g_percpu[pcpu].mpidr, gicv3::kSg
 extern "C" runhv::arch::VcpuFrame* runhv_guest_irq(runhv::arch::VcpuFrame* frame) {
   ++runhv::arch::this_cpu().guest_irqs;
   runhv::arch::irq_handle();
-  return frame;
+  return runhv::hyp::exit_resume(*reinterpret_cast<runhv::hyp::Vcpu*>(frame));
 }

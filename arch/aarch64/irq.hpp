@@ -7,7 +7,7 @@
 // irq_handle(), which takes interrupts until the CPU interface has none left:
 //   INTID 26  EL2 timer: disarmed, then hyp::on_timer(pcpu, now_ns)
 //   INTID 27  virtual timer: CNTV_CTL_EL0.IMASK set, virtual INTID 27 injected into the vCPU
-//             loaded here (none: it stays masked until a vCPU rewrites CNTV_CTL)
+//             loaded here (hyp::vcpu_vtimer_fired; the mask is lifted once the guest handled it)
 //   SGI 0     IPI: hyp::on_ipi(pcpu)
 //   other     ended and ignored (none is enabled); the first one is logged
 #pragma once
@@ -35,6 +35,6 @@ void send_ipi(u32 pcpu);
 
 extern "C" {
 // Called by world_switch.S on an IRQ taken from a guest, with the saved frame; returns the
-// frame of the vCPU to resume (the same one, for now).
+// frame of the vCPU to resume (another one after a reschedule: hyp::exit_resume).
 runhv::arch::VcpuFrame* runhv_guest_irq(runhv::arch::VcpuFrame* frame);
 }

@@ -23,7 +23,9 @@ constexpr u64 kMemAttrNormalWb = u64{0xF} << 2;  // MemAttr = outer WB, inner WB
 constexpr u64 kS2apRw = u64{3} << 6;
 constexpr u64 kShInner = u64{3} << 8;
 constexpr u64 kAf = u64{1} << 10;
+constexpr u64 kS2apRo = u64{1} << 6;
 constexpr u64 kRamBlock = kValid | kMemAttrNormalWb | kS2apRw | kShInner | kAf;
+constexpr u64 kRoPage = kValid | kTable | kMemAttrNormalWb | kS2apRo | kShInner | kAf;  // level 3: bit 1 set
 
 }  // namespace
 
@@ -33,16 +35,45 @@ bool Stage2Table::map_ram(Ipa ipa, Pa pa, u64 size) {
   }
   for (u64 off = 0; off < size; off += kBlock) {
     const u64 at = ipa.raw() + off;
-    u64& l1 = root_[at / kGiB];
-    if ((l1 & kValid) == 0) {
-      if (l2_used_ == kMaxL2) {
-        return false;
-      }
-      l1 = reinterpret_cast<u64>(l2_[l2_used_++]) | kValid | kTable;
+    u64* l2 = l2_for(at);
+    if (l2 == nullptr) {
+      return false;
     }
-    auto* l2 = reinterpret_cast<u64*>(l1 & kAddrMask);
     l2[(at / kBlock) % 512] = (pa.raw() + off) | kRamBlock;
   }
+  return true;
+}
+
+u64* Stage2Table::l2_for(u64 at) {
+  u64& l1 = root_[at / kGiB];
+  if ((l1 & kValid) == 0) {
+    if (l2_used_ == kMaxL2) {
+      return nullptr;
+    }
+    l1 = reinterpret_cast<u64>(l2_[l2_used_++]) | kValid | kTable;
+  }
+  return reinterpret_cast<u64*>(l1 & kAddrMask);
+}
+
+bool Stage2Table::map_page_ro(Ipa ipa, Pa pa) {
+  if (((ipa.raw() | pa.raw()) & kPageMask) != 0 || ipa.raw() >= (u64{1} << kIpaBits)) {
+    return false;
+  }
+  u64* l2 = l2_for(ipa.raw());
+  if (l2 == nullptr) {
+    return false;
+  }
+  u64& l2e = l2[(ipa.raw() / kBlock) % 512];
+  if ((l2e & kValid) == 0) {
+    if (l3_used_ == kMaxL3) {
+      return false;
+    }
+    l2e = reinterpret_cast<u64>(l3_[l3_used_++]) | kValid | kTable;
+  } else if ((l2e & kTable) == 0) {
+    return false;  // a 2 MiB block is there
+  }
+  auto* l3 = reinterpret_cast<u64*>(l2e & kAddrMask);
+  l3[(ipa.raw() >> kPageShift) % 512] = pa.raw() | kRoPage;
   return true;
 }
 
@@ -55,7 +86,8 @@ void load_stage2(const mmu::Stage2Regs& regs) {
   sysreg::write_vtcr_el2(regs.vtcr);
   sysreg::write_vttbr_el2(regs.vttbr);
   sysreg::isb();
-  asm volatile("tlbi vmalls12e1is\n dsb ish\n isb" ::: "memory");
 }
+
+void flush_guest_tlbs() { asm volatile("dsb ishst\n tlbi alle1is\n dsb ish\n isb" ::: "memory"); }
 
 }  // namespace runhv::arch

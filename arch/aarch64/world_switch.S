@@ -9,8 +9,9 @@
 // it returns (another vCPU's, once a scheduler switches: it calls vcpu_context_save/restore
 // before returning the new frame). Entry: runhv_guest_resume(frame) records the frame as this
 // pCPU's current one, clears CPTR_EL2.TFP (the guest owns FP/SIMD; the hypervisor touches those
-// registers only in fpsimd.S), loads the frame and ERETs. SP_EL2 is whatever it was at entry:
-// the hypervisor stack is not used while the guest runs.
+// registers only in fpsimd.S), loads the frame and ERETs. SP_EL2 is reset to the top of this
+// pCPU's stack (PerCpu::stack_top): nothing below survives an entry, and the hypervisor stack
+// is not used while the guest runs.
 #include "arch/aarch64/percpu.hpp"
 #include "arch/aarch64/vcpu_frame.hpp"
 
@@ -70,6 +71,8 @@ guest_irq_exit:
 runhv_guest_resume:
   mrs x1, tpidr_el2
   str x0, [x1, #PERCPU_CURRENT]
+  ldr x2, [x1, #PERCPU_STACK_TOP]   // the next exit starts on an empty stack: callers that
+  mov sp, x2                        // never return (the scheduling loop) leave nothing behind
   mov x1, #CPTR_EL2_GUEST
   msr cptr_el2, x1                  // takes effect at the ERET (context synchronising)
   ldp x1, x2, [x0, #VCPU_FRAME_ELR]

@@ -1,4 +1,4 @@
-// Probe options from /chosen/bootargs: probe.scenario=, probe.kpti=, probe.seconds=
+// Probe options from /chosen/bootargs: probe.scenario=, .kpti=, .seconds=, .cpus=, .iterations=, .yields=
 // SPDX-License-Identifier: MIT
 #include "guests/probe/bootargs.hpp"
 
@@ -63,6 +63,14 @@ Options parse_bootargs(const char* bootargs) {
       options.kpti = parse_number(value, value_length, 1) != 0;
     } else if (match(word, length, "probe.seconds", value, value_length)) {
       options.seconds = parse_number(value, value_length, options.seconds);
+    } else if (match(word, length, "probe.cpus", value, value_length)) {
+      options.cpus = parse_number(value, value_length, options.cpus);
+    } else if (match(word, length, "probe.iterations", value, value_length)) {
+      const u64 n = parse_number(value, value_length, options.iterations);
+      options.iterations = n == 0 ? options.iterations : n;
+    } else if (match(word, length, "probe.yields", value, value_length)) {
+      const u64 n = parse_number(value, value_length, options.yields);
+      options.yields = n == 0 ? options.yields : n;
     }
   }
   return options;

@@ -1,4 +1,4 @@
-// Probe options from /chosen/bootargs: probe.scenario=, probe.kpti=, probe.seconds=
+// Probe options from /chosen/bootargs: probe.scenario=, .kpti=, .seconds=, .cpus=, .iterations=, .yields=
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -10,6 +10,9 @@ struct Options {
   char scenario[32] = "selftest";
   bool kpti = true;
   u64 seconds = 1;
+  u64 cpus = 0;             // probe.cpus=: at most this many CPUs (0: every CPU of the DT)
+  u64 iterations = 100000;  // probe.iterations=: bench loop length N
+  u64 yields = 20000;       // probe.yields=: bench yield_switch loop length M per CPU
 };
 
 // Unknown words are ignored (a kernel command line carries other things too).

@@ -22,6 +22,6 @@ struct Counters {
   u64 other_irqs;
 };
 
-extern Counters counters;
+// This CPU's counters: counters() in percpu.hpp.
 
 }  // namespace probe

@@ -77,6 +77,11 @@ bool read_device_tree(const void* fdt, Platform& out) {
     fdt_for_each_subnode(node, fdt, cpus) {
       const char* type = static_cast<const char*>(fdt_getprop(fdt, node, "device_type", nullptr));
       if (type != nullptr && strcmp(type, "cpu") == 0) {
+        u64 reg = 0;
+        u64 unused = 0;
+        if (out.cpus < kMaxCpus && reg_entry(fdt, node, 0, reg, unused)) {
+          out.cpu_mpidr[out.cpus] = reg;
+        }
         ++out.cpus;
       }
     }

@@ -3,10 +3,10 @@
 #include "guests/probe/exception.hpp"
 
 #include "guests/probe/console.hpp"
-#include "guests/probe/counters.hpp"
 #include "guests/probe/frame.hpp"
 #include "guests/probe/gic.hpp"
 #include "guests/probe/mmu.hpp"
+#include "guests/probe/percpu.hpp"
 #include "guests/probe/power.hpp"
 #include "guests/probe/tasks.hpp"
 #include "guests/probe/timer.hpp"
@@ -14,9 +14,6 @@
 probe::u8 probe_kpti_active = 0;  // declared extern "C" in frame.hpp
 
 namespace probe {
-
-Counters counters;
-
 namespace {
 
 constexpr u64 kEcSvc64 = 0x15;
@@ -46,33 +43,33 @@ const char* fatal_scenario = "boot";
 }
 
 void count_el0_entry(const Frame& frame) {
-  ++counters.el0_entries;
+  ++counters().el0_entries;
   if (frame.entry_ttbr1 == 0) {
-    ++counters.el0_entries_direct;
+    ++counters().el0_entries_direct;
   } else if (frame.entry_ttbr1 == mmu::tramp_root_pa()) {
-    ++counters.el0_entries_trampoline;
+    ++counters().el0_entries_trampoline;
   } else {
-    ++counters.el0_entries_bad;
+    ++counters().el0_entries_bad;
   }
 }
 
 void on_irq(Frame& frame, bool from_el0) {
   const u32 intid = gic::acknowledge();
   if (intid >= 1020) {
-    ++counters.spurious_irqs;
+    ++counters().spurious_irqs;
     return;
   }
   const bool tick = intid == timer::intid();
   if (tick) {
     timer::on_interrupt();
-    ++counters.timer_irqs;
-    ++(from_el0 ? counters.timer_irqs_el0 : counters.timer_irqs_el1);
+    ++counters().timer_irqs;
+    ++(from_el0 ? counters().timer_irqs_el0 : counters().timer_irqs_el1);
   } else {
-    ++counters.other_irqs;
+    ++counters().other_irqs;
   }
   gic::end(intid);
-  if (tick) {
-    tasks::on_tick(frame);
+  if (tick && this_cpu().index == 0) {
+    tasks::on_tick(frame);  // the EL0 tasks are CPU 0's
   }
 }
 
@@ -108,6 +105,6 @@ extern "C" void handle_exception(u64 kind, Frame* frame) {
       fatal(kind, *frame);
   }
   if (returns_to_el0(*frame)) {
-    ++counters.el0_returns;
+    ++counters().el0_returns;
   }
 }

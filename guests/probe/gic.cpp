@@ -52,25 +52,12 @@ u64 find_redistributor(u64 gicr_va, u64 frames) {
   return 0;
 }
 
-bool init_native(const Platform& platform, unsigned intid) {
-  if (platform.gicd_pa == 0 || platform.gicr_pa == 0) {
-    return fail("no arm,gic-v3 node with GICD and GICR");
-  }
-  const u64 gicd = mmu::map_device(platform.gicd_pa, kGicdSize);
-  u64 frames = platform.gicr_size / kGicrFrame;
-  if (frames > platform.cpus && platform.cpus != 0) {
-    frames = platform.cpus;  // only as many frames as CPUs are ever looked at
-  }
-  const u64 gicr = mmu::map_device(platform.gicr_pa, frames * kGicrFrame);
-  if (gicd == 0 || gicr == 0 || frames == 0) {
-    return fail("cannot map GICD/GICR");
-  }
+u64 gicr_va = 0;  // the redistributor frames mapped by init_native (CPU 0)
+u64 gicr_frames = 0;
 
-  reg32(gicd, kGicdCtlr) = reg32(gicd, kGicdCtlr) | kGicdCtlrAre | kGicdCtlrGrp1;
-  while ((reg32(gicd, kGicdCtlr) & kGicdCtlrRwp) != 0) {
-  }
-
-  const u64 rd = find_redistributor(gicr, frames);
+// This CPU's redistributor: awake, `intid` (a PPI) enabled as Group 1.
+bool init_redistributor(unsigned intid) {
+  const u64 rd = find_redistributor(gicr_va, gicr_frames);
   if (rd == 0) {
     return fail("no redistributor for this CPU");
   }
@@ -85,19 +72,58 @@ bool init_native(const Platform& platform, unsigned intid) {
   return true;
 }
 
-}  // namespace
-
-bool init(const Platform& platform, unsigned intid) {
-  write_icc_sre_el1(read_icc_sre_el1() | 1);  // system-register interface
-  isb();
-  if (!platform.xen && !init_native(platform, intid)) {
-    return false;
+bool init_native(const Platform& platform, unsigned intid) {
+  if (platform.gicd_pa == 0 || platform.gicr_pa == 0) {
+    return fail("no arm,gic-v3 node with GICD and GICR");
   }
+  const u64 gicd = mmu::map_device(platform.gicd_pa, kGicdSize);
+  u64 frames = platform.gicr_size / kGicrFrame;
+  if (frames > platform.cpus && platform.cpus != 0) {
+    frames = platform.cpus;  // only as many frames as CPUs are ever looked at
+  }
+  const u64 gicr = mmu::map_device(platform.gicr_pa, frames * kGicrFrame);
+  if (gicd == 0 || gicr == 0 || frames == 0) {
+    return fail("cannot map GICD/GICR");
+  }
+  gicr_va = gicr;
+  gicr_frames = frames;
+
+  reg32(gicd, kGicdCtlr) = reg32(gicd, kGicdCtlr) | kGicdCtlrAre | kGicdCtlrGrp1;
+  while ((reg32(gicd, kGicdCtlr) & kGicdCtlrRwp) != 0) {
+  }
+  return init_redistributor(intid);
+}
+
+void init_cpu_interface() {
   write_icc_pmr_el1(0xff);
   write_icc_bpr1_el1(0);
   write_icc_ctlr_el1(read_icc_ctlr_el1() & ~u64{2});  // EOImode 0: EOIR also deactivates
   write_icc_igrpen1_el1(1);
   isb();
+}
+
+void enable_system_registers() {
+  write_icc_sre_el1(read_icc_sre_el1() | 1);  // system-register interface
+  isb();
+}
+
+}  // namespace
+
+bool init(const Platform& platform, unsigned intid) {
+  enable_system_registers();
+  if (!platform.xen && !init_native(platform, intid)) {
+    return false;
+  }
+  init_cpu_interface();
+  return true;
+}
+
+bool init_secondary(const Platform& platform, unsigned intid) {
+  enable_system_registers();
+  if (!platform.xen && !init_redistributor(intid)) {
+    return false;
+  }
+  init_cpu_interface();
   return true;
 }
 

@@ -11,6 +11,9 @@ namespace probe::gic {
 // distributor gets ARE + Group 1 and this CPU's redistributor is woken and enables `intid`
 // (a PPI) as Group 1. Returns false (with a console line) if that cannot be done.
 bool init(const Platform& platform, unsigned intid);
+// The same on a secondary CPU, after init() ran on CPU 0: its CPU interface and, natively, its
+// own redistributor (woken, `intid` enabled). The distributor is CPU 0's business.
+bool init_secondary(const Platform& platform, unsigned intid);
 
 u32 acknowledge();  // ICC_IAR1_EL1: the INTID, 1020..1023 if none
 void end(u32 intid);

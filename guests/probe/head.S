@@ -15,6 +15,35 @@
 // SCTLR_EL1: the ARMv8.0 RES1 bits, nTWE, nTWI, I, SA, C, M (alignment checks off).
 #define SCTLR_VALUE 0x30d5180d
 
+// Turns the MMU on with the identity root \idmap in TTBR0 and the kernel root in TTBR1.
+// Runs at the physical address (PC-relative only); clobbers \t1..\t3.
+.macro enable_mmu idmap, t1, t2, t3
+  ldr \t1, =MAIR_VALUE
+  msr mair_el1, \t1
+  ldr \t1, =TCR_VALUE
+  mrs \t2, id_aa64mmfr0_el1
+  and \t2, \t2, #0xf             // PARange
+  cmp \t2, #5
+  mov \t3, #5
+  csel \t2, \t2, \t3, ls          // at most 48 bits
+  bfi \t1, \t2, #32, #3           // TCR_EL1.IPS
+  msr tcr_el1, \t1
+  msr ttbr0_el1, \idmap           // identity map of the stub
+  adrp \t1, probe_ttbr1_roots
+  add \t1, \t1, #PROBE_PAGE_SIZE  // the kernel root follows the trampoline root
+  msr ttbr1_el1, \t1
+  isb
+  tlbi vmalle1
+  dsb nsh
+  isb
+  ldr \t1, =SCTLR_VALUE
+  msr sctlr_el1, \t1
+  isb
+  ic iallu
+  dsb nsh
+  isb
+.endm
+
   .section .head.text, "ax"
   .global _text
 _text:
@@ -71,36 +100,15 @@ primary_entry:
   b.lo 3b
   dsb sy
 
-  ldr x1, =MAIR_VALUE
-  msr mair_el1, x1
-  ldr x1, =TCR_VALUE
-  mrs x2, id_aa64mmfr0_el1
-  and x2, x2, #0xf                // PARange
-  cmp x2, #5
-  mov x3, #5
-  csel x2, x2, x3, ls             // at most 48 bits
-  bfi x1, x2, #32, #3             // TCR_EL1.IPS
-  msr tcr_el1, x1
-  msr ttbr0_el1, x0               // identity map of the stub (x0 from early_build_tables)
-  adrp x1, probe_ttbr1_roots
-  add x1, x1, #PROBE_PAGE_SIZE    // the kernel root follows the trampoline root
-  msr ttbr1_el1, x1
-  isb
-  tlbi vmalle1
-  dsb nsh
-  isb
-  ldr x1, =SCTLR_VALUE
-  msr sctlr_el1, x1
-  isb
-  ic iallu
-  dsb nsh
-  isb
+  enable_mmu x0, x1, x2, x3        // x0 = the identity root from early_build_tables
   ldr x1, =high_entry             // absolute: the link-time (high) address
   br x1
 
 high_entry:
   ldr x1, =__stack_top
   mov sp, x1
+  ldr x1, =probe_cpus             // CPU 0's struct PerCpu (percpu.hpp)
+  msr tpidr_el1, x1
   ldr x1, =kernel_vectors
   msr vbar_el1, x1
   isb
@@ -110,4 +118,36 @@ high_entry:
 4:
   wfi
   b 4b
+
+// Secondary CPUs, started by PSCI CPU_ON (smp.cpp) at this physical address: EL1h, MMU off,
+// x0 = the physical address of its struct SecondaryBoot (smp.hpp), cleaned to the point of
+// coherency by the CPU that started it. The same tables as the boot CPU: the identity root
+// (kept for this) in TTBR0 and the kernel root in TTBR1 to turn the MMU on, then the user root
+// in TTBR0; its own stack, TPIDR_EL1 = its PerCpu, the kernel vectors.
+  .global probe_secondary_entry
+probe_secondary_entry:
+  msr daifset, #0xf
+  mov x1, #(3 << 20)              // CPACR_EL1.FPEN
+  msr cpacr_el1, x1
+  isb
+  ldp x19, x20, [x0]              // identity root PA, user root PA
+  ldp x21, x22, [x0, #16]         // PerCpu VA, stack top VA
+  enable_mmu x19, x1, x2, x3
+  ldr x1, =secondary_high
+  br x1
+
+secondary_high:
+  mov sp, x22
+  msr tpidr_el1, x21
+  ldr x1, =kernel_vectors
+  msr vbar_el1, x1
+  msr ttbr0_el1, x20              // the identity map is not needed any more
+  isb
+  tlbi vmalle1
+  dsb nsh
+  isb
+  bl probe_secondary_main         // never returns
+5:
+  wfi
+  b 5b
   .ltorg

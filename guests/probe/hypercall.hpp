@@ -12,8 +12,10 @@ inline constexpr u64 kVmAssist = 21;
 inline constexpr u64 kVcpuOp = 24;
 inline constexpr u64 kSchedOp = 29;
 inline constexpr u64 kConsoleIoWrite = 0;
+inline constexpr u64 kSchedOpYield = 0;
 inline constexpr u64 kSchedOpShutdown = 2;
 inline constexpr u32 kShutdownPoweroff = 0;
+inline constexpr u64 kXenVerVersion = 0;
 inline constexpr u64 kXenVerGetFeatures = 6;
 inline constexpr u64 kVcpuOpRegisterRunstateMemoryArea = 5;
 
@@ -47,19 +49,25 @@ inline long hypercall(u64 number, u64 a0, u64 a1 = 0, u64 a2 = 0) {
 namespace probe::smccc {
 
 inline constexpr u32 kPsciVersion = 0x84000000;
+inline constexpr u32 kPsciCpuOff = 0x84000002;
+inline constexpr u32 kPsciCpuOn64 = 0xC4000003;  // x1 target MPIDR, x2 entry PA, x3 context (x0)
 inline constexpr u32 kPsciSystemOff = 0x84000008;
 
 // SMCCC 1.1: x0..x3 arguments and results, x4..x17 preserved by the callee.
-inline u64 hvc(u32 function, u64 a1 = 0) {
+inline u64 hvc(u32 function, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0) {
   register u64 x0 asm("x0") = function;
   register u64 x1 asm("x1") = a1;
-  asm volatile("hvc #0" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
+  register u64 x2 asm("x2") = a2;
+  register u64 x3 asm("x3") = a3;
+  asm volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
   return x0;
 }
-inline u64 smc(u32 function, u64 a1 = 0) {
+inline u64 smc(u32 function, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0) {
   register u64 x0 asm("x0") = function;
   register u64 x1 asm("x1") = a1;
-  asm volatile("smc #0" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
+  register u64 x2 asm("x2") = a2;
+  register u64 x3 asm("x3") = a3;
+  asm volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
   return x0;
 }
 

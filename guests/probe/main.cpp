@@ -12,6 +12,7 @@
 #include "guests/probe/power.hpp"
 #include "guests/probe/report.hpp"
 #include "guests/probe/scenarios.hpp"
+#include "guests/probe/smp.hpp"
 #include "guests/probe/timer.hpp"
 
 namespace probe {
@@ -87,6 +88,7 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     power_off(platform);
   }
   probe_kpti_active = options.kpti ? 1 : 0;
+  smp::init(platform, options);
 
   if (strcmp(options.scenario, "selftest") == 0) {
     run_selftest(options, platform);
@@ -98,6 +100,8 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_fault(options, platform);
   } else if (strcmp(options.scenario, "hypercalls") == 0) {
     run_hypercalls(options, platform);
+  } else if (strcmp(options.scenario, "bench") == 0) {
+    run_bench(options, platform);
   } else {
     Record(options.scenario).text("error", "unknown scenario").flag("pass", false).end();
   }

@@ -52,6 +52,7 @@ struct State {
   u64 load_pa;
   u64 dtb_pa;
   u64 user_root_pa;
+  u64 idmap_root_pa;
   u64 next_device_va_offset;
   unsigned pool_used;
 };
@@ -134,6 +135,7 @@ u64 dtb_pa() { return state.dtb_pa; }
 u64 tramp_root_pa() { return pa_of(probe_ttbr1_roots[0]); }
 u64 kernel_root_pa() { return pa_of(probe_ttbr1_roots[1]); }
 u64 user_root_pa() { return state.user_root_pa; }
+u64 idmap_root_pa() { return state.idmap_root_pa; }
 u64 virt_to_phys(const void* va) { return pa_of(va); }
 u64 user_va(const void* image_va) {
   return PROBE_USER_VA + (reinterpret_cast<u64>(image_va) - reinterpret_cast<u64>(__user_start));
@@ -197,8 +199,10 @@ extern "C" u64 early_build_tables(u64 load_pa, u64 dtb_pa) {
     map_leaf(user_root, PROBE_USER_VA + (pa - user_pa), pa, attrs, 3);
   }
 
-  // The identity map for switching the MMU on: the 1 GiB holding the image.
+  // The identity map for switching the MMU on: the 1 GiB holding the image. Kept for good:
+  // secondary CPUs turn their MMU on with it too (head.S probe_secondary_entry).
   u64* const idmap_root = alloc_table();
   map_leaf(idmap_root, load_pa & ~((u64{1} << 30) - 1), load_pa & ~((u64{1} << 30) - 1), kIdmap, 1);
-  return pa_of(idmap_root);
+  state.idmap_root_pa = pa_of(idmap_root);
+  return state.idmap_root_pa;
 }

@@ -24,6 +24,7 @@ u64 dtb_pa();
 u64 kernel_root_pa();
 u64 tramp_root_pa();
 u64 user_root_pa();
+u64 idmap_root_pa();                // the boot identity map, kept for secondaries turning their MMU on
 u64 virt_to_phys(const void* va);   // image addresses only
 u64 user_va(const void* image_va);  // where the user region's image address is seen by EL0
 const void* dtb_va();               // the DTB window (PROBE_DTB_VA + offset in its 2 MiB block)

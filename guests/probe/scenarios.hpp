@@ -4,6 +4,7 @@
 
 #include "guests/probe/bootargs.hpp"
 #include "guests/probe/devicetree.hpp"
+#include "guests/probe/percpu.hpp"
 
 namespace probe {
 
@@ -13,8 +14,11 @@ inline constexpr unsigned kTickHz = 100;
 // interrupts at EL1 and EL0, EL0 tasks making syscalls, the KPTI entry/exit path.
 bool run_selftest(const Options& options, const Platform& platform);
 
-// One EL0 busy task for options.seconds: iterations per second and timer ticks.
+// One EL0 busy task on CPU 0 and an EL1 busy loop on every other CPU (smp::count()) for
+// options.seconds: one record per CPU with its iterations and timer ticks.
 bool run_busy(const Options& options, const Platform& platform);
+// The secondary's part (smp.cpp calls it): an EL1 loop with its own 100 Hz tick.
+void busy_on_secondary(PerCpu& self);
 
 // Ten 20 ms sleeps in WFI on the virtual timer: elapsed time and wake-ups.
 bool run_sleep(const Options& options, const Platform& platform);
@@ -25,5 +29,12 @@ bool run_fault(const Options& options, const Platform& platform);
 // Hypercall error paths (unknown numbers, bad vCPU ids, NULL and unmapped argument pointers,
 // bad sub-ops): each result against Xen's error code.
 bool run_hypercalls(const Options& options, const Platform& platform);
+
+// Instruction counts under QEMU -icount (../shared/reference/measuring.md): timed asm loops of
+// null hypercalls, PSCI_VERSION and SCHEDOP_yield (alone, then switching with CPU 1), net of
+// matched baselines. Needs a hypervisor: natively only the loop self-check runs.
+bool run_bench(const Options& options, const Platform& platform);
+// CPU 1's part of yield_switch (smp.cpp calls it).
+void yield_switch_on_secondary(PerCpu& self);
 
 }  // namespace probe

@@ -1,9 +1,9 @@
 // Probe scenarios about the hypervisor itself: sleeping in WFI, a fault, hypercall error paths
 // SPDX-License-Identifier: MIT
 #include "guests/probe/console.hpp"
-#include "guests/probe/counters.hpp"
 #include "guests/probe/hypercall.hpp"
 #include "guests/probe/mmu.hpp"
+#include "guests/probe/percpu.hpp"
 #include "guests/probe/report.hpp"
 #include "guests/probe/scenarios.hpp"
 #include "guests/probe/timer.hpp"
@@ -41,7 +41,7 @@ bool run_sleep(const Options& options, const Platform& platform) {
       .num("sleep_ms", 1000 / kSleepHz)
       .num("elapsed_ms", elapsed_ms)
       .num("wfi", wfis)
-      .num("timer_irqs", counters.timer_irqs)
+      .num("timer_irqs", counters().timer_irqs)
       .flag("pass", pass)
       .end();
   return pass;

@@ -22,6 +22,8 @@ using i64 = int64_t;
 
 PROBE_SYSREG(currentel)
 PROBE_SYSREG(mpidr_el1)
+PROBE_SYSREG(tpidr_el1)
+PROBE_SYSREG(ctr_el0)
 PROBE_SYSREG(ttbr0_el1)
 PROBE_SYSREG(ttbr1_el1)
 PROBE_SYSREG(par_el1)

@@ -6,8 +6,8 @@
 #include "guests/probe/tasks.hpp"
 
 #include "guests/probe/console.hpp"
-#include "guests/probe/counters.hpp"
 #include "guests/probe/mmu.hpp"
+#include "guests/probe/percpu.hpp"
 #include "guests/probe/syscall.hpp"
 #include "guests/probe/timer.hpp"
 
@@ -96,7 +96,7 @@ void run(StopFn stop) {
 }
 
 void on_svc(Frame& frame) {
-  ++counters.el0_syscalls;
+  ++counters().el0_syscalls;
   ++table[current].syscalls;
   // The frame carries the task's FP/SIMD registers: the kernel may use its own freely.
   asm volatile("movi v8.16b, #0xa5\n movi v9.16b, #0x5a" ::: "v8", "v9");
@@ -117,7 +117,7 @@ void on_svc(Frame& frame) {
         frame.x[0] = ~u64{0};
         return;
       }
-      ++counters.el0_prints;
+      ++counters().el0_prints;
       console::write(reinterpret_cast<const char*>(frame.x[0]), frame.x[1]);
       frame.x[0] = 0;
       return;
@@ -141,7 +141,7 @@ void on_tick(Frame& frame) {
 }
 
 void on_fault(Frame& frame) {
-  ++counters.el0_faults;
+  ++counters().el0_faults;
   console::put("probe: task ");
   console::put_dec(static_cast<u64>(current));
   console::put(" faulted: esr ");

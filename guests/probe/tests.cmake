@@ -8,11 +8,12 @@
 # console_io and SCHEDOP_shutdown instead; those tests come with runhv's Image loader.
 
 # probe_native_test(<name> APPEND <bootargs> [SMP <n>] [MEMORY <size>] [FAILURE_EXPECTED]
-#                   EXPECT <regex>...)
-# Forbids crash lines and, unless FAILURE_EXPECTED, any record with "pass":false.
+#                   [QEMU_ARGS <arg>...] EXPECT <regex>... [FORBID <regex>...])
+# Forbids crash lines, the FORBID regexes and, unless FAILURE_EXPECTED, any record with
+# "pass":false.
 function(probe_native_test name)
-  cmake_parse_arguments(ARG "FAILURE_EXPECTED" "APPEND;SMP;MEMORY" "EXPECT" ${ARGN})
-  set(forbid "^probe: (unexpected exception|panic|task [0-9]+ faulted|gic:)")
+  cmake_parse_arguments(ARG "FAILURE_EXPECTED" "APPEND;SMP;MEMORY" "EXPECT;QEMU_ARGS;FORBID" ${ARGN})
+  set(forbid "^probe: (unexpected exception|panic|task [0-9]+ faulted|gic:)" ${ARG_FORBID})
   if(NOT ARG_FAILURE_EXPECTED)
     list(APPEND forbid "\"pass\":false")
   endif()
@@ -25,7 +26,7 @@ function(probe_native_test name)
   set(RUNHV_IMAGE ${RUNHV_IMAGE_DIR}/guests/probe.bin)  # function scope: runhv_boot_test's image
   runhv_boot_test(${name}
     QEMU_ARGS -machine virt,gic-version=3 -cpu cortex-a57 -smp ${ARG_SMP} -m ${ARG_MEMORY}
-              -append "${ARG_APPEND}"
+              -append "${ARG_APPEND}" ${ARG_QEMU_ARGS}
     EXPECT "^probe: started at EL1, loaded at 0x[0-9a-f]+, dtb 0x[0-9a-f]+$"
            ${ARG_EXPECT}
     FORBID ${forbid})
@@ -60,7 +61,35 @@ probe_native_test(probe_native_selftest_reads_device_tree
 # One busy EL0 task for a second: it counts, and the tick interrupts it.
 probe_native_test(probe_native_busy
   APPEND "probe.scenario=busy probe.kpti=1 probe.seconds=1"
-  EXPECT "^PROBE [{]\"scenario\":\"busy\",\"kpti\":1,\"hypervisor\":false,\"seconds\":1,.*\"iterations\":[1-9][0-9]*,\"iterations_per_second\":[1-9][0-9]*,\"timer_irqs\":[1-9][0-9]*,.*\"pass\":true[}]$")
+  EXPECT "^PROBE [{]\"scenario\":\"busy\",\"cpu\":0,\"kpti\":1,\"hypervisor\":false,\"seconds\":1,.*\"iterations\":[1-9][0-9]*,\"iterations_per_second\":[1-9][0-9]*,\"timer_irqs\":[1-9][0-9]*,.*\"pass\":true[}]$")
+
+# Every CPU of the DT busy at once (PSCI CPU_ON; secondaries at EL1 with their own timer and
+# redistributor): one passing record per CPU, CPU 0's first, then the others in order.
+set(PROBE_BUSY_SECONDARY ",\"el\":1,\"hypervisor\":false,\"seconds\":1,.*\"iterations\":[1-9][0-9]*,.*\"timer_irqs\":[1-9][0-9]*,\"timer_hz\":100,\"pass\":true[}]$")
+probe_native_test(probe_native_busy_smp4
+  APPEND "probe.scenario=busy probe.seconds=1"
+  SMP 4
+  MEMORY 512M
+  EXPECT "^probe: 512 MiB RAM at 0x40000000, 4 cpus, "
+         "^PROBE [{]\"scenario\":\"busy\",\"cpu\":0,\"kpti\":1,.*\"iterations\":[1-9][0-9]*,.*\"cpus\":4,\"pass\":true[}]$"
+         "^PROBE [{]\"scenario\":\"busy\",\"cpu\":1,\"mpidr\":1${PROBE_BUSY_SECONDARY}"
+         "^PROBE [{]\"scenario\":\"busy\",\"cpu\":2,\"mpidr\":2${PROBE_BUSY_SECONDARY}"
+         "^PROBE [{]\"scenario\":\"busy\",\"cpu\":3,\"mpidr\":3${PROBE_BUSY_SECONDARY}")
+
+# probe.cpus= limits the CPUs started: only CPU 0's record.
+probe_native_test(probe_native_busy_cpus_limit
+  APPEND "probe.scenario=busy probe.seconds=1 probe.cpus=1"
+  SMP 2
+  EXPECT "^PROBE [{]\"scenario\":\"busy\",\"cpu\":0,.*\"cpus\":1,\"pass\":true[}]$"
+  FORBID "\"cpu\":1")
+
+# bench without a hypervisor: no hvc loop runs, but the method's self-check does, and under
+# -icount shift=0 a subs/b.ne loop is exactly 2 instructions (2.000 ns) per iteration.
+probe_native_test(probe_native_bench_icount_self_check
+  APPEND "probe.scenario=bench"
+  QEMU_ARGS -icount shift=0,sleep=off
+  FAILURE_EXPECTED
+  EXPECT "^PROBE [{]\"scenario\":\"bench\",\"cntfrq\":62500000,\"iterations\":100000,\"loop_check_ns_x1000\":2000,\"baseline_ns_x1000\":4000,.*\"error\":\"no hypervisor\",\"pass\":false[}]$")
 
 # A scenario it does not know is reported, not ignored; the probe still powers off.
 probe_native_test(probe_native_unknown_scenario

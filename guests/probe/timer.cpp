@@ -2,16 +2,16 @@
 // SPDX-License-Identifier: MIT
 //
 // CNTV_CVAL advances by one period per tick (no drift); if ticks were missed it restarts from
-// now. Writing CVAL also clears the level-sensitive interrupt before it is EOId.
+// now. Writing CVAL also clears the level-sensitive interrupt before it is EOId. Each CPU has its
+// own virtual timer: the state is in its PerCpu.
 #include "guests/probe/timer.hpp"
+
+#include "guests/probe/percpu.hpp"
 
 namespace probe::timer {
 namespace {
 
 constexpr u64 kCtlEnable = 1;
-u64 period = 0;
-u64 tick_count = 0;
-u32 rate = 0;
 unsigned interrupt_id = 27;
 
 }  // namespace
@@ -20,9 +20,10 @@ void set_intid(unsigned intid) { interrupt_id = intid; }
 unsigned intid() { return interrupt_id; }
 
 void start(u32 hz) {
-  rate = hz;
-  period = frequency() / hz;
-  write_cntv_cval_el0(now() + period);
+  TimerState& t = this_cpu().timer;
+  t.rate = hz;
+  t.period = frequency() / hz;
+  write_cntv_cval_el0(now() + t.period);
   write_cntv_ctl_el0(kCtlEnable);
   isb();
 }
@@ -33,17 +34,18 @@ void stop() {
 }
 
 void on_interrupt() {
-  ++tick_count;
-  u64 next = read_cntv_cval_el0() + period;
+  TimerState& t = this_cpu().timer;
+  ++t.ticks;
+  u64 next = read_cntv_cval_el0() + t.period;
   const u64 current = now();
   if (next <= current) {
-    next = current + period;
+    next = current + t.period;
   }
   write_cntv_cval_el0(next);
   isb();
 }
 
-u64 ticks() { return tick_count; }
-u32 hz() { return rate; }
+u64 ticks() { return this_cpu().timer.ticks; }
+u32 hz() { return this_cpu().timer.rate; }
 
 }  // namespace probe::timer

@@ -10,7 +10,7 @@ void set_intid(unsigned intid);  // its interrupt (from the DT), 27 by default
 unsigned intid();
 void start(u32 hz);
 void stop();
-void on_interrupt();  // re-arms for the next period; counts the tick
+void on_interrupt();  // re-arms for the next period; counts the tick (this CPU's timer)
 u64 ticks();
 u32 hz();
 inline u64 now() { return read_cntvct_el0(); }

@@ -3,25 +3,25 @@
 //
 // While EL0 runs with KPTI on, TTBR1_EL1 holds the trampoline root, which maps this page (at
 // PROBE_TRAMP_VA) and nothing else, and VBAR_EL1 points at this page's vectors. An exception
-// from EL0 parks x30 in TPIDR_EL1, records the live TTBR1 in TPIDRRO_EL0 (for the kernel's
+// from EL0 parks x30 in TPIDRRO_EL0, records the live TTBR1 in TPIDR_EL0 (for the kernel's
 // check), switches TTBR1 to the kernel root (4 KiB above the trampoline root) and VBAR to the
-// kernel vectors, and enters the kernel vector at its second instruction. The exit path does
-// the reverse and ERETs. Only PC-relative references and literals here: the code runs at the
+// kernel vectors, and enters the kernel vector at its third instruction (vectors.S). The exit
+// path does the reverse and ERETs. Only PC-relative references and literals here: the code runs at the
 // alias address, not at its link address. No TLB maintenance: every mapping is global and the
 // two roots never translate one VA differently, they only map less or more (no ASIDs needed).
 #include "guests/probe/layout.h"
 
 .macro tramp_ventry offset
   .balign 128
-  msr tpidr_el1, x30
-  mrs x30, ttbr1_el1
   msr tpidrro_el0, x30
+  mrs x30, ttbr1_el1
+  msr tpidr_el0, x30
   add x30, x30, #PROBE_PAGE_SIZE
   msr ttbr1_el1, x30
   ldr x30, tramp_kernel_vectors
   msr vbar_el1, x30
   isb
-  add x30, x30, #(\offset + 4)
+  add x30, x30, #(\offset + 8)
   br x30
 .endm
 
@@ -47,14 +47,14 @@ tramp_vectors:
   tramp_unexpected                // EL0 AArch32: never runs
   .endr
 
-tramp_exit:                       // x30 of EL0 in TPIDR_EL1, ELR/SPSR/SP_EL0 already set
+tramp_exit:                       // x30 of EL0 in TPIDRRO_EL0, ELR/SPSR/SP_EL0 already set
   adr x30, tramp_vectors
   msr vbar_el1, x30
   mrs x30, ttbr1_el1
   sub x30, x30, #PROBE_PAGE_SIZE
   msr ttbr1_el1, x30
   isb
-  mrs x30, tpidr_el1
+  mrs x30, tpidrro_el0
   eret
 
   .global probe_tramp_at_read

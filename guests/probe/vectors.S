@@ -4,15 +4,19 @@
 // Every entry saves a full struct Frame (general registers, SP_EL0, ELR, SPSR, FP/SIMD state)
 // on the EL1 stack and calls handle_exception(kind, frame); the frame is then restored, so the
 // handler switches EL0 tasks by rewriting it. The first instruction of each entry parks x30 in
-// TPIDR_EL1 (a scratch register nothing else uses); the KPTI trampoline (trampoline.S) does
-// that itself, switches TTBR1 and VBAR back to the kernel's, and enters at the second
-// instruction. Returns to EL0 with KPTI on leave through the trampoline page's exit path.
+// TPIDRRO_EL0 (as arm64 Linux's trampoline does; TPIDR_EL1 holds this CPU's struct PerCpu), the
+// second clears TPIDR_EL0, where the KPTI trampoline (trampoline.S) records the TTBR1 it found.
+// The trampoline parks x30 and records TTBR1 itself, switches TTBR1 and VBAR back to the
+// kernel's, and enters at the third instruction. Both scratch registers are cleared again
+// before the handler runs, so EL0 never reads a kernel value there. Returns to EL0 with KPTI on
+// leave through the trampoline page's exit path.
 #include "guests/probe/layout.h"
 
 .macro kernel_ventry kind
   .balign 128
-  msr tpidr_el1, x30              // +0; the trampoline enters at +4
-  sub sp, sp, #FRAME_SIZE
+  msr tpidrro_el0, x30            // +0
+  msr tpidr_el0, xzr              // +4: a direct entry, no TTBR1 recorded
+  sub sp, sp, #FRAME_SIZE         // +8: the trampoline enters here
   stp x0, x1, [sp, #FRAME_X0]
   mov x0, #\kind
   b save_and_dispatch
@@ -54,7 +58,8 @@ save_and_dispatch:
   stp x24, x25, [sp, #192]
   stp x26, x27, [sp, #208]
   stp x28, x29, [sp, #224]
-  mrs x30, tpidr_el1
+  mrs x30, tpidrro_el0
+  msr tpidrro_el0, xzr
   mrs x2, sp_el0
   stp x30, x2, [sp, #FRAME_X30]
   mrs x2, elr_el1
@@ -63,9 +68,9 @@ save_and_dispatch:
   mrs x2, fpsr
   mrs x3, fpcr
   stp x2, x3, [sp, #FRAME_FPSR]
-  mrs x2, tpidrro_el0             // TTBR1 seen by the trampoline, or 0 (direct entry)
+  mrs x2, tpidr_el0               // TTBR1 seen by the trampoline, or 0 (direct entry)
   str x2, [sp, #FRAME_ENTRY_TTBR1]
-  msr tpidrro_el0, xzr
+  msr tpidr_el0, xzr
   add x2, sp, #FRAME_Q0
   stp q0, q1, [x2, #0]
   stp q2, q3, [x2, #32]
@@ -140,7 +145,7 @@ exception_return:                 // sp = a struct Frame to resume
   eret
 1:
   ldr x30, [sp, #FRAME_X30]
-  msr tpidr_el1, x30              // the trampoline restores x30 from here
+  msr tpidrro_el0, x30            // the trampoline restores x30 from here
   add sp, sp, #FRAME_SIZE
   adrp x30, probe_tramp_exit_va
   ldr x30, [x30, :lo12:probe_tramp_exit_va]

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+# Run a scenario through tools/launch.py and check its JSON summary and console
+# SPDX-License-Identifier: MIT
+"""Run tools/launch.py on a scenario, then assert on what it collected.
+
+    launch_check.py --launch tools/launch.py --build BUILD --scenario S.dts --smp N
+                    --check NAME [--check NAME ...] [--timeout SECONDS]
+
+Checks (what a user of `./runhv run` sees: runhv's `runhv: stats {...}` lines per vCPU, the
+guests' `PROBE {...}` records, console lines, QEMU's exit status):
+  exit0         QEMU exited by itself with status 0 and "runhv: all domains down, powering off"
+  probes_pass   every domain's every PROBE record has "pass": true (at least one per domain)
+  fair          each vCPU was runnable 30%..70% of its life (running+runnable+blocked+offline)
+  pinned        each vCPU's stats "pcpu" is its pin from the scenario (runhv,vcpu-pins)
+  sleep         d1's sleep record passes; d1v0 was blocked >= 50% of its life, blocked and woke
+                at least 10 times
+  fault         d1 was stopped by a data abort with one log line naming d1v0, the IPA and the pc;
+                d2's busy record passes and d2 stopped by itself
+  stopped       every domain of the scenario printed "runhv: dN stopped (...)" after its stats
+Exit status: 0 all checks passed, 1 a check failed, 2 the test could not run.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def fail(msg):
+    print(f"launch_check: FAIL: {msg}")
+    sys.exit(1)
+
+
+def vcpus(summary):
+    for dom, recs in summary["domains"].items():
+        for rec in recs:
+            yield dom, rec
+
+
+def life(rec):
+    return rec["running_ns"] + rec["runnable_ns"] + rec["blocked_ns"] + rec["offline_ns"]
+
+
+def scenario_pins(dts):
+    """{domain number: [pins]} from the scenario source, in domU order."""
+    text = open(dts).read()
+    pins, n = {}, 0
+    for m in re.finditer(r"(domU\w*)\s*\{(.*?)\n\t\t\};", text, re.S):
+        n += 1
+        p = re.search(r"runhv,vcpu-pins\s*=\s*<([^>]*)>", m.group(2))
+        if p:
+            pins[n] = [int(x, 0) for x in p.group(1).split()]
+    return pins
+
+
+def domains_in(dts):
+    return len(re.findall(r'compatible\s*=\s*"xen,domain"', open(dts).read()))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--launch", required=True)
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--scenario", required=True)
+    ap.add_argument("--smp", type=int, default=1)
+    ap.add_argument("--seconds", type=float, default=60, help="launch.py's limit")
+    ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--check", action="append", default=[])
+    args = ap.parse_args()
+
+    for f in (args.launch, args.scenario, os.path.join(args.build, "aarch64", "runhv.elf")):
+        if not os.path.exists(f):
+            print(f"launch_check: ERROR: {f} missing")
+            sys.exit(2)
+    with tempfile.TemporaryDirectory(prefix="runhv-check-") as tmp:
+        out_json = os.path.join(tmp, "summary.json")
+        cmd = [sys.executable, args.launch, args.scenario, "--smp", str(args.smp), "--seconds",
+               str(args.seconds), "--json", out_json, "--build", args.build]
+        try:
+            done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                  errors="replace", timeout=args.timeout)
+        except subprocess.TimeoutExpired as e:
+            print(e.stdout or "")
+            fail(f"launch.py did not finish in {args.timeout} s")
+        print(done.stdout)
+        print(done.stderr, file=sys.stderr)
+        if not os.path.exists(out_json):
+            print("launch_check: ERROR: launch.py wrote no summary")
+            sys.exit(2)
+        with open(out_json) as f:
+            summary = json.load(f)
+    lines = done.stdout.splitlines()
+    ndom = domains_in(args.scenario)
+    probes = summary["probe"]
+
+    for check in args.check:
+        if check == "exit0":
+            if summary["exit"] != 0 or summary["timed_out"]:
+                fail(f"QEMU exit {summary['exit']}, timed out {summary['timed_out']}")
+            if "runhv: all domains down, powering off" not in lines:
+                fail("no 'all domains down' line")
+        elif check == "probes_pass":
+            for d in range(1, ndom + 1):
+                recs = [p for p in probes if p["domain"] == d]
+                if not recs:
+                    fail(f"d{d}: no PROBE record")
+                for r in recs:
+                    if r.get("pass") is not True:
+                        fail(f"d{d}: PROBE record does not pass: {r}")
+        elif check == "fair":
+            if len(list(vcpus(summary))) != ndom:
+                fail(f"expected {ndom} stats lines, got {summary['domains']}")
+            for dom, r in vcpus(summary):
+                share = r["runnable_ns"] / life(r)
+                print(f"launch_check: {dom}v{r['vcpu']}: runnable {share:.1%} of {life(r) / 1e9:.3f} s, "
+                      f"{r['switches']} switches")
+                if not 0.30 <= share <= 0.70:
+                    fail(f"{dom}v{r['vcpu']}: runnable {share:.1%} of its life, not 30%..70%")
+                if r["switches"] < 10:
+                    fail(f"{dom}v{r['vcpu']}: only {r['switches']} switches: no time sharing")
+        elif check == "pinned":
+            pins = scenario_pins(args.scenario)
+            if not pins:
+                fail("the scenario pins nothing")
+            seen = 0
+            for dom, r in vcpus(summary):
+                want = pins[r["domain"]][r["vcpu"]]
+                print(f"launch_check: {dom}v{r['vcpu']}: pcpu {r['pcpu']}, pinned to {want}, "
+                      f"running {r['running_ns'] / 1e6:.0f} ms")
+                if r["pcpu"] != want:
+                    fail(f"{dom}v{r['vcpu']} ran on pCPU {r['pcpu']}, pinned to {want}")
+                if r["running_ns"] == 0:
+                    fail(f"{dom}v{r['vcpu']} never ran")
+                seen += 1
+            if seen != sum(len(p) for p in pins.values()):
+                fail(f"{seen} vCPUs in the stats, {sum(len(p) for p in pins.values())} pinned")
+        elif check == "sleep":
+            recs = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "sleep"]
+            if not recs or recs[0].get("pass") is not True:
+                fail(f"d1: no passing sleep record: {recs}")
+            r = summary["domains"]["d1"][0]
+            share = r["blocked_ns"] / life(r)
+            print(f"launch_check: d1v0: blocked {share:.1%}, blocks {r['blocks']}, wakes {r['wakes']}")
+            if share < 0.5 or r["blocks"] < 10 or r["wakes"] < 10:
+                fail(f"d1v0: blocked {share:.1%} of its life, {r['blocks']} blocks, {r['wakes']} wakes")
+        elif check == "fault":
+            pat = re.compile(r"^runhv: d1v0: data abort \((read|write), unmapped IPA\) at IPA 0x[0-9a-f]+, "
+                             r"FAR 0x[0-9a-f]+, pc 0x[0-9a-f]+, ESR_EL2 0x[0-9a-f]+ \(EC 0x24\): stopping d1$")
+            if not any(pat.match(x) for x in lines):
+                fail("no fault line for d1v0")
+            if "runhv: d1 stopped (data abort)" not in lines:
+                fail("d1 not stopped by its data abort")
+            d2 = [p for p in probes if p["domain"] == 2]
+            if not d2 or not all(p.get("pass") is True for p in d2):
+                fail(f"d2 did not finish its scenario: {d2}")
+            if not any(re.match(r"^runhv: d2 stopped \((SYSTEM_OFF|poweroff|shutdown.*)\)$", x) for x in lines):
+                fail("d2 did not stop by itself")
+        elif check == "stopped":
+            for d in range(1, ndom + 1):
+                idx = [i for i, x in enumerate(lines) if re.match(rf"^runhv: d{d} stopped \(.+\)$", x)]
+                st = [i for i, x in enumerate(lines) if x.startswith(f'runhv: stats {{"domain":{d},')]
+                if not idx or not st or max(st) > idx[0]:
+                    fail(f"d{d}: no stats lines followed by 'runhv: d{d} stopped (...)'")
+        else:
+            print(f"launch_check: ERROR: unknown check {check}")
+            sys.exit(2)
+        print(f"launch_check: {check} ok")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
