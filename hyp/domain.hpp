@@ -43,6 +43,7 @@ struct Vcpu {
   VcpuRunstate runstate;    // accounting + registered areas (core/vcpu_op.hpp)
   SchedVcpu sched{};        // the scheduler's part (core/sched.hpp)
   VcpuCounters counters{};
+  bool started = false;         // given an entry point once (PSCI CPU_ON, or domain start for vCPU 0)
   volatile i32 loaded_on = -1;  // the pCPU whose registers hold this vCPU's context, or -1
   bool vtimer_masked = false;   // runhv set CNTV_CTL.IMASK and injected INTID 27 (vcpu_vtimer_*)
 };

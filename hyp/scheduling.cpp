@@ -23,6 +23,7 @@
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/timer.hpp"
 #include "core/format.hpp"
+#include "core/log.hpp"
 #include "core/psci.hpp"
 #include "core/xen_abi.hpp"
 #include "hyp/console.hpp"
@@ -327,6 +328,12 @@ long vcpu_up(Vcpu& caller, u32 target, u64 entry, u64 context) {
     g_up_lock.unlock();
     return xen::error(xen::Errno::einval);
   }
+  if (entry == kKeepPc && !t.started) {
+    // VCPUOP_up of a vCPU that never had a context (Xen: not initialised): use PSCI CPU_ON.
+    g_up_lock.unlock();
+    logf("d%uv%u: VCPUOP_up of vcpu %u, which was never started", static_cast<unsigned>(d.number), caller.id, target);
+    return xen::error(xen::Errno::einval);
+  }
   // Gone offline but maybe still being switched out on its home pCPU: wait for its context.
   const auto self = static_cast<i32>(arch::this_cpu_index());
   for (i32 on = 0; (on = __atomic_load_n(&t.loaded_on, __ATOMIC_ACQUIRE)) != -1 && on != self;) {
@@ -337,6 +344,7 @@ long vcpu_up(Vcpu& caller, u32 target, u64 entry, u64 context) {
     t.regs.elr = entry;
     t.regs.spsr = kSpsrEl1hMasked;
     t.ctx = arch::initial_context(vcpu_vmpidr(target));
+    t.started = true;
   }
   const PcpuMask mask = g_sched.vcpu_up(t.sched, arch::now_ns());
   g_up_lock.unlock();

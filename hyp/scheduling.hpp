@@ -21,7 +21,7 @@ void vcpu_yield(Vcpu& caller);
 void vcpu_block(Vcpu& caller);
 // VCPUOP_up / PSCI CPU_ON: brings vCPU `target` of the caller's domain online at `entry` with x0
 // = `context` (VCPUOP_up starts it where its context says: entry == kKeepPc). Returns 0 or a
-// negative Xen errno (-EINVAL: already up).
+// negative Xen errno (-EINVAL: already up, or kKeepPc for a vCPU that was never started).
 inline constexpr u64 kKeepPc = ~u64{0};
 long vcpu_up(Vcpu& caller, u32 target, u64 entry, u64 context);
 // VCPUOP_down / PSCI CPU_OFF: takes vCPU `target` offline (the caller itself for CPU_OFF).

@@ -1,0 +1,79 @@
+// VCPUOP_register_vcpu_info: a vCPU's vcpu_info moved into a page of the guest's choosing
+// SPDX-License-Identifier: MIT
+#include "hyp/vcpu_info.hpp"
+
+#include <string.h>
+
+#include "core/log.hpp"
+
+namespace runhv::hyp {
+namespace {
+
+using xen::Errno;
+using xen::error;
+
+constexpr u32 kMaxDomainNumber = 16;
+
+struct Slot {
+  xen::vcpu_info* area = nullptr;
+  Frame* frame = nullptr;
+};
+Slot g_slots[kMaxDomainNumber][kMaxVcpusPerDomain];
+
+Slot* slot_of(const Vcpu& v) {
+  const u32 n = v.domain->number;
+  return n < kMaxDomainNumber && v.id < kMaxVcpusPerDomain ? &g_slots[n][v.id] : nullptr;
+}
+
+}  // namespace
+
+long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
+  const unsigned d = v.domain->number;
+  Slot* slot = slot_of(v);
+  if (slot == nullptr) {
+    return error(Errno::einval);
+  }
+  if (info.offset >= kPageSize) {
+    logf("d%uv%u: register_vcpu_info: offset %u beyond the page", d, v.id, info.offset);
+    return error(Errno::einval);
+  }
+  const Ipa ipa((info.mfn << kPageShift) + info.offset);
+  if ((ipa.raw() & 7) != 0 || ipa.page_offset() + sizeof(xen::vcpu_info) > kPageSize) {
+    logf("d%uv%u: register_vcpu_info: 0x%lx misaligned or crossing a page", d, v.id, ipa.raw());
+    return error(Errno::enxio);
+  }
+  if (slot->area != nullptr) {
+    logf("d%uv%u: register_vcpu_info: already registered", d, v.id);
+    return error(Errno::ebusy);
+  }
+  GuestPage gp;
+  const Resolve r = resolve_ipa(v.domain->space, ipa, mmu::AccessType::write, gp);
+  if (r != Resolve::ok || !gp.frame->try_pin(v.domain->space.id)) {
+    logf("d%uv%u: register_vcpu_info: 0x%lx is not writable RAM of the domain", d, v.id, ipa.raw());
+    return r == Resolve::s2_read_only ? error(Errno::eacces) : error(Errno::einval);
+  }
+  auto* area = reinterpret_cast<xen::vcpu_info*>(gp.page + ipa.page_offset());
+  memset(area, 0, sizeof *area);
+  area->evtchn_pending_sel = ~u64{0};
+  area->evtchn_upcall_pending = 1;
+  slot->area = area;
+  slot->frame = gp.frame;
+  return 0;
+}
+
+xen::vcpu_info* vcpu_info_of(const Vcpu& v) {
+  Slot* slot = slot_of(v);
+  return slot != nullptr ? slot->area : nullptr;
+}
+
+void release_vcpu_info(Domain& d) {
+  for (u32 i = 0; i < d.nr_vcpus; ++i) {
+    Slot* slot = slot_of(d.vcpus[i]);
+    if (slot != nullptr && slot->frame != nullptr) {
+      slot->frame->unpin();
+      *slot = Slot{};
+    }
+  }
+}
+
+}  // namespace runhv::hyp
