@@ -17,6 +17,9 @@ guests' `PROBE {...}` records, console lines, QEMU's exit status):
   fault         d1 was stopped by a data abort with one log line naming d1v0, the IPA and the pc;
                 d2's busy record passes and d2 stopped by itself
   stopped       every domain of the scenario printed "runhv: dN stopped (...)" after its stats
+  hypercalls    d1's hypercalls record passes; runhv logged the refusals (unknown hypercall, no
+                such vcpu, bad argument pointer) and counted the errors in d1v0's stats; d1
+                stopped with SCHEDOP_shutdown's reason (poweroff)
 Exit status: 0 all checks passed, 1 a check failed, 2 the test could not run.
 """
 import argparse
@@ -157,6 +160,18 @@ def main():
                 fail(f"d2 did not finish its scenario: {d2}")
             if not any(re.match(r"^runhv: d2 stopped \((SYSTEM_OFF|poweroff|shutdown.*)\)$", x) for x in lines):
                 fail("d2 did not stop by itself")
+        elif check == "hypercalls":
+            recs = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "hypercalls"]
+            if not recs or recs[0].get("pass") is not True:
+                fail(f"d1: no passing hypercalls record: {recs}")
+            for needle in ("d1v0: unknown hypercall 99", "no such vcpu", "bad argument pointer"):
+                if not any(needle in x for x in lines):
+                    fail(f"no log line with {needle!r}")
+            r = summary["domains"]["d1"][0]
+            if r["hypercall_errors"] < 9:
+                fail(f"d1v0: only {r['hypercall_errors']} hypercall errors counted")
+            if "runhv: d1 stopped (poweroff)" not in lines:
+                fail("d1 did not stop through SCHEDOP_shutdown(poweroff)")
         elif check == "stopped":
             for d in range(1, ndom + 1):
                 idx = [i for i, x in enumerate(lines) if re.match(rf"^runhv: d{d} stopped \(.+\)$", x)]
