@@ -108,6 +108,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/domain.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/hypercall.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/vcpu_info.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/memory_op.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/guest_smccc.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/cpus.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/vcpu.cpp

@@ -4,14 +4,15 @@
 // Served: xen_version (version, extraversion, get_features, pagesize), console_io (write),
 // sched_op (yield, block, shutdown), vcpu_op (up, down, is_up, get_runstate_info,
 // register_runstate_memory_area, register_runstate_phys_area, register_vcpu_info), vm_assist
-// (runstate_update_flag). Anything else returns -ENOSYS with a log line; a bad argument gets the
-// error code Xen gives for it. Pointer arguments are guest virtual addresses, copied through the
+// (runstate_update_flag), memory_op (add_to_physmap of shared_info). Anything else returns -ENOSYS with a log line; a
+// bad argument gets the error code Xen gives for it. Pointer arguments are guest virtual addresses, copied through the
 // caller's stage 1 and stage 2 by core/guest_copy (only RAM the domain owns). Not handled yet: a
 // guest running with its data cache off writes around the hypervisor's cacheable view of its
 // RAM; QEMU has no caches, real hardware would need the source lines invalidated first.
 #include "core/log.hpp"
 #include "core/xen_abi.hpp"
 #include "hyp/domain.hpp"
+#include "hyp/memory_op.hpp"
 #include "hyp/scheduling.hpp"
 #include "hyp/vcpu_info.hpp"
 
@@ -194,6 +195,9 @@ void xen_hypercall(Vcpu& v) {
       break;
     case Hypercall::vcpu_op:
       result = vcpu_op(v, x[0], x[1], x[2]);
+      break;
+    case Hypercall::memory_op:
+      result = memory_op(v, x[0], x[1]);
       break;
     case Hypercall::vm_assist:
       result = runstate_vm_assist(v.domain->runstate, static_cast<u32>(x[0]), static_cast<u32>(x[1]));

@@ -317,6 +317,16 @@ void vcpu_yield(Vcpu& /*caller*/) {
 
 void vcpu_block(Vcpu& caller) { block_current(caller); }
 
+bool vcpu_raise_event(Vcpu& v) {
+  const auto self = static_cast<i32>(arch::this_cpu_index());
+  const i32 on = __atomic_load_n(&v.loaded_on, __ATOMIC_ACQUIRE);
+  if ((on != -1 && on != self) || !vcpu_inject(v, kEventChannelIntid)) {
+    return false;
+  }
+  apply(g_sched.wake(v.sched, arch::now_ns()));
+  return true;
+}
+
 long vcpu_up(Vcpu& caller, u32 target, u64 entry, u64 context) {
   Domain& d = *caller.domain;
   if (target >= d.nr_vcpus) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.hpp"
+#include "hyp/scheduling.hpp"
 
 namespace runhv::hyp {
 namespace {
@@ -58,6 +59,10 @@ long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
   area->evtchn_upcall_pending = 1;
   slot->area = area;
   slot->frame = gp.frame;
+  // As Xen does after moving vcpu_info: events are marked pending, so the upcall is raised.
+  if (!vcpu_raise_event(v)) {
+    logf("d%uv%u: register_vcpu_info: event upcall not raised now (vCPU running elsewhere)", d, v.id);
+  }
   return 0;
 }
 

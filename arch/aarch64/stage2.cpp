@@ -26,6 +26,21 @@ constexpr u64 kAf = u64{1} << 10;
 constexpr u64 kS2apRo = u64{1} << 6;
 constexpr u64 kRamBlock = kValid | kMemAttrNormalWb | kS2apRw | kShInner | kAf;
 constexpr u64 kRoPage = kValid | kTable | kMemAttrNormalWb | kS2apRo | kShInner | kAf;  // level 3: bit 1 set
+constexpr u64 kRwPage = kValid | kTable | kMemAttrNormalWb | kS2apRw | kShInner | kAf;
+constexpr u64 kAttrMask = 0xFFF0'0000'0000'0FFCULL;  // everything but the output address and type
+
+// Drops every stage-1&2 TLB entry of `vmid` that may hold `ipa`, on every CPU. VTTBR must hold
+// `vmid` (the caller runs on behalf of that domain).
+void invalidate_ipa(u64 ipa) {
+  asm volatile(
+      "dsb ishst\n"
+      "tlbi ipas2e1is, %0\n"
+      "dsb ish\n"
+      "tlbi vmalle1is\n"
+      "dsb ish\n"
+      "isb" ::"r"(ipa >> kPageShift)
+      : "memory");
+}
 
 }  // namespace
 
@@ -74,6 +89,44 @@ bool Stage2Table::map_page_ro(Ipa ipa, Pa pa) {
   }
   auto* l3 = reinterpret_cast<u64*>(l2e & kAddrMask);
   l3[(ipa.raw() >> kPageShift) % 512] = pa.raw() | kRoPage;
+  return true;
+}
+
+bool Stage2Table::replace_page(Ipa ipa, Pa pa, Pa& old) {
+  old = Pa{0};
+  if (((ipa.raw() | pa.raw()) & kPageMask) != 0 || ipa.raw() >= (u64{1} << kIpaBits)) {
+    return false;
+  }
+  u64* l2 = l2_for(ipa.raw());
+  if (l2 == nullptr) {
+    return false;
+  }
+  // The TLB maintenance below acts on the VMID in VTTBR_EL2: the caller's domain.
+  u64& l2e = l2[(ipa.raw() / kBlock) % 512];
+  if ((l2e & kTable) == 0) {
+    if (l3_used_ == kMaxL3) {
+      return false;
+    }
+    u64* l3 = l3_[l3_used_++];
+    const u64 block = l2e;
+    const u64 base = block & kAddrMask & ~(kBlock - 1);
+    for (u64 i = 0; i < 512; ++i) {
+      l3[i] = (block & kValid) != 0 ? (base + i * kPageSize) | (block & kAttrMask) | kValid | kTable : 0;
+    }
+    // Break-before-make: the block goes, its TLB entries go, then the table comes.
+    __atomic_store_n(&l2e, u64{0}, __ATOMIC_RELAXED);
+    invalidate_ipa(ipa.raw());
+    __atomic_store_n(&l2e, reinterpret_cast<u64>(l3) | kValid | kTable, __ATOMIC_RELEASE);
+  }
+  auto* l3 = reinterpret_cast<u64*>(l2e & kAddrMask);
+  u64& pte = l3[(ipa.raw() >> kPageShift) % 512];
+  if ((pte & kValid) != 0) {
+    old = Pa{pte & kAddrMask};
+  }
+  __atomic_store_n(&pte, u64{0}, __ATOMIC_RELAXED);
+  invalidate_ipa(ipa.raw());
+  __atomic_store_n(&pte, pa.raw() | kRwPage, __ATOMIC_RELEASE);
+  sysreg::dsb_ish();
   return true;
 }
 

@@ -21,7 +21,7 @@ class Stage2Table {
  public:
   static constexpr u64 kBlock = u64{2} << 20;
   static constexpr unsigned kMaxL2 = 4;  // level-2 tables: up to 4 GiB of mapped IPA space
-  static constexpr unsigned kMaxL3 = 1;  // level-3 tables: one 2 MiB window of single pages
+  static constexpr unsigned kMaxL3 = 4;  // level-3 tables: 2 MiB windows of single pages
 
   // Maps [ipa, ipa + size) to [pa, pa + size) as RAM. All three must be 2 MiB aligned. Returns
   // false (and maps nothing more) when the table runs out of level-2 tables or the IPA is too big.
@@ -29,6 +29,13 @@ class Stage2Table {
   // Maps one 4 KiB page at `ipa` to `pa`, Normal write-back, read-only for the guest. False if
   // the 2 MiB around `ipa` is already a block or no level-3 table is left.
   [[nodiscard]] bool map_page_ro(Ipa ipa, Pa pa);
+
+  // Puts a read-write Normal page `pa` at `ipa` in a table that may be live: the caller runs on
+  // behalf of this domain, whose VMID is in VTTBR_EL2. A 2 MiB RAM block around `ipa` is split
+  // into pages first; each change is break-before-make with the VMID's TLB entries invalidated
+  // on every CPU. `old` receives the PA mapped there before (0 if none). False when no level-3
+  // table is left.
+  [[nodiscard]] bool replace_page(Ipa ipa, Pa pa, Pa& old);
 
   // The registers a domain runs with (and the walker in core/ reads).
   [[nodiscard]] mmu::Stage2Regs regs(u16 vmid) const;

@@ -20,6 +20,7 @@ struct Counters {
   u64 timer_irqs_el1;  // the tick interrupted EL1 (WFI in the kernel)
   u64 spurious_irqs;
   u64 other_irqs;
+  u64 event_irqs;  // the Xen event-channel interrupt (INTID 31), also counted in other_irqs
 };
 
 // This CPU's counters: counters() in percpu.hpp.

@@ -53,6 +53,8 @@ void count_el0_entry(const Frame& frame) {
   }
 }
 
+constexpr u32 kEventChannelIntid = 31;  // Xen's event-channel PPI (the /hypervisor interrupt)
+
 void on_irq(Frame& frame, bool from_el0) {
   const u32 intid = gic::acknowledge();
   if (intid >= 1020) {
@@ -66,6 +68,9 @@ void on_irq(Frame& frame, bool from_el0) {
     ++(from_el0 ? counters().timer_irqs_el0 : counters().timer_irqs_el1);
   } else {
     ++counters().other_irqs;
+    if (intid == kEventChannelIntid) {
+      ++counters().event_irqs;
+    }
   }
   gic::end(intid);
   if (tick && this_cpu().index == 0) {

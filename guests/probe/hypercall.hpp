@@ -6,6 +6,7 @@
 
 namespace probe::xen {
 
+inline constexpr u64 kMemoryOp = 12;
 inline constexpr u64 kXenVersion = 17;
 inline constexpr u64 kConsoleIo = 18;
 inline constexpr u64 kVmAssist = 21;
@@ -18,15 +19,44 @@ inline constexpr u32 kShutdownPoweroff = 0;
 inline constexpr u64 kXenVerVersion = 0;
 inline constexpr u64 kXenVerGetFeatures = 6;
 inline constexpr u64 kVcpuOpRegisterRunstateMemoryArea = 5;
+inline constexpr u64 kVcpuOpRegisterVcpuInfo = 10;
+inline constexpr u64 kXenMemAddToPhysmap = 7;
+inline constexpr u32 kMapSpaceSharedInfo = 0;
+inline constexpr u32 kMapSpaceGrantTable = 1;
+inline constexpr u16 kDomidSelf = 0x7FF0;
 
 // Xen errno values (returned negated).
 inline constexpr long kEnoent = 2;
 inline constexpr long kEfault = 14;
+inline constexpr long kEnxio = 6;
+inline constexpr long kEbusy = 16;
+inline constexpr long kEperm = 1;
 inline constexpr long kEinval = 22;
 inline constexpr long kEnosys = 38;
 
 struct SchedShutdown {
   u32 reason;
+};
+
+struct RegisterVcpuInfo {
+  u64 mfn;  // guest frame number
+  u32 offset;
+  u32 rsvd;
+};
+
+struct VcpuInfo {  // Arm: 48 bytes
+  u8 evtchn_upcall_pending;
+  u8 pad[7];
+  u64 evtchn_pending_sel;
+  u64 time[4];
+};
+
+struct AddToPhysmap {
+  u16 domid;
+  u16 size;
+  u32 space;
+  u64 idx;
+  u64 gpfn;
 };
 
 struct FeatureInfo {

@@ -100,6 +100,8 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_fault(options, platform);
   } else if (strcmp(options.scenario, "hypercalls") == 0) {
     run_hypercalls(options, platform);
+  } else if (strcmp(options.scenario, "events") == 0) {
+    run_events(options, platform);
   } else if (strcmp(options.scenario, "bench") == 0) {
     run_bench(options, platform);
   } else {

@@ -30,6 +30,10 @@ bool run_fault(const Options& options, const Platform& platform);
 // bad sub-ops): each result against Xen's error code.
 bool run_hypercalls(const Options& options, const Platform& platform);
 
+// VCPUOP_register_vcpu_info (errors, the event upcall it raises) and XENMEM_add_to_physmap of
+// shared_info over a page of the probe's RAM.
+bool run_events(const Options& options, const Platform& platform);
+
 // Instruction counts under QEMU -icount (../shared/reference/measuring.md): timed asm loops of
 // null hypercalls, PSCI_VERSION and SCHEDOP_yield (alone, then switching with CPU 1), net of
 // matched baselines. Needs a hypervisor: natively only the loop self-check runs.

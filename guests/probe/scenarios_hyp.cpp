@@ -122,3 +122,83 @@ bool run_hypercalls(const Options&, const Platform& platform) {
 }
 
 }  // namespace probe
+
+namespace probe {
+namespace {
+
+// Pages of the probe's own RAM handed to the hypervisor: vcpu_info inside one, and one that
+// the shared_info page replaces (as Linux gives a page of its RAM for shared_info).
+alignas(4096) xen::VcpuInfo vcpu_info_page[4096 / sizeof(xen::VcpuInfo)];
+alignas(4096) volatile u64 shared_info_page[512];
+
+long register_vcpu_info(u64 offset) {
+  static xen::RegisterVcpuInfo arg;
+  arg.mfn = mmu::virt_to_phys(vcpu_info_page) >> 12;
+  arg.offset = static_cast<u32>(offset);
+  return xen::hypercall(xen::kVcpuOp, xen::kVcpuOpRegisterVcpuInfo, 0, reinterpret_cast<u64>(&arg));
+}
+
+long add_to_physmap(u16 domid, u32 space, u64 gpfn) {
+  static xen::AddToPhysmap arg;
+  arg = {domid, 0, space, 0, gpfn};
+  return xen::hypercall(xen::kMemoryOp, xen::kXenMemAddToPhysmap, reinterpret_cast<u64>(&arg));
+}
+
+}  // namespace
+
+bool run_events(const Options&, const Platform& platform) {
+  if (!platform.xen) {
+    Record("events").flag("hypervisor", false).text("error", "no hypervisor").flag("pass", false).end();
+    return false;
+  }
+  // vcpu_info: refused across a page and beyond it, accepted at offset 64, then busy.
+  const long crossing = register_vcpu_info(4096 - 16);
+  const long beyond = register_vcpu_info(4096);
+  const u64 irqs_before = counters().event_irqs;
+  const long registered = register_vcpu_info(64);
+  // The upcall: Xen marks events pending in the new vcpu_info and raises the event interrupt.
+  const u64 start = timer::now();
+  while (counters().event_irqs == irqs_before && timer::now() - start < timer::frequency() / 10) {
+    irqs_on();
+    isb();
+    irqs_off();
+  }
+  const auto* info = reinterpret_cast<const volatile xen::VcpuInfo*>(reinterpret_cast<const u8*>(vcpu_info_page) + 64);
+  const bool upcall = info->evtchn_upcall_pending == 1 && info->evtchn_pending_sel == ~u64{0};
+  const u64 event_irqs = counters().event_irqs - irqs_before;
+  const long again = register_vcpu_info(128);
+
+  // shared_info replaces the page at its gpfn: the guest sees the hypervisor's zeroed page.
+  shared_info_page[100] = 0x5a5a'5a5a'5a5a'5a5aULL;
+  asm volatile("dsb ish" ::: "memory");
+  const u64 gpfn = mmu::virt_to_phys(const_cast<u64*>(shared_info_page)) >> 12;
+  const long other_domain = add_to_physmap(5, xen::kMapSpaceSharedInfo, gpfn);
+  const long grant_table = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, gpfn);
+  const long mapped = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceSharedInfo, gpfn);
+  asm volatile("dsb ish" ::: "memory");
+  isb();
+  const u64 seen = shared_info_page[100];
+  shared_info_page[101] = 42;  // writable
+  const bool shared_ok = mapped == 0 && seen == 0 && shared_info_page[101] == 42;
+
+  const bool pass = crossing == -xen::kEnxio && beyond == -xen::kEinval && registered == 0 && upcall &&
+                    event_irqs >= 1 && again == -xen::kEbusy && other_domain == -xen::kEperm &&
+                    grant_table == -xen::kEinval && shared_ok;
+  Record("events")
+      .flag("hypervisor", true)
+      .num("vcpu_info_crossing", static_cast<u64>(-crossing))
+      .num("vcpu_info_beyond_page", static_cast<u64>(-beyond))
+      .num("vcpu_info", static_cast<u64>(-registered))
+      .flag("upcall_pending", upcall)
+      .num("event_irqs", event_irqs)
+      .num("vcpu_info_again", static_cast<u64>(-again))
+      .num("shared_info_other_domain", static_cast<u64>(-other_domain))
+      .num("shared_info_grant_space", static_cast<u64>(-grant_table))
+      .num("shared_info", static_cast<u64>(-mapped))
+      .flag("shared_info_replaced_ram_page", shared_ok)
+      .flag("pass", pass)
+      .end();
+  return pass;
+}
+
+}  // namespace probe
