@@ -163,7 +163,9 @@ void cpus_early_init() {
 }
 
 void cpus_boot(const dt::DeviceTree& tree) {
-  if (static_cast<u64>(__stacks_end - __stacks_start) < kMaxCpus * arch::kStackSize) {
+  // Linker symbols bounding one region: compared as addresses, not as C++ objects.
+  const u64 stacks_bytes = reinterpret_cast<u64>(__stacks_end) - reinterpret_cast<u64>(__stacks_start);
+  if (stacks_bytes < kMaxCpus * arch::kStackSize) {
     panic("runhv.ld has fewer than %u stacks of %lu KiB", kMaxCpus, arch::kStackSize >> 10);
   }
   u64 mpidrs[kMaxCpus];
