@@ -51,6 +51,14 @@ u64 FrameTable::count(DomId owner) const {
   return n;
 }
 
+u64 FrameTable::pinned() const {
+  u64 n = 0;
+  for (u64 i = 0; i < (size_ >> kPageShift); ++i) {
+    n += frames_[i].pins() != 0 ? 1 : 0;
+  }
+  return n;
+}
+
 Frame* FrameTable::frame(Pa pa) { return is_ram(pa) ? &frames_[(pa.raw() - base_.raw()) >> kPageShift] : nullptr; }
 
 u8* FrameTable::map(Pa pa) { return is_ram(pa) ? reinterpret_cast<u8*>(pa.page_base().raw()) : nullptr; }

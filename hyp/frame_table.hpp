@@ -26,6 +26,8 @@ class FrameTable final : public GuestMemory {
   [[nodiscard]] bool all_free(Pa base, u64 size);
   // Frames owned by `owner` (a boot-time report; O(frames)).
   [[nodiscard]] u64 count(DomId owner) const;
+  // Frames with at least one pin (teardown report; O(frames)).
+  [[nodiscard]] u64 pinned() const;
 
   Frame* frame(Pa pa) override;
   u8* map(Pa pa) override;

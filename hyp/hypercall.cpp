@@ -9,6 +9,7 @@
 // caller's stage 1 and stage 2 by core/guest_copy (only RAM the domain owns). Not handled yet: a
 // guest running with its data cache off writes around the hypervisor's cacheable view of its
 // RAM; QEMU has no caches, real hardware would need the source lines invalidated first.
+#include "arch/aarch64/sysreg.hpp"
 #include "core/log.hpp"
 #include "core/xen_abi.hpp"
 #include "hyp/domain.hpp"
@@ -140,9 +141,45 @@ long sched_op(Vcpu& v, u64 cmd, u64 arg) {
   }
 }
 
+// The hardware's answer for a write at EL1 to `va` in the live EL1 context (the caller is loaded)
+// and the loaded stage 2: AT S12E1W. PAR_EL1 belongs to the guest and is put back.
+u64 hardware_par(u64 va) {
+  const u64 saved = arch::sysreg::read_par_el1();
+  asm volatile("at s12e1w, %0\n isb" ::"r"(va) : "memory");
+  const u64 par = arch::sysreg::read_par_el1();
+  arch::sysreg::write_par_el1(saved);
+  return par;
+}
+
+// VA registration translates in software (core walker); the hardware walks the same tables. A
+// disagreement (success vs fault, another page, another fault status) is a bug in one of them.
+void cross_check_translation(Vcpu& v, u64 arg) {
+  xen::vcpu_register_runstate_memory_area a{};
+  const mmu::Stage1Regs ctx = guest_stage1(v);
+  if (copy_from_guest(v.domain->space, ctx, &a, Va(arg), sizeof a) != 0 || a.addr == 0) {
+    return;
+  }
+  const u64 pages[2] = {a.addr, a.addr + sizeof(xen::vcpu_runstate_info) - 1};
+  for (u64 va : pages) {
+    mmu::Walker walker(*v.domain->space.mem, v.domain->space.s2);
+    const u64 soft = mmu::par_el1(walker.translate(ctx, Va(va), {mmu::AccessType::write, mmu::El::el1}));
+    const u64 hard = hardware_par(va);
+    const bool hard_fault = (hard & 1) != 0;
+    const bool agree = hard_fault ? (soft & 1) != 0 && bits(hard, 6, 1) == bits(soft, 6, 1)
+                                  : (soft & 1) == 0 && bits(hard, 47, 12) == bits(soft, 47, 12);
+    if (!agree) {
+      logf("d%uv%u: BUG: walks disagree for va 0x%lx: AT S12E1W PAR 0x%lx, software 0x%lx", dom(v), v.id, va, hard,
+           soft);
+    }
+  }
+}
+
 long vcpu_op(Vcpu& v, u64 cmd, u64 vcpuid, u64 arg) {
   Domain& d = *v.domain;
   const auto op = static_cast<xen::VcpuOp>(cmd);
+  if (op == xen::VcpuOp::register_runstate_memory_area) {
+    cross_check_translation(v, arg);
+  }
   if (op == xen::VcpuOp::get_runstate_info || op == xen::VcpuOp::register_runstate_memory_area ||
       op == xen::VcpuOp::register_runstate_phys_area) {
     VcpuRunstate* all[kMaxVcpusPerDomain];

@@ -28,7 +28,9 @@
 #include "core/xen_abi.hpp"
 #include "hyp/console.hpp"
 #include "hyp/cpus.hpp"
+#include "hyp/frame_table.hpp"
 #include "hyp/sched_loop.hpp"
+#include "hyp/vcpu_info.hpp"
 #include "lib/panic.hpp"
 
 namespace runhv::hyp {
@@ -394,6 +396,16 @@ void domain_shutdown(Vcpu& caller, const char* reason) {
   for (u32 i = 0; i < d.nr_vcpus; ++i) {
     print_stats(d.vcpus[i], now);
   }
+  // Teardown: every pin the domain's runstate areas and vcpu_infos hold is dropped (under each
+  // area's lock, so an update in flight on another pCPU finishes first).
+  u64 held = 0;
+  for (u32 i = 0; i < d.nr_vcpus; ++i) {
+    held += d.vcpus[i].runstate.area.pinned_frames();
+    d.vcpus[i].runstate.area.release();
+  }
+  release_vcpu_info(d);
+  console::print("runhv: teardown {\"domain\":%u,\"pinned_pages_released\":%lu,\"machine_pinned_pages\":%lu}\n",
+                 static_cast<unsigned>(d.number), held, frame_table().pinned());
   console::print("runhv: d%u stopped (%s)\n", static_cast<unsigned>(d.number), reason);
   if (__atomic_sub_fetch(&g_domains_up, 1, __ATOMIC_ACQ_REL) == 0) {
     console::print("runhv: cpu%u: interrupts taken while a guest ran: %lu\n", arch::this_cpu_index(),

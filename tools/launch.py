@@ -173,6 +173,7 @@ def main():
 
 
 STATS = re.compile(r"^runhv: stats (\{.*\})$")
+TEARDOWN = re.compile(r"^runhv: teardown (\{.*\})$")
 PROBE = re.compile(r"^\[d(\d+)\] PROBE (\{.*\})$")
 
 
@@ -182,6 +183,13 @@ def collect(line, summary):
         try:
             rec = json.loads(m.group(1))
             summary["domains"].setdefault(f"d{rec.get('domain')}", []).append(rec)
+        except json.JSONDecodeError:
+            summary.setdefault("bad_lines", []).append(line)
+        return
+    m = TEARDOWN.match(line)
+    if m:
+        try:
+            summary.setdefault("teardown", []).append(json.loads(m.group(1)))
         except json.JSONDecodeError:
             summary.setdefault("bad_lines", []).append(line)
         return
