@@ -175,6 +175,10 @@ void read_domus(const void* fdt, u32 pcpus, DomUList& out) {
   if (chosen < 0) {
     return;
   }
+  u64 interval = 0;
+  if (read_number(fdt, chosen, "runhv,stats-interval-ms", 0, interval) && interval <= 60'000) {
+    out.stats_interval_ms = static_cast<u32>(interval);
+  }
   Reader reader(fdt, pcpus, out);
   int node = 0;
   fdt_for_each_subnode(node, fdt, chosen) {

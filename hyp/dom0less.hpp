@@ -47,6 +47,9 @@ struct DomUConfig {
 struct DomUList {
   DomUConfig domains[kMaxDomUs];
   usize count = 0;
+  // /chosen/runhv,stats-interval-ms: print every vCPU's statistics this often while domains
+  // run (0: only at shutdown).
+  u32 stats_interval_ms = 0;
   // The first problem met, as "<node>: <what>"; nullptr when the list is sound.
   const char* error = nullptr;
   char error_text[160] = {};

@@ -213,6 +213,7 @@ void build_domu(u16 number, const dt::DomUConfig& c, RamCarver& carver, Pa pv_pa
   if (domus.error != nullptr) {
     panic("dom0less: %s", domus.error);
   }
+  hyp::set_progress_interval(domus.stats_interval_ms);
 
   if (domus.count == 0) {
     const Pa guest_ram = ram.take(kSmokeRamSize, k2MiB);

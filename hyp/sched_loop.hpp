@@ -13,6 +13,9 @@ namespace runhv::hyp {
 Scheduler& scheduler();
 // Boot CPU, before any domain is created: `pcpus` pCPUs (indices 0..pcpus-1) take part.
 void scheduling_init(u32 pcpus);
+// Every `ms` milliseconds (0: never) pCPU 0 prints a `runhv: progress {...}` line per vCPU of
+// every running domain (the figures of the final `runhv: stats` line, as they stand).
+void set_progress_interval(u32 ms);
 // Every pCPU taking part, once its domains are set up (the boot CPU) or it is told to
 // (secondaries, by scheduling_release()): runs the scheduling loop on this pCPU for ever.
 [[noreturn]] void scheduling_enter();

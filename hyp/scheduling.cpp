@@ -197,20 +197,42 @@ void block_current(Vcpu& v) {
   }
 }
 
-void print_stats(const Vcpu& v, u64 now) {
+void print_stats(const Vcpu& v, u64 now, const char* kind = "stats") {
   const vcpu_runstate_info r = v.runstate.account.snapshot(now);
   const SchedVcpuStats s = g_sched.stats(v.sched);
   char line[512];
-  const usize n = format(
-      line, sizeof line,
-      "runhv: stats {\"domain\":%u,\"vcpu\":%u,\"running_ns\":%lu,\"runnable_ns\":%lu,\"blocked_ns\":%lu,"
-      "\"offline_ns\":%lu,\"switches\":%lu,\"slices_expired\":%lu,\"yields\":%lu,\"blocks\":%lu,\"wakes\":%lu,"
-      "\"hypercalls\":%lu,\"hypercall_errors\":%lu,\"pinned_pages\":%u,\"pcpu\":%u,\"area_updates\":%lu,"
-      "\"walk_failures\":%lu}\n",
-      static_cast<unsigned>(v.domain->number), v.id, r.time[0], r.time[1], r.time[2], r.time[3], s.switches_in,
-      s.slices_expired, s.yields, s.blocks, s.wakes, v.counters.hypercalls, v.counters.hypercall_errors,
-      v.runstate.area.pinned_frames(), v.sched.pcpu(), v.runstate.area.updates(), v.runstate.area.walk_failures());
+  const usize n =
+      format(line, sizeof line,
+             "runhv: %s {\"domain\":%u,\"vcpu\":%u,\"running_ns\":%lu,\"runnable_ns\":%lu,\"blocked_ns\":%lu,"
+             "\"offline_ns\":%lu,\"switches\":%lu,\"slices_expired\":%lu,\"yields\":%lu,\"blocks\":%lu,\"wakes\":%lu,"
+             "\"hypercalls\":%lu,\"hypercall_errors\":%lu,\"pinned_pages\":%u,\"pcpu\":%u,\"area_updates\":%lu,"
+             "\"walk_failures\":%lu,\"mode\":\"%s\"}\n",
+             kind, static_cast<unsigned>(v.domain->number), v.id, r.time[0], r.time[1], r.time[2], r.time[3],
+             s.switches_in, s.slices_expired, s.yields, s.blocks, s.wakes, v.counters.hypercalls,
+             v.counters.hypercall_errors, v.runstate.area.pinned_frames(), v.sched.pcpu(), v.runstate.area.updates(),
+             v.runstate.area.walk_failures(), v.domain->runstate.va_policy == VaPolicy::legacy ? "legacy" : "mapped");
   console::write(line, n);
+}
+
+u64 g_progress_interval_ns = 0;
+u64 g_next_progress = 0;
+
+// pCPU 0, from its timer: the running domains' figures as they stand. Reads other pCPUs' vCPUs
+// without their locks: a display, the final `stats` lines are the exact ones.
+void maybe_print_progress(u32 pcpu, u64 now) {
+  if (pcpu != 0 || g_progress_interval_ns == 0 || now < g_next_progress) {
+    return;
+  }
+  g_next_progress = now + g_progress_interval_ns;
+  for (u16 n = 1; n <= kMaxDomains; ++n) {
+    const Domain* d = find_domain(n);
+    if (d == nullptr || !__atomic_load_n(&d->running, __ATOMIC_ACQUIRE)) {
+      continue;
+    }
+    for (u32 i = 0; i < d->nr_vcpus; ++i) {
+      print_stats(d->vcpus[i], now, "progress");
+    }
+  }
 }
 
 }  // namespace
@@ -218,6 +240,11 @@ void print_stats(const Vcpu& v, u64 now) {
 // ---- hyp/sched_loop.hpp
 
 Scheduler& scheduler() { return g_sched; }
+
+void set_progress_interval(u32 ms) {
+  g_progress_interval_ns = u64{ms} * 1'000'000;
+  g_next_progress = arch::now_ns() + g_progress_interval_ns;
+}
 
 void scheduling_init(u32 pcpus) {
   g_pcpus = pcpus < arch::kMaxCpus ? pcpus : arch::kMaxCpus;
@@ -274,6 +301,7 @@ void on_timer(u32 pcpu, u64 now) {
     loop.need_resched = true;
   }
   apply(g_sched.expire(pcpu, now));
+  maybe_print_progress(pcpu, now);
   // With a reschedule pending, reschedule() programs the timer once schedule() has renewed the
   // slice: the old slice end is past, and programming it here would fire again at once.
   if (!loop.need_resched) {

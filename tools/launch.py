@@ -74,10 +74,12 @@ def cells(value, n):
     return " ".join(f"0x{(value >> (32 * i)) & 0xffffffff:x}" for i in reversed(range(n)))
 
 
-def build_dtb(scenario, tmp, smp, mem_mb, guests_dir, qemu):
+def build_dtb(scenario, tmp, smp, mem_mb, guests_dir, qemu, stats_interval_ms=0):
     with open(scenario) as f:
         text = f.read()
     body = re.sub(r"^\s*/dts-v1/;\s*", "", text, count=1, flags=re.M)
+    if stats_interval_ms:
+        body += f"\n/ {{ chosen {{ runhv,stats-interval-ms = <{stats_interval_ms}>; }}; }};\n"
     scen_dtb = os.path.join(tmp, "scenario.dtb")
     run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", scen_dtb, scenario])
 
@@ -121,6 +123,10 @@ def main():
     ap.add_argument("--build", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build"))
     ap.add_argument("--icount", action="store_true", help="-icount shift=0,sleep=off (instruction-exact time)")
     ap.add_argument("--quiet", action="store_true", help="do not stream the console")
+    ap.add_argument("--stats-interval-ms", type=int, default=0,
+                    help="have runhv print every vCPU's figures this often (runhv: progress lines)")
+    ap.add_argument("--table", action="store_true",
+                    help="render runhv's progress and final figures as a per-vCPU table (80 columns)")
     args = ap.parse_args()
 
     need("qemu-system-aarch64", "qemu-system-arm")
@@ -133,7 +139,7 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="runhv-launch-") as tmp:
         dtb, loaders, placed = build_dtb(args.scenario, tmp, args.smp, args.mem, guests_dir,
-                                         "qemu-system-aarch64")
+                                         "qemu-system-aarch64", args.stats_interval_ms)
         cmd = ["qemu-system-aarch64", *board_args(args.smp, args.mem), "-nographic", "-monitor", "none",
                "-serial", "stdio", "-nic", "none", "-no-reboot", "-kernel", image, "-dtb", dtb, *loaders]
         if args.icount:
@@ -148,9 +154,11 @@ def main():
                                 start_new_session=True)
         try:
             deadline = start + args.seconds
+            table = Table() if args.table else None
             for line in proc.stdout:
                 line = line.rstrip("\r\n")
-                if not args.quiet:
+                shown = table.feed(line) if table else True
+                if shown and not args.quiet:
                     print(line, flush=True)
                 collect(line, summary)
                 if time.monotonic() > deadline:
@@ -161,6 +169,8 @@ def main():
                 os.killpg(proc.pid, signal.SIGTERM)
             proc.wait()
         summary["exit"] = proc.returncode
+        if args.table:
+            table.final(summary)
         summary["seconds"] = round(time.monotonic() - start, 2)
     if args.json:
         with open(args.json, "w") as f:
@@ -170,6 +180,46 @@ def main():
     print(f"launch: qemu exit {summary['exit']}{' (timed out)' if summary['timed_out'] else ''}, "
           f"{len(summary['probe'])} PROBE records", flush=True)
     sys.exit(0 if ok else 1)
+
+
+PROGRESS = re.compile(r"^runhv: progress (\{.*\})$")
+
+
+class Table:
+    """Per-vCPU figures as the run goes (from runhv: progress lines), then the final ones."""
+
+    HEAD = "dom vcpu mode    running runnable blocked offline steal%  updates walkfail"
+
+    def __init__(self):
+        self.batch = {}
+
+    def feed(self, line):
+        m = PROGRESS.match(line)
+        if not m:
+            return not line.startswith("runhv: stats ")
+        rec = json.loads(m.group(1))
+        key = (rec["domain"], rec["vcpu"])
+        if key in self.batch:  # a new round of lines begins: show the last one
+            self.render(self.batch, "as it runs")
+            self.batch = {}
+        self.batch[key] = rec
+        return False
+
+    @staticmethod
+    def render(recs, title):
+        print(f"-- {title} " + "-" * (74 - len(title)))
+        print(Table.HEAD)
+        for (d, v), r in sorted(recs.items()):
+            life = r["running_ns"] + r["runnable_ns"] + r["blocked_ns"] + r["offline_ns"]
+            steal = 100.0 * (r["runnable_ns"] + r["offline_ns"]) / life if life else 0.0
+            sec = [f"{r[k] / 1e9:7.3f}s" for k in ("running_ns", "runnable_ns", "blocked_ns", "offline_ns")]
+            print(f"d{d:<2} v{v:<3} {r.get('mode', '?'):<6} {sec[0]} {sec[1]} {sec[2]} {sec[3]} "
+                  f"{steal:5.1f}% {r['area_updates']:8} {r['walk_failures']:8}", flush=True)
+
+    def final(self, summary):
+        recs = {(r["domain"], r["vcpu"]): r for rs in summary["domains"].values() for r in rs}
+        if recs:
+            self.render(recs, "final (runhv's books at each domain's shutdown)")
 
 
 STATS = re.compile(r"^runhv: stats (\{.*\})$")
