@@ -40,6 +40,7 @@ namespace {
 constexpr u64 kSpsrEl1hMasked = 0x3C5;
 
 struct alignas(64) PcpuLoop {
+  bool prime_irq = false;  // before the first guest entry: a timer deadline already passed
   volatile bool need_resched = false;
   volatile bool started = false;  // in scheduling_enter(): the scheduler runs this pCPU
   u64 vttbr = ~u64{0};            // the stage 2 loaded here
@@ -175,6 +176,10 @@ Vcpu* reschedule() {
   PcpuLoop& loop = this_loop();
   for (;;) {
     if (Vcpu* next = reschedule()) {
+      if (loop.prime_irq) {
+        loop.prime_irq = false;
+        arch::timer_program(arch::this_cpu_index(), arch::now_ns());
+      }
       runhv_guest_resume(&next->regs);
     }
     while (!loop.need_resched) {
@@ -260,11 +265,10 @@ void scheduling_enter() {
   arch::sysreg::isb();
   g_loop[p].started = true;
   g_loop[p].need_resched = true;
-  if (arch::irq_ready()) {
-    // A deadline already passed: the EL2 timer interrupts the first guest instruction here,
-    // which exercises the world switch's IRQ exit on every boot.
-    arch::timer_program(p, arch::now_ns());
-  }
+  // The first guest entry of this pCPU is made with an EL2 timer deadline already passed, so
+  // that the guest's first instruction is interrupted: the world switch's IRQ exit runs on every
+  // boot (run_loop arms it after the first reschedule has programmed the real next event).
+  g_loop[p].prime_irq = arch::irq_ready();
   run_loop();
 }
 
