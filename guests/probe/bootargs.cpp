@@ -68,6 +68,10 @@ Options parse_bootargs(const char* bootargs) {
     } else if (match(word, length, "probe.iterations", value, value_length)) {
       const u64 n = parse_number(value, value_length, options.iterations);
       options.iterations = n == 0 ? options.iterations : n;
+    } else if (match(word, length, "probe.flag", value, value_length)) {
+      options.update_flag = parse_number(value, value_length, 1) != 0;
+    } else if (match(word, length, "probe.hypercalls", value, value_length)) {
+      options.hypercalls = parse_number(value, value_length, options.hypercalls);
     } else if (match(word, length, "probe.yields", value, value_length)) {
       const u64 n = parse_number(value, value_length, options.yields);
       options.yields = n == 0 ? options.yields : n;

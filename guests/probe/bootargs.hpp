@@ -13,6 +13,8 @@ struct Options {
   u64 cpus = 0;             // probe.cpus=: at most this many CPUs (0: every CPU of the DT)
   u64 iterations = 100000;  // probe.iterations=: bench loop length N
   u64 yields = 20000;       // probe.yields=: bench yield_switch loop length M per CPU
+  bool update_flag = true;  // probe.flag=: runstate scenarios enable VMASST_TYPE_runstate_update_flag
+  u64 hypercalls = 10000;   // probe.hypercalls=: random hypercalls of the hostile scenario
 };
 
 // Unknown words are ignored (a kernel command line carries other things too).

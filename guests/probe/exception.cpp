@@ -73,6 +73,9 @@ void on_irq(Frame& frame, bool from_el0) {
     }
   }
   gic::end(intid);
+  if (tick && this_cpu().tick_hook != nullptr) {
+    this_cpu().tick_hook(this_cpu());
+  }
   if (tick && this_cpu().index == 0) {
     tasks::on_tick(frame);  // the EL0 tasks are CPU 0's
   }

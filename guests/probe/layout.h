@@ -7,6 +7,7 @@
  *                    bss), page by page at its physical load address + offset; TTBR1
  *   PROBE_DTB_VA     two 2 MiB blocks holding the device tree blob, read-only; TTBR1
  *   PROBE_DEV_VA     device pages (PL011, GICD, GICR) mapped after the DT is read; TTBR1
+ *   PROBE_SCRATCH_VA pages mapped one by one by scenarios (mmu::map_kernel_page); TTBR1
  *   PROBE_TRAMP_VA   the KPTI trampoline page (exception vectors for EL0 + the exit path),
  *                    mapped at this address in both TTBR1 roots: the kernel's and the
  *                    trampoline's, which maps nothing else
@@ -21,6 +22,7 @@
 #define PROBE_KIMAGE_VA 0xffff800000000000
 #define PROBE_DTB_VA 0xffff800040000000
 #define PROBE_DEV_VA 0xffff800080000000
+#define PROBE_SCRATCH_VA 0xffff800140000000 /* map_kernel_page's window (runstate scenarios) */
 #define PROBE_TRAMP_VA 0xfffffffffe000000
 #define PROBE_USER_VA 0x0000000000400000
 

@@ -104,6 +104,24 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_events(options, platform);
   } else if (strcmp(options.scenario, "bench") == 0) {
     run_bench(options, platform);
+  } else if (strcmp(options.scenario, "kpti-va") == 0) {
+    run_kpti_areas(options, platform, options.scenario, 0);
+  } else if (strcmp(options.scenario, "kpti-legacy") == 0) {
+    run_kpti_areas(options, platform, options.scenario, 1);
+  } else if (strcmp(options.scenario, "page-cross") == 0) {
+    run_kpti_areas(options, platform, options.scenario, 2);
+  } else if (strcmp(options.scenario, "remote-register") == 0) {
+    run_remote_register(options, platform);
+  } else if (strcmp(options.scenario, "remap") == 0) {
+    run_remap(options, platform);
+  } else if (strcmp(options.scenario, "phys") == 0) {
+    run_phys(options, platform);
+  } else if (strcmp(options.scenario, "update-flag") == 0) {
+    run_update_flag(options, platform);
+  } else if (strcmp(options.scenario, "pv-time") == 0) {
+    run_pv_time(options, platform);
+  } else if (strcmp(options.scenario, "hostile") == 0) {
+    run_hostile(options, platform);
   } else {
     Record(options.scenario).text("error", "unknown scenario").flag("pass", false).end();
   }

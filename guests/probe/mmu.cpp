@@ -159,6 +159,37 @@ u64 map_device(u64 pa, u64 size) {
   return va + (pa - first);
 }
 
+bool map_kernel_page(u64 va, u64 pa, PageKind kind) {
+  u64 attrs = kKernelRw;
+  if (kind == PageKind::ram_ro) {
+    attrs = kKernelRo;
+  } else if (kind == PageKind::device) {
+    attrs = kDevice;
+  }
+  // Tables down to level 3 (created as needed), then break before make: an existing leaf goes
+  // invalid and out of the TLB before the new one is written.
+  u64* table = probe_ttbr1_roots[1];
+  for (unsigned at = 0; at < 3; ++at) {
+    u64& entry = table[index_at(va, at)];
+    if ((entry & kValid) == 0) {
+      u64* next = alloc_table();
+      if (next == nullptr) {
+        return false;
+      }
+      entry = pa_of(next) | kTableOrPage;
+    }
+    table = table_at(entry & kAddrMask);
+  }
+  u64& leaf = table[index_at(va, 3)];
+  if ((leaf & kValid) != 0) {
+    leaf = 0;
+    flush_tlb();
+  }
+  leaf = (pa & kAddrMask) | attrs | kTableOrPage;
+  flush_tlb();
+  return true;
+}
+
 unsigned count_leaves(u64 root_pa) { return count_leaves_at(root_pa, 0); }
 unsigned tables_used() { return state.pool_used; }
 

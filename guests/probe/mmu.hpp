@@ -33,6 +33,16 @@ const void* dtb_va();               // the DTB window (PROBE_DTB_VA + offset in 
 // Returns 0 if the device window or the table pool is exhausted.
 u64 map_device(u64 pa, u64 size);
 
+// What map_kernel_page installs: Normal RAM read-write or read-only (EL1 only), or device memory.
+enum class PageKind : u8 { ram_rw, ram_ro, device };
+
+// Maps (or re-maps, break-before-make) the 4 KiB page at `va` of the kernel root to `pa`, for
+// scenarios that need a mapping the image map does not give (runstate areas across two
+// non-adjacent frames, a VA moved to another frame, foreign IPAs, the PV-time page). `va` must be
+// page aligned and outside the image, DTB, device and trampoline windows (PROBE_SCRATCH_VA).
+// False if the table pool is exhausted.
+bool map_kernel_page(u64 va, u64 pa, PageKind kind);
+
 // Leaf (page or block) descriptors reachable from a root, and the table pages used.
 unsigned count_leaves(u64 root_pa);
 unsigned tables_used();

@@ -19,7 +19,10 @@ struct TimerState {
 };
 
 // What a secondary does once it is up (smp.cpp); CPU 0 sets it before CPU_ON.
-enum class Work : u32 { none, busy, yield_switch };
+enum class Work : u32 { none, busy, yield_switch, function };
+
+struct PerCpu;
+using CpuFn = void (*)(PerCpu&);
 
 struct alignas(64) PerCpu {
   u32 index;  // 0 = the boot CPU
@@ -29,8 +32,12 @@ struct alignas(64) PerCpu {
 
   // Set by CPU 0 before CPU_ON, read by the CPU.
   Work work;
-  u64 arg;   // Work::busy: seconds; Work::yield_switch: yields per run
-  u64 runs;  // Work::yield_switch: repetitions
+  u64 arg;        // Work::busy: seconds; Work::yield_switch: yields per run
+  u64 runs;       // Work::yield_switch: repetitions
+  CpuFn work_fn;  // Work::function: what the CPU runs (runstate scenarios)
+  // Called at every tick of this CPU's timer, at EL1 (after an EL0 entry: with the kernel root
+  // back in TTBR1), before the EL0 tasks are switched; nullptr: nothing.
+  CpuFn tick_hook;
 
   // Written by the CPU; CPU 0 reads them after an acquire load of `done` returns non-zero (the
   // CPU stores `done` with release semantics after everything else).

@@ -41,4 +41,14 @@ bool run_bench(const Options& options, const Platform& platform);
 // CPU 1's part of yield_switch (smp.cpp calls it).
 void yield_switch_on_secondary(PerCpu& self);
 
+// Runstate areas (issue 4, scenarios_runstate.cpp). mode_number: 0 kpti-va, 1 kpti-legacy,
+// 2 page-cross (areas by kernel VA, checked at every tick while CPU 0 runs EL0 with KPTI).
+bool run_kpti_areas(const Options& options, const Platform& platform, const char* name, int mode_number);
+bool run_remote_register(const Options& options, const Platform& platform);
+bool run_remap(const Options& options, const Platform& platform);
+bool run_phys(const Options& options, const Platform& platform);
+bool run_update_flag(const Options& options, const Platform& platform);
+bool run_pv_time(const Options& options, const Platform& platform);
+bool run_hostile(const Options& options, const Platform& platform);
+
 }  // namespace probe

@@ -130,6 +130,11 @@ extern "C" [[noreturn]] void probe_secondary_main() {
       case Work::yield_switch:
         yield_switch_on_secondary(self);
         break;
+      case Work::function:
+        if (self.work_fn != nullptr) {
+          self.work_fn(self);
+        }
+        break;
       case Work::none:
         break;
     }

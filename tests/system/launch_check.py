@@ -20,6 +20,22 @@ guests' `PROBE {...}` records, console lines, QEMU's exit status):
   hypercalls    d1's hypercalls record passes; runhv logged the refusals (unknown hypercall, no
                 such vcpu, bad argument pointer) and counted the errors in d1v0's stats; d1
                 stopped with SCHEDOP_shutdown's reason (poweroff)
+Runstate checks (issue 4; the probe's runstate scenarios print one record per CPU with "cpu" and
+"pinned_pages"):
+  runstate_pinned    every such record's "pinned_pages" equals the pinned_pages of runhv's final
+                     stats line for that domain and vCPU (what its remaining registrations hold)
+  runstate_exact     every record with "checks" passes with stale == 0 and inconsistent == 0;
+                     runhv counted no walk failure for any vCPU and logged none; each checking
+                     vCPU's area_updates >= 2 x the switches it observed, and the last values
+                     it read are not beyond runhv's final totals
+  legacy_reproduced  d1 is in legacy mode: d1v0 counted walk failures and runhv logged
+                     "d1v0: Failed to walk page-table va 0x..."; d1's CPU 0 record saw stale
+                     areas; d1v1 (never in EL0) counted none and its record passes
+  update_flag        d1's reader record (cpu 1) accepted no torn value and raced the writer at
+                     least once (a retry); retries caused by the flag are reported
+  pv_time            d1's pv-time record passes: revision 0, exact samples, no mismatch
+  hostile            d1's hostile record passes (exact error codes, the random hypercalls all
+                     answered) and every record of d2 passes; no runhv panic line
 Exit status: 0 all checks passed, 1 a check failed, 2 the test could not run.
 """
 import argparse
@@ -178,11 +194,136 @@ def main():
                 st = [i for i, x in enumerate(lines) if x.startswith(f'runhv: stats {{"domain":{d},')]
                 if not idx or not st or max(st) > idx[0]:
                     fail(f"d{d}: no stats lines followed by 'runhv: d{d} stopped (...)'")
+        elif check in RUNSTATE_CHECKS:
+            RUNSTATE_CHECKS[check](summary, probes, lines)
         else:
             print(f"launch_check: ERROR: unknown check {check}")
             sys.exit(2)
         print(f"launch_check: {check} ok")
     sys.exit(0)
+
+
+# ---------------------------------------------------------------- runstate checks (issue 4)
+def final_stats(summary):
+    """{(domain, vcpu): the last stats line runhv printed for it}."""
+    out = {}
+    for _, r in vcpus(summary):
+        out[(r["domain"], r["vcpu"])] = r
+    return out
+
+
+def check_runstate_pinned(summary, probes, lines):
+    stats = final_stats(summary)
+    recs = [p for p in probes if "pinned_pages" in p and "cpu" in p]
+    if not recs:
+        fail("no PROBE record carries pinned_pages")
+    for p in recs:
+        st = stats.get((p["domain"], p["cpu"]))
+        if st is None:
+            fail(f"d{p['domain']}v{p['cpu']}: no stats line")
+        print(f"launch_check: d{p['domain']}v{p['cpu']}: pinned_pages {st['pinned_pages']}, "
+              f"the guest's registrations hold {p['pinned_pages']}")
+        if st["pinned_pages"] != p["pinned_pages"]:
+            fail(f"d{p['domain']}v{p['cpu']}: runhv holds {st['pinned_pages']} pinned pages, "
+                 f"the guest's registrations account for {p['pinned_pages']}")
+
+
+def check_runstate_exact(summary, probes, lines):
+    stats = final_stats(summary)
+    recs = [p for p in probes if "checks" in p and "cpu" in p]
+    if not recs:
+        fail("no runstate checking record")
+    for p in recs:
+        who = f"d{p['domain']}v{p['cpu']}"
+        st = stats.get((p["domain"], p["cpu"]))
+        if st is None:
+            fail(f"{who}: no stats line")
+        print(f"launch_check: {who}: {p['checks']} checks, {p['descheduled']} switches seen, "
+              f"stale {p['stale']}, inconsistent {p['inconsistent']}; runhv: {st['area_updates']} updates, "
+              f"{st['walk_failures']} walk failures")
+        if p.get("pass") is not True or p["stale"] != 0 or p["inconsistent"] != 0:
+            fail(f"{who}: record does not pass: {p}")
+        if st["area_updates"] < 2 * p["descheduled"]:
+            fail(f"{who}: {st['area_updates']} area updates for {p['descheduled']} observed switches")
+        for k in ("running", "runnable", "blocked", "offline"):
+            if p[f"last_{k}_ns"] > st[f"{k}_ns"]:
+                fail(f"{who}: the guest read {k} {p[f'last_{k}_ns']} ns, runhv's total is {st[f'{k}_ns']}")
+    for (d, v), st in stats.items():
+        if st["walk_failures"] != 0:
+            fail(f"d{d}v{v}: {st['walk_failures']} walk failures")
+    if any("Failed to walk page-table" in x for x in lines):
+        fail("runhv logged a walk failure")
+
+
+def check_legacy_reproduced(summary, probes, lines):
+    stats = final_stats(summary)
+    v0, v1 = stats.get((1, 0)), stats.get((1, 1))
+    if v0 is None or v0.get("walk_failures", 0) == 0:
+        fail(f"d1v0 counted no walk failure: {v0}")
+    pat = re.compile(r"^runhv: d1v0: Failed to walk page-table va 0x[0-9a-f]+ \(failure \d+\)$")
+    logged = [x for x in lines if pat.match(x)]
+    if not logged:
+        fail("no 'd1v0: Failed to walk page-table va 0x...' line")
+    r0 = [p for p in probes if p["domain"] == 1 and p.get("cpu") == 0]
+    if not r0 or r0[0].get("stale", 0) == 0 or r0[0].get("pass") is not True:
+        fail(f"d1 CPU 0 did not see stale areas: {r0}")
+    print(f"launch_check: d1v0: {v0['walk_failures']} walk failures ({len(logged)} log lines), "
+          f"the guest saw {r0[0]['stale']} stale areas in {r0[0]['checks']} checks")
+    if v1 is not None:
+        r1 = [p for p in probes if p["domain"] == 1 and p.get("cpu") == 1]
+        if v1["walk_failures"] != 0 or not r1 or r1[0].get("pass") is not True or r1[0]["stale"] != 0:
+            fail(f"d1v1 (EL1 only) is not exact in legacy mode: {v1}, {r1}")
+
+
+def check_update_flag(summary, probes, lines):
+    r = [p for p in probes if p["domain"] == 1 and p.get("cpu") == 1 and "reads" in p]
+    if not r or r[0].get("pass") is not True:
+        fail(f"d1: no passing reader record: {r}")
+    r = r[0]
+    print(f"launch_check: reader: {r['reads']} reads, {r['updates_seen']} updates seen, "
+          f"{r['retries']} retries ({r['flag_retries']} with the flag set), {r['torn']} torn")
+    if r["torn"] != 0:
+        fail(f"the reader accepted {r['torn']} torn values")
+    # The reader must have raced the writer (retries); meeting the flag itself needs both QEMU
+    # vCPU threads on host cores at once, which a loaded 2-core host rarely gives: reported only.
+    if r["retries"] + r["flag_retries"] + r.get("flag_seen", 0) == 0:
+        fail("the reader never raced an update")
+
+
+def check_pv_time(summary, probes, lines):
+    r = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "pv-time"]
+    if not r or r[0].get("pass") is not True:
+        fail(f"d1: no passing pv-time record: {r}")
+    r = r[0]
+    print(f"launch_check: pv-time: {r['samples']} samples, {r['exact']} exact, {r['within_one_update']} "
+          f"within one update, stolen {r['stolen_ns']} ns")
+    if r["mismatch"] != 0 or r["revision"] != 0 or r["attributes"] != 0:
+        fail(f"pv-time record: {r}")
+
+
+def check_hostile(summary, probes, lines):
+    r = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "hostile"]
+    if not r or r[0].get("pass") is not True:
+        fail(f"d1: no passing hostile record: {r}")
+    r = r[0]
+    print(f"launch_check: hostile: {r['random_calls']} random calls ({r['random_skipped']} skipped), "
+          f"ok {r['random_ok']}, ENOSYS {r['random_enosys']}, EFAULT {r['random_efault']}, "
+          f"EINVAL {r['random_einval']}, ENOENT {r['random_enoent']}, other {r['random_other_errno']}")
+    d2 = [p for p in probes if p["domain"] == 2]
+    if not d2 or not all(p.get("pass") is True for p in d2):
+        fail(f"d2 (the neighbour) did not pass: {d2}")
+    if any(re.match(r"^runhv: .*(panic|PANIC)", x) for x in lines):
+        fail("runhv panicked")
+
+
+RUNSTATE_CHECKS = {
+    "runstate_pinned": check_runstate_pinned,
+    "runstate_exact": check_runstate_exact,
+    "legacy_reproduced": check_legacy_reproduced,
+    "update_flag": check_update_flag,
+    "pv_time": check_pv_time,
+    "hostile": check_hostile,
+}
 
 
 if __name__ == "__main__":

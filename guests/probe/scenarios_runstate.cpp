@@ -1,0 +1,806 @@
+// Probe runstate-area scenarios (issue 4): KPTI with VA areas, legacy mode, page-crossing areas,
+// registration for another vCPU, remapping, phys areas, the update flag, PV time, hostile input
+// SPDX-License-Identifier: MIT
+//
+// Every scenario prints one PROBE record per CPU it used, with "cpu" and "pinned_pages" (the
+// pages runhv must still hold for that vCPU's registrations when the domain shuts down: the
+// launch check compares them with runhv's stats). See README.md for the fields.
+#include "guests/probe/hypercall.hpp"
+#include "guests/probe/layout.h"
+#include "guests/probe/mmu.hpp"
+#include "guests/probe/percpu.hpp"
+#include "guests/probe/report.hpp"
+#include "guests/probe/runstate.hpp"
+#include "guests/probe/scenarios.hpp"
+#include "guests/probe/smp.hpp"
+#include "guests/probe/tasks.hpp"
+#include "guests/probe/timer.hpp"
+#include "guests/probe/user.hpp"
+
+namespace probe {
+namespace {
+
+using namespace runstate;
+
+constexpr u64 kPage = 4096;
+constexpr u64 kGraceSeconds = 10;  // how much longer than the run CPU 0 waits for a secondary
+constexpr u64 kMinChecksPerSecond = 15;
+constexpr u64 kYields = 30;  // per phase of the EL1 scenarios (each yield: out and in again)
+
+// The areas: per-CPU kernel data, as Linux's per-CPU xen_runstate.
+alignas(64) Info areas[kMaxCpus];
+Checker checkers[kMaxCpus];
+long self_register[kMaxCpus];
+// Frames for the areas that need a mapping of their own (page-cross, remap, phys, hostile).
+alignas(4096) u8 frames[4][kPage];
+
+u64 deadline = 0;
+u64 go = 0;  // CPU 0 -> a waiting secondary: 1 its area is registered, 2 registration failed
+
+bool deadline_passed() { return timer::now() >= deadline; }
+void tick_check(PerCpu& self) { check(checkers[self.index]); }
+u64 period_ticks() { return timer::frequency() / kTickHz; }
+u64 va_of(const void* p) { return reinterpret_cast<u64>(p); }
+u64 min_checks(const Options& o) { return o.seconds * kMinChecksPerSecond; }
+
+bool no_hypervisor(const char* name) {
+  Record(name).flag("hypervisor", false).text("error", "no hypervisor").flag("pass", false).end();
+  return false;
+}
+
+void yield() { xen::hypercall(xen::kSchedOp, xen::kSchedOpYield, 0); }
+
+// EL1 on a secondary: its area registered (by itself, arg 1, or by CPU 0, arg 0: wait for
+// `go`), then busy until the deadline with its tick checking the area.
+void secondary_checking(PerCpu& self) {
+  const u32 i = self.index;
+  bool registered = false;
+  if (self.arg == 1) {
+    self_register[i] = register_va(i, va_of(&areas[i]));
+    registered = self_register[i] == 0;
+  } else {
+    u64 g = 0;
+    while ((g = load_acquire(go)) == 0 && !deadline_passed()) {
+    }
+    registered = g == 1;
+  }
+  Checker& c = checkers[i];
+  c.area = &areas[i];
+  c.vcpu = i;
+  c.period_ticks = period_ticks();
+  c.active = registered;
+  self.tick_hook = tick_check;
+  const u64 start = timer::now();
+  timer::start(kTickHz);
+  irqs_on();
+  while (!deadline_passed()) {
+    for (unsigned n = 0; n < 1024; ++n) {
+      self.spins = self.spins + 1;
+    }
+  }
+  irqs_off();
+  timer::stop();
+  self.tick_hook = nullptr;
+  self.elapsed_ticks = timer::now() - start;
+}
+
+// CPU 0: one spinning EL0 task (KPTI as options say) until the deadline; its tick checks
+// checkers[0] when active.
+void el0_busy_checking() {
+  user_spins = 0;
+  tasks::reset();
+  tasks::spawn(user_spinner, 0, user::stack_top(0));
+  this_cpu().tick_hook = tick_check;
+  timer::start(kTickHz);
+  tasks::run(deadline_passed);
+  timer::stop();
+  this_cpu().tick_hook = nullptr;
+}
+
+bool wait_secondaries(unsigned from, unsigned cpus, const Options& o) {
+  bool all = true;
+  for (unsigned i = from; i < cpus; ++i) {
+    all = all && probe_cpus[i].cpu_on_status == 0 &&
+          smp::wait_done(i, (o.seconds + kGraceSeconds) * timer::frequency(), false);
+  }
+  return all;
+}
+
+bool kpti_path_ok(const Options& o) {
+  const Counters& k = probe_cpus[0].counters;
+  return k.el0_entries > 0 && k.el0_entries_bad == 0 &&
+         (o.kpti ? k.el0_entries_trampoline == k.el0_entries : k.el0_entries_direct == k.el0_entries);
+}
+
+enum class Kpti : u8 { va, legacy, page_cross };
+
+}  // namespace
+
+// kpti-va, kpti-legacy, page-cross: areas registered by kernel VA from EL1, checked at every
+// tick while CPU 0 spends its time in an EL0 task with the kernel unmapped (KPTI).
+bool run_kpti_areas(const Options& o, const Platform& p, const char* name, int mode_number) {
+  const auto mode = static_cast<Kpti>(mode_number);
+  if (!p.xen) {
+    return no_hypervisor(name);
+  }
+  const long flag = o.update_flag ? enable_update_flag() : 0;
+  u64 area_va = va_of(&areas[0]);
+  bool mapped = true;
+  u64 pinned0 = 1;
+  if (mode == Kpti::page_cross) {
+    // Two VA-adjacent pages on frames that are not adjacent (and in reverse order); the area
+    // starts 24 bytes before the first page ends: state, state_entry_time and time[0] in one
+    // frame, time[1..3] in the other.
+    mapped = mmu::map_kernel_page(PROBE_SCRATCH_VA, mmu::virt_to_phys(frames[2]), mmu::PageKind::ram_rw) &&
+             mmu::map_kernel_page(PROBE_SCRATCH_VA + kPage, mmu::virt_to_phys(frames[0]), mmu::PageKind::ram_rw);
+    area_va = PROBE_SCRATCH_VA + kPage - 24;
+    pinned0 = 2;
+  }
+  self_register[0] = mapped ? register_va(0, area_va) : -1;
+  const unsigned cpus = mode == Kpti::page_cross ? 1 : smp::count();
+  deadline = timer::now() + o.seconds * timer::frequency();
+  for (unsigned i = 1; i < cpus; ++i) {
+    probe_cpus[i].work_fn = secondary_checking;
+    smp::start(i, Work::function, 1, 0);
+  }
+  Checker& c = checkers[0];
+  c.area = reinterpret_cast<const volatile void*>(area_va);
+  c.vcpu = 0;
+  c.period_ticks = period_ticks();
+  c.active = self_register[0] == 0;
+  el0_busy_checking();
+  const bool secondaries = wait_secondaries(1, cpus, o);
+
+  // page-cross: the two halves read through the frames' own (image) mappings agree with the
+  // last update: one consistent record, not older than the hypervisor's.
+  bool halves = true;
+  if (mode == Kpti::page_cross) {
+    Info truth{};
+    const long got = get_info(0, truth);
+    Info h{};
+    const auto* first = reinterpret_cast<const volatile u64*>(frames[2] + kPage - 24);
+    const auto* second = reinterpret_cast<const volatile u64*>(frames[0]);
+    h.state = static_cast<u32>(first[0]);
+    h.state_entry_time = first[1];
+    h.time[0] = first[2];
+    h.time[1] = second[0];
+    h.time[2] = second[1];
+    h.time[3] = second[2];
+    halves = got == 0 && base(h) == c.first_base && h.state_entry_time >= truth.state_entry_time && h.state == kRunning;
+  }
+
+  bool pass = secondaries;
+  for (unsigned i = 0; i < cpus; ++i) {
+    Record r(name);
+    r.num("cpu", i).num("vcpus", cpus).num("kpti", i == 0 && o.kpti ? 1 : 0).num("el", i == 0 ? 0 : 1);
+    r.num("update_flag", o.update_flag ? 1 : 0).num("vm_assist", static_cast<u64>(-flag));
+    r.num("register", static_cast<u64>(-self_register[i]));
+    const bool exact = add(r, checkers[i], min_checks(o) / (cpus > 1 ? 2 : 1));
+    bool ok = self_register[i] == 0 && flag == 0;
+    if (i == 0) {
+      r.num("el0_entries", probe_cpus[0].counters.el0_entries)
+          .num("el0_entries_trampoline", probe_cpus[0].counters.el0_entries_trampoline)
+          .flag("kpti_path", kpti_path_ok(o));
+      ok = ok && kpti_path_ok(o);
+    }
+    if (mode == Kpti::page_cross) {
+      r.num("area_offset_in_page", area_va & (kPage - 1)).flag("halves_exact", halves);
+      ok = ok && halves;
+    }
+    if (mode == Kpti::legacy && i == 0) {
+      // The seed's bug: updates made while EL0 runs are lost, the guest reads stale areas.
+      ok = ok && checkers[0].stale > 0 && checkers[0].inconsistent == 0 && checkers[0].checks >= min_checks(o) / 2;
+    } else {
+      ok = ok && exact;
+    }
+    // Legacy mode pins nothing: the VA is translated at every update.
+    r.num("pinned_pages", mode == Kpti::legacy ? 0 : (i == 0 ? pinned0 : 1)).flag("pass", ok).end();
+    pass = pass && ok;
+  }
+  return pass;
+}
+
+// remote-register: vCPU 0 registers vCPU 1's area (in its own context, from EL1), vCPU 1 checks
+// it at EL1 from its tick; vCPU 0 spends the run in an EL0 task.
+bool run_remote_register(const Options& o, const Platform& p) {
+  constexpr const char* kName = "remote-register";
+  if (!p.xen) {
+    return no_hypervisor(kName);
+  }
+  if (smp::count() < 2) {
+    Record(kName).text("error", "needs 2 vCPUs").flag("pass", false).end();
+    return false;
+  }
+  const long flag = o.update_flag ? enable_update_flag() : 0;
+  deadline = timer::now() + o.seconds * timer::frequency();
+  go = 0;
+  probe_cpus[1].work_fn = secondary_checking;
+  const bool started = smp::start(1, Work::function, 0, 0);
+  while (started && load_acquire(probe_cpus[1].online) == 0 && !deadline_passed()) {
+  }
+  // vCPU 1 is up and running its loop: its area is registered under it.
+  const long remote = register_va(1, va_of(&areas[1]));
+  store_release(go, remote == 0 ? u64{1} : u64{2});
+  checkers[0].active = false;
+  el0_busy_checking();
+  const bool done = started && wait_secondaries(1, 2, o);
+
+  Record r0(kName);
+  r0.num("cpu", 0).num("vm_assist", static_cast<u64>(-flag)).num("register_for_vcpu1", static_cast<u64>(-remote));
+  const bool ok0 = flag == 0 && remote == 0 && done;
+  r0.num("pinned_pages", 0).flag("pass", ok0).end();
+  Record r1(kName);
+  r1.num("cpu", 1).num("el", 1).num("registered_by", 0);
+  const bool ok1 = add(r1, checkers[1], min_checks(o) / 2) && done;
+  r1.num("pinned_pages", 1).flag("pass", ok1).end();
+  return ok0 && ok1;
+}
+
+namespace {
+
+// After `yields` yields (each a switch out and in with a busy neighbour), is the area at `area`
+// one consistent record with creation time `first_base`, saying running, as new as the
+// hypervisor's own? `switched` counts the yields after which the record had moved.
+struct Exact {
+  bool exact;
+  bool older;  // state_entry_time older than the hypervisor's record
+  u64 switched;
+};
+Exact yield_and_compare(const volatile void* area, u64 first_base, u64 yields) {
+  Exact e{true, false, 0};
+  Info before{};
+  get_info(0, before);
+  for (u64 n = 0; n < yields; ++n) {
+    yield();
+    Info truth{};
+    const long got = get_info(0, truth);
+    Info seen{};
+    ReadCounts counts{};
+    read(area, seen, counts);
+    if (truth.state_entry_time != before.state_entry_time) {
+      ++e.switched;
+    }
+    before = truth;
+    e.older = e.older || seen.state_entry_time < truth.state_entry_time;
+    e.exact = e.exact && got == 0 && seen.state == kRunning && base(seen) == first_base &&
+              seen.state_entry_time >= truth.state_entry_time;
+  }
+  return e;
+}
+
+u64 first_base_of(const volatile void* area) {
+  Info seen{};
+  ReadCounts counts{};
+  read(area, seen, counts);
+  return base(seen);
+}
+
+constexpr u64 kSentinel = 0x5e57'1e5e'57a1'e000;
+
+}  // namespace
+
+// remap: the area's VA moves to another frame after registration. runhv keeps updating the old
+// frame (the documented limit of translating at registration), until the guest registers again.
+bool run_remap(const Options& o, const Platform& p) {
+  constexpr const char* kName = "remap";
+  if (!p.xen) {
+    return no_hypervisor(kName);
+  }
+  const long flag = o.update_flag ? enable_update_flag() : 0;
+  constexpr u64 kOffset = 64;
+  const u64 va = PROBE_SCRATCH_VA + 2 * kPage;
+  u8* const old_frame = frames[1];
+  u8* const new_frame = frames[3];
+  const auto* area = reinterpret_cast<const volatile void*>(va + kOffset);
+  const auto* old_alias = reinterpret_cast<const volatile void*>(old_frame + kOffset);
+  const auto* new_alias = reinterpret_cast<volatile u64*>(new_frame + kOffset);
+
+  const bool mapped = mmu::map_kernel_page(va, mmu::virt_to_phys(old_frame), mmu::PageKind::ram_rw);
+  const long first = mapped ? register_va(0, va + kOffset) : -1;
+  const u64 created = first_base_of(old_alias);
+  const Exact a = yield_and_compare(old_alias, created, kYields);
+
+  // The guest moves the VA to the new frame (which holds a sentinel).
+  auto* fill = reinterpret_cast<volatile u64*>(new_frame + kOffset);
+  for (unsigned w = 0; w < 6; ++w) {
+    fill[w] = kSentinel + w;
+  }
+  const bool remapped = mmu::map_kernel_page(va, mmu::virt_to_phys(new_frame), mmu::PageKind::ram_rw);
+  const Exact b = yield_and_compare(old_alias, created, kYields);
+  bool untouched = true;
+  const auto* through_va = reinterpret_cast<const volatile u64*>(va + kOffset);
+  for (unsigned w = 0; w < 6; ++w) {
+    untouched = untouched && new_alias[w] == kSentinel + w && through_va[w] == kSentinel + w;
+  }
+
+  // Registering again moves the updates to the new frame; the old one is left as it was.
+  const long again = register_va(0, va + kOffset);
+  const Exact c = yield_and_compare(area, created, kYields);
+  Info truth{};
+  get_info(0, truth);
+  Info old_seen{};
+  ReadCounts counts{};
+  read(old_alias, old_seen, counts);
+  const bool old_frozen = old_seen.state_entry_time < truth.state_entry_time && base(old_seen) == created;
+
+  const bool pass = flag == 0 && mapped && remapped && first == 0 && again == 0 && a.exact && a.switched > 0 &&
+                    b.exact && b.switched > 0 && untouched && c.exact && c.switched > 0 && old_frozen;
+  Record(kName)
+      .num("cpu", 0)
+      .num("vm_assist", static_cast<u64>(-flag))
+      .num("register", static_cast<u64>(-first))
+      .flag("old_frame_exact_before_remap", a.exact)
+      .num("switches_before_remap", a.switched)
+      .flag("old_frame_exact_after_remap", b.exact)
+      .num("switches_after_remap", b.switched)
+      .flag("new_frame_untouched", untouched)
+      .num("register_again", static_cast<u64>(-again))
+      .flag("new_frame_exact_after_reregister", c.exact)
+      .num("switches_after_reregister", c.switched)
+      .flag("old_frame_frozen", old_frozen)
+      .num("pinned_pages", 1)
+      .flag("pass", pass)
+      .end();
+  return pass;
+}
+
+namespace {
+
+struct PhysRound {
+  long registered;
+  Checker checker;
+  bool va_area_frozen;  // a VA area registered as well is not updated while the phys one is
+};
+
+PhysRound phys_round(u64 ipa, const volatile void* alias) {
+  PhysRound round{};
+  round.registered = register_phys(0, ipa);
+  Checker& c = round.checker;
+  c.area = alias;
+  c.vcpu = 0;
+  c.active = round.registered == 0;
+  check(c);
+  for (u64 n = 0; n < kYields; ++n) {
+    yield();
+    check(c);
+  }
+  Info truth{};
+  get_info(0, truth);
+  Info va_seen{};
+  ReadCounts counts{};
+  read(&areas[0], va_seen, counts);
+  round.va_area_frozen = va_seen.state_entry_time < truth.state_entry_time;
+  return round;
+}
+
+}  // namespace
+
+// phys: VCPUOP_register_runstate_phys_area, without the update flag then with it (runhv writes
+// phys areas with the flag protocol either way); misaligned and page-crossing addresses refused.
+bool run_phys(const Options&, const Platform& p) {
+  constexpr const char* kName = "phys";
+  if (!p.xen) {
+    return no_hypervisor(kName);
+  }
+  constexpr u64 kOffset = 128;
+  const u64 page_ipa = mmu::virt_to_phys(frames[0]);
+  const long misaligned = register_phys(0, page_ipa + kOffset + 4);
+  const long crossing = register_phys(0, page_ipa + kPage - 24);
+  const long va_area = register_va(0, va_of(&areas[0]));
+
+  const PhysRound plain = phys_round(page_ipa + kOffset, frames[0] + kOffset);
+  const long unregister_plain = register_phys(0, kPhysUnregister);
+  const long flag = enable_update_flag();
+  const PhysRound flagged = phys_round(page_ipa + kOffset, frames[0] + kOffset);
+  const long unregister = register_phys(0, kPhysUnregister);
+  const long unregister_va = register_va(0, 0);
+
+  Record r(kName);
+  r.num("cpu", 0)
+      .num("misaligned", static_cast<u64>(-misaligned))
+      .num("crossing", static_cast<u64>(-crossing))
+      .num("va_area", static_cast<u64>(-va_area))
+      .num("register_without_flag", static_cast<u64>(-plain.registered));
+  const bool plain_ok = add(r, plain.checker, kYields);
+  r.flag("without_flag_exact", plain_ok).flag("va_area_frozen_without_flag", plain.va_area_frozen);
+  r.num("unregister_without_flag", static_cast<u64>(-unregister_plain))
+      .num("vm_assist", static_cast<u64>(-flag))
+      .num("register_with_flag", static_cast<u64>(-flagged.registered))
+      .num("with_flag_checks", flagged.checker.checks)
+      .num("with_flag_stale", flagged.checker.stale)
+      .num("with_flag_inconsistent", flagged.checker.inconsistent)
+      .num("with_flag_descheduled", flagged.checker.descheduled);
+  const Checker& fc = flagged.checker;
+  const bool flagged_ok = fc.checks >= kYields && fc.stale == 0 && fc.not_running == 0 && fc.inconsistent == 0 &&
+                          fc.not_advanced == 0 && fc.info_errors == 0 && fc.descheduled > 0;
+  r.flag("with_flag_exact", flagged_ok).flag("va_area_frozen_with_flag", flagged.va_area_frozen);
+  r.num("unregister", static_cast<u64>(-unregister)).num("unregister_va", static_cast<u64>(-unregister_va));
+  const bool pass = misaligned == -xen::kEnxio && crossing == -xen::kEnxio && va_area == 0 && plain.registered == 0 &&
+                    plain_ok && plain.va_area_frozen && unregister_plain == 0 && flag == 0 && flagged.registered == 0 &&
+                    flagged_ok && flagged.va_area_frozen && unregister == 0 && unregister_va == 0;
+  r.num("pinned_pages", 0).flag("pass", pass).end();
+  return pass;
+}
+
+namespace {
+
+// update-flag, CPU 1: reads vCPU 0's area with the reader loop until the deadline.
+struct ReaderResult {
+  ReadCounts counts;
+  u64 torn;     // accepted values whose time[] does not match their state_entry_time
+  u64 updates;  // distinct state_entry_time values seen
+  u64 running;
+  u64 runnable;
+  u64 other_state;
+  u64 samples;    // single loads of state_entry_time between reader-loop batches
+  u64 flag_seen;  // ... that found XEN_RUNSTATE_UPDATE set
+};
+ReaderResult reader;
+
+void reader_loop(PerCpu&) {
+  Info seen{};
+  read(&areas[0], seen, reader.counts);
+  const u64 created = base(seen);
+  u64 last = seen.state_entry_time;
+  while (!deadline_passed()) {
+    for (unsigned n = 0; n < 64; ++n) {
+      read(&areas[0], seen, reader.counts);
+      if (base(seen) != created) {
+        ++reader.torn;
+      }
+      if (seen.state_entry_time != last) {
+        ++reader.updates;
+        last = seen.state_entry_time;
+      }
+      if (seen.state == kRunning) {
+        ++reader.running;
+      } else if (seen.state == kRunnable) {
+        ++reader.runnable;
+      } else {
+        ++reader.other_state;
+      }
+    }
+    // A tight sampler of the flag word alone: the densest look at the update window.
+    const auto* entry = reinterpret_cast<const volatile u64*>(&areas[0].state_entry_time);
+    for (unsigned n = 0; n < 256; ++n) {
+      ++reader.samples;
+      if ((*entry & kUpdateFlag) != 0) {
+        ++reader.flag_seen;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// update-flag: vCPU 1 (another pCPU) spins reading vCPU 0's area while vCPU 0 is switched in and
+// out on its pCPU (EL0 task, a busy neighbour domain there): no torn value may be accepted.
+bool run_update_flag(const Options& o, const Platform& p) {
+  constexpr const char* kName = "update-flag";
+  if (!p.xen) {
+    return no_hypervisor(kName);
+  }
+  if (smp::count() < 2) {
+    Record(kName).text("error", "needs 2 vCPUs").flag("pass", false).end();
+    return false;
+  }
+  const long flag = o.update_flag ? enable_update_flag() : 0;
+  self_register[0] = register_va(0, va_of(&areas[0]));
+  deadline = timer::now() + o.seconds * timer::frequency();
+  probe_cpus[1].work_fn = reader_loop;
+  smp::start(1, Work::function, 0, 0);
+  Checker& c = checkers[0];
+  c.area = &areas[0];
+  c.vcpu = 0;
+  c.period_ticks = period_ticks();
+  c.active = self_register[0] == 0;
+  el0_busy_checking();
+  const bool done = wait_secondaries(1, 2, o);
+
+  Record r0(kName);
+  r0.num("cpu", 0).num("update_flag", o.update_flag ? 1 : 0).num("vm_assist", static_cast<u64>(-flag));
+  r0.num("register", static_cast<u64>(-self_register[0]));
+  const bool ok0 = add(r0, c, min_checks(o) / 2) && flag == 0 && self_register[0] == 0 && kpti_path_ok(o);
+  r0.num("pinned_pages", 1).flag("pass", ok0).end();
+
+  Record r1(kName);
+  r1.num("cpu", 1)
+      .num("reader_of", 0)
+      .num("update_flag", o.update_flag ? 1 : 0)
+      .num("reads", reader.counts.reads)
+      .num("retries", reader.counts.retries)
+      .num("flag_retries", reader.counts.flag_retries)
+      .num("torn", reader.torn)
+      .num("updates_seen", reader.updates)
+      .num("seen_running", reader.running)
+      .num("seen_runnable", reader.runnable)
+      .num("seen_other", reader.other_state)
+      .num("flag_samples", reader.samples)
+      .num("flag_seen", reader.flag_seen);
+  // Without the flag the reader loop cannot catch every torn copy: only the flagged run asserts.
+  const bool ok1 = done && reader.counts.reads > 1000 && reader.updates >= 10 && reader.other_state == 0 &&
+                   (!o.update_flag || reader.torn == 0);
+  r1.num("pinned_pages", 0).flag("pass", ok1).end();
+  return ok0 && ok1;
+}
+
+namespace {
+
+constexpr u32 kSmcccVersion = 0x80000000;
+constexpr u32 kSmcccArchFeatures = 0x80000001;
+constexpr u32 kPvTimeFeatures = 0xC5000020;
+constexpr u32 kPvTimeSt = 0xC5000021;
+
+struct StolenTime {
+  u32 revision;
+  u32 attributes;
+  u64 stolen_time;
+};
+
+}  // namespace
+
+// pv-time: ARM DEN 0057A discovered the way Linux does; stolen_time against runnable + offline
+// of the runstate area read at the same moment.
+bool run_pv_time(const Options& o, const Platform& p) {
+  constexpr const char* kName = "pv-time";
+  if (!p.xen) {
+    return no_hypervisor(kName);
+  }
+  const auto version = static_cast<i64>(smccc::hvc(kSmcccVersion));
+  const auto arch_features = static_cast<i64>(smccc::hvc(kSmcccArchFeatures, kPvTimeFeatures));
+  const auto st_feature = static_cast<i64>(smccc::hvc(kPvTimeFeatures, kPvTimeSt));
+  const auto ipa = static_cast<i64>(smccc::hvc(kPvTimeSt));
+  const bool discovered = version >= 0x10001 && arch_features == 0 && st_feature == 0 && ipa > 0 && (ipa & 63) == 0;
+  const u64 page_va = PROBE_SCRATCH_VA + 4 * kPage;
+  const bool mapped =
+      discovered && mmu::map_kernel_page(page_va, static_cast<u64>(ipa) & ~(kPage - 1), mmu::PageKind::ram_ro);
+  const auto* rec = reinterpret_cast<const volatile StolenTime*>(page_va + (static_cast<u64>(ipa) & (kPage - 1)));
+
+  const long flag = o.update_flag ? enable_update_flag() : 0;
+  const long reg = register_va(0, va_of(&areas[0]));
+  u64 exact = 0;
+  u64 within_one = 0;
+  u64 mismatch = 0;
+  u64 max_diff = 0;
+  u64 revision = ~u64{0};
+  u64 attributes = ~u64{0};
+  u64 last_stolen = 0;
+  u64 last_area_stolen = 0;
+  if (mapped && reg == 0) {
+    revision = rec->revision;
+    attributes = rec->attributes;
+    for (u64 n = 0; n < 4 * kYields; ++n) {
+      yield();
+      const u64 s1 = rec->stolen_time;
+      asm volatile("dmb ishld" ::: "memory");
+      Info seen{};
+      ReadCounts counts{};
+      read(&areas[0], seen, counts);
+      asm volatile("dmb ishld" ::: "memory");
+      const u64 s2 = rec->stolen_time;
+      const u64 a = stolen(seen);
+      if (a == s1 && a == s2) {
+        ++exact;
+      } else if (a == s1 || a == s2) {
+        ++within_one;
+      } else {
+        ++mismatch;
+      }
+      const u64 diff = a > s2 ? a - s2 : s2 - a;
+      max_diff = diff > max_diff ? diff : max_diff;
+      last_stolen = s2;
+      last_area_stolen = a;
+    }
+  }
+  const bool pass = discovered && mapped && flag == 0 && reg == 0 && revision == 0 && attributes == 0 && exact > 0 &&
+                    mismatch == 0 && last_stolen > 0;
+  Record(kName)
+      .num("cpu", 0)
+      .num("smccc_version", static_cast<u64>(version))
+      .num("arch_features_pv_time", static_cast<u64>(-arch_features))
+      .num("pv_time_features_st", static_cast<u64>(-st_feature))
+      .num("stolen_time_ipa", static_cast<u64>(ipa))
+      .num("revision", revision)
+      .num("attributes", attributes)
+      .num("register", static_cast<u64>(-reg))
+      .num("samples", exact + within_one + mismatch)
+      .num("exact", exact)
+      .num("within_one_update", within_one)
+      .num("mismatch", mismatch)
+      .num("max_diff_ns", max_diff)
+      .num("stolen_ns", last_stolen)
+      .num("area_stolen_ns", last_area_stolen)
+      .num("pinned_pages", 1)
+      .flag("pass", pass)
+      .end();
+  return pass;
+}
+
+namespace {
+
+u64 rng_state = 0x9e37'79b9'7f4a'7c15;
+u64 rnd() {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return rng_state;
+}
+
+alignas(4096) u64 scratch[512];  // a valid argument buffer for random calls, random contents
+
+struct Case {
+  const char* name;
+  long expected;
+  long got;
+};
+
+// Hypercall numbers worth hitting often: those runhv serves, and a few it does not.
+constexpr u64 kNumbers[] = {12, 17, 18, 21, 24, 29, 32, 34, 38, 0, 1, 48};
+
+u64 random_arg() {
+  switch (rnd() % 7) {
+    case 0:
+      return rnd();
+    case 1:
+      return rnd() % 16;
+    case 2:
+      return va_of(scratch) + (rnd() % 4000);
+    case 3:
+      return 0xffff'8000'c000'0000 + (rnd() % 0x1000'0000);  // unmapped kernel VAs
+    case 4:
+      return 0;
+    case 5:
+      return ~u64{0};
+    default:
+      return static_cast<u64>(static_cast<u32>(rnd()));
+  }
+}
+
+struct Storm {
+  u64 calls;
+  u64 skipped;
+  u64 ok;
+  u64 positive;
+  u64 enosys;
+  u64 efault;
+  u64 einval;
+  u64 enoent;
+  u64 other_errno;
+  u64 bad;  // not 0, not a plausible result, not -1..-133
+};
+
+Storm storm(u64 count) {
+  Storm s{};
+  while (s.calls < count) {
+    for (u64& w : scratch) {
+      if ((rnd() & 7) == 0) {
+        w = rnd();
+      }
+    }
+    const u64 pick = rnd();
+    const u64 nr = (pick & 3) != 0 ? kNumbers[(pick >> 2) % (sizeof kNumbers / sizeof kNumbers[0])]
+                                   : ((pick & 4) != 0 ? (pick >> 3) % 64 : rnd());
+    const u64 a0 = random_arg();
+    const u64 a1 = random_arg();
+    const u64 a2 = random_arg();
+    // What would legitimately stop or stall this domain: sched_op yield/block/shutdown/poll/
+    // remote_shutdown (Xen's cmd is an int), vcpu_op down of itself, and console writes (garbage).
+    const u32 cmd = static_cast<u32>(a0);
+    if ((nr == xen::kSchedOp && cmd <= 5) || (nr == xen::kVcpuOp && cmd == 2 && a1 == 0) ||
+        (nr == xen::kConsoleIo && cmd == xen::kConsoleIoWrite)) {
+      ++s.skipped;
+      continue;
+    }
+    ++s.calls;
+    const long rc = xen::hypercall(nr, a0, a1, a2);
+    if (rc == 0) {
+      ++s.ok;
+    } else if (rc > 0 && rc <= 0x7fffffff) {
+      ++s.positive;
+    } else if (rc == -xen::kEnosys) {
+      ++s.enosys;
+    } else if (rc == -xen::kEfault) {
+      ++s.efault;
+    } else if (rc == -xen::kEinval) {
+      ++s.einval;
+    } else if (rc == -xen::kEnoent) {
+      ++s.enoent;
+    } else if (rc < 0 && rc >= -133) {
+      ++s.other_errno;
+    } else {
+      ++s.bad;
+    }
+  }
+  return s;
+}
+
+constexpr long kEacces = 13;
+
+}  // namespace
+
+// hostile: areas at MMIO, outside the domain's RAM, on a read-only stage-2 page, misaligned,
+// for vCPUs that do not exist; then random hypercalls. Exact error codes; the domain survives;
+// its registrations are all dropped at the end (pinned pages back to 0).
+bool run_hostile(const Options& o, const Platform& p) {
+  constexpr const char* kName = "hostile";
+  if (!p.xen) {
+    return no_hypervisor(kName);
+  }
+  constexpr u64 kGicdIpa = 0x0800'0000;
+  constexpr u64 kPastRamIpa = 0x4200'0000;  // just past this domain's 32 MiB: the next domain's RAM on the host
+  constexpr u64 kFarIpa = 0x6000'0000;      // machine RAM runhv uses for itself, not mapped for a guest
+  constexpr u64 kPvTimeIpa = 0x090A'0000;   // mapped read-only in stage 2
+  constexpr u64 kUnmappedVa = 0xffff'8000'c000'0000;
+  const u64 gicd_va = mmu::map_device(kGicdIpa, kPage);
+  const u64 past_va = PROBE_SCRATCH_VA + 8 * kPage;
+  const u64 far_va = PROBE_SCRATCH_VA + 9 * kPage;
+  const u64 pv_va = PROBE_SCRATCH_VA + 10 * kPage;
+  const bool mapped = gicd_va != 0 && mmu::map_kernel_page(past_va, kPastRamIpa, mmu::PageKind::ram_rw) &&
+                      mmu::map_kernel_page(far_va, kFarIpa, mmu::PageKind::ram_rw) &&
+                      mmu::map_kernel_page(pv_va, kPvTimeIpa, mmu::PageKind::ram_rw);
+  const u64 own_ipa = mmu::virt_to_phys(frames[0]);
+  static const u64 read_only_word = 1;  // .rodata: no stage-1 write permission
+
+  const Case cases[] = {
+      {"va_mmio", -xen::kEfault, register_va(0, gicd_va)},  // runhv maps no MMIO for a guest
+      {"va_past_ram", -xen::kEfault, register_va(0, past_va)},
+      {"va_far_ipa", -xen::kEfault, register_va(0, far_va)},
+      {"va_stage2_read_only", -kEacces, register_va(0, pv_va + 64)},
+      {"va_unmapped", -xen::kEfault, register_va(0, kUnmappedVa)},
+      {"va_stage1_read_only", -xen::kEfault, register_va(0, va_of(&read_only_word))},
+      {"va_vcpu_1", -xen::kEnoent, register_va(1, va_of(&areas[0]))},
+      {"va_vcpu_99", -xen::kEnoent, register_va(99, va_of(&areas[0]))},
+      {"va_vcpu_minus_1", -xen::kEnoent, register_va(0xffff'ffff, va_of(&areas[0]))},
+      {"va_null_argument", -xen::kEfault, xen::hypercall(xen::kVcpuOp, kVcpuOpRegisterVa, 0, 0)},
+      {"phys_mmio", -xen::kEinval, register_phys(0, kGicdIpa)},
+      {"phys_past_ram", -xen::kEinval, register_phys(0, kPastRamIpa)},
+      {"phys_far_ipa", -xen::kEinval, register_phys(0, kFarIpa)},
+      {"phys_stage2_read_only", -kEacces, register_phys(0, kPvTimeIpa + 64)},
+      {"phys_misaligned", -xen::kEnxio, register_phys(0, own_ipa + 4)},
+      {"phys_crossing", -xen::kEnxio, register_phys(0, own_ipa + kPage - 8)},
+      {"phys_vcpu_7", -xen::kEnoent, register_phys(7, own_ipa)},
+      {"get_info_vcpu_1", -xen::kEnoent, get_info(1, areas[1])},
+  };
+  bool cases_ok = mapped;
+  Record r(kName);
+  r.num("cpu", 0);
+  for (const Case& c : cases) {
+    r.num(c.name, static_cast<u64>(-c.got));
+    cases_ok = cases_ok && c.got == c.expected;
+  }
+  r.flag("cases_ok", cases_ok);
+
+  rng_state ^= 0x5eed;  // fixed: a failure reproduces
+  const Storm s = storm(o.hypercalls);
+  // Whatever the storm registered is dropped; then one honest area must be exact.
+  const long drop_phys = register_phys(0, kPhysUnregister);
+  const long drop_va = register_va(0, 0);
+  const long honest = register_va(0, va_of(&areas[0]));
+  const long flag = enable_update_flag();
+  const u64 created = first_base_of(&areas[0]);
+  const Exact e = yield_and_compare(&areas[0], created, kYields);
+  const long unregister = register_va(0, 0);
+
+  r.num("random_calls", s.calls)
+      .num("random_skipped", s.skipped)
+      .num("random_ok", s.ok)
+      .num("random_positive", s.positive)
+      .num("random_enosys", s.enosys)
+      .num("random_efault", s.efault)
+      .num("random_einval", s.einval)
+      .num("random_enoent", s.enoent)
+      .num("random_other_errno", s.other_errno)
+      .num("random_bad", s.bad)
+      .num("drop_phys", static_cast<u64>(-drop_phys))
+      .num("drop_va", static_cast<u64>(-drop_va))
+      .num("honest_register", static_cast<u64>(-honest))
+      .flag("honest_exact", e.exact)
+      .num("honest_switches", e.switched)
+      .num("unregister", static_cast<u64>(-unregister));
+  const bool pass = cases_ok && s.bad == 0 && s.calls == o.hypercalls && drop_phys == 0 && drop_va == 0 &&
+                    honest == 0 && flag == 0 && e.exact && e.switched > 0 && unregister == 0;
+  r.num("pinned_pages", 0).flag("pass", pass).end();
+  return pass;
+}
+
+}  // namespace probe
