@@ -133,9 +133,9 @@ long RunstateArea::map_va(const mmu::Stage1Regs& ctx, Va va, Mapping& out, bool 
                vcpu_, static_cast<unsigned long long>(at.raw()), static_cast<unsigned long long>(walk_failures_));
         }
       } else if (registering) {
-        logf("d%uv%u: runstate area va 0x%llx refused: %s (stage %u fault status 0x%02x)",
-             static_cast<unsigned>(dom_->space.id), vcpu_, static_cast<unsigned long long>(at.raw()), describe(r),
-             static_cast<unsigned>(gp.fault.stage), mmu::fault_status_code(gp.fault));
+        guest_logf(dom_->log_budget, "d%uv%u: runstate area va 0x%llx refused: %s (stage %u fault status 0x%02x)",
+                   static_cast<unsigned>(dom_->space.id), vcpu_, static_cast<unsigned long long>(at.raw()), describe(r),
+                   static_cast<unsigned>(gp.fault.stage), mmu::fault_status_code(gp.fault));
       }
       return errno_for(r, false);
     }
@@ -190,8 +190,8 @@ long RunstateArea::register_phys(Ipa ipa, const vcpu_runstate_info& current) {
   Mapping fresh;
   if (ipa.raw() != xen::kPhysAreaUnregister) {
     if ((ipa.raw() & 7) != 0 || ipa.page_offset() + kAreaSize > kPageSize) {
-      logf("d%uv%u: runstate phys area 0x%llx refused: misaligned or crossing a page",
-           static_cast<unsigned>(dom_->space.id), vcpu_, static_cast<unsigned long long>(ipa.raw()));
+      guest_logf(dom_->log_budget, "d%uv%u: runstate phys area 0x%llx refused: misaligned or crossing a page",
+                 static_cast<unsigned>(dom_->space.id), vcpu_, static_cast<unsigned long long>(ipa.raw()));
       return error(Errno::enxio);
     }
     GuestPage gp;
@@ -200,8 +200,8 @@ long RunstateArea::register_phys(Ipa ipa, const vcpu_runstate_info& current) {
       r = Resolve::not_owned;
     }
     if (r != Resolve::ok) {
-      logf("d%uv%u: runstate phys area 0x%llx refused: %s", static_cast<unsigned>(dom_->space.id), vcpu_,
-           static_cast<unsigned long long>(ipa.raw()), describe(r));
+      guest_logf(dom_->log_budget, "d%uv%u: runstate phys area 0x%llx refused: %s",
+                 static_cast<unsigned>(dom_->space.id), vcpu_, static_cast<unsigned long long>(ipa.raw()), describe(r));
       return errno_for(r, true);
     }
     fresh.frame[0] = gp.frame;

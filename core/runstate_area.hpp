@@ -25,6 +25,7 @@
 
 #include "core/barrier.hpp"
 #include "core/guest_copy.hpp"
+#include "core/log.hpp"
 #include "core/runstate.hpp"
 
 namespace runhv {
@@ -36,6 +37,7 @@ struct RunstateDomain {
   DomainSpace space;
   VaPolicy va_policy = VaPolicy::mapped;
   bool update_flag = false;  // VMASST_TYPE_runstate_update_flag enabled by the guest
+  LogBudget log_budget;      // what the domain's bad calls may log (core/log.hpp)
 };
 
 // Where an area's 48 bytes are, in the hypervisor's mapping: one run of `len0` bytes at ptr[0],

@@ -19,7 +19,8 @@ long runstate_vcpu_op(const RunstateVcpus& d, u32 caller, const mmu::Stage1Regs&
   }
   const DomainSpace& space = d.dom->space;
   if (vcpuid >= d.count) {
-    logf("d%uv%u: vcpu_op %u for vcpu %u: no such vcpu", static_cast<unsigned>(space.id), caller, cmd, vcpuid);
+    guest_logf(d.dom->log_budget, "d%uv%u: vcpu_op %u for vcpu %u: no such vcpu", static_cast<unsigned>(space.id),
+               caller, cmd, vcpuid);
     return error(Errno::enoent);
   }
   VcpuRunstate& target = *d.vcpus[vcpuid];
@@ -27,8 +28,8 @@ long runstate_vcpu_op(const RunstateVcpus& d, u32 caller, const mmu::Stage1Regs&
   if (op == VcpuOp::get_runstate_info) {
     vcpu_runstate_info snap = target.account.snapshot(now);
     if (copy_to_guest(space, caller_ctx, arg, &snap, sizeof snap) != 0) {
-      logf("d%uv%u: vcpu_op %u: bad argument pointer 0x%llx", static_cast<unsigned>(space.id), caller, cmd,
-           static_cast<unsigned long long>(arg.raw()));
+      guest_logf(d.dom->log_budget, "d%uv%u: vcpu_op %u: bad argument pointer 0x%llx", static_cast<unsigned>(space.id),
+                 caller, cmd, static_cast<unsigned long long>(arg.raw()));
       return error(Errno::efault);
     }
     return 0;
@@ -36,8 +37,8 @@ long runstate_vcpu_op(const RunstateVcpus& d, u32 caller, const mmu::Stage1Regs&
 
   xen::vcpu_register_runstate_memory_area a{};
   if (copy_from_guest(space, caller_ctx, &a, arg, sizeof a) != 0) {
-    logf("d%uv%u: vcpu_op %u: bad argument pointer 0x%llx", static_cast<unsigned>(space.id), caller, cmd,
-         static_cast<unsigned long long>(arg.raw()));
+    guest_logf(d.dom->log_budget, "d%uv%u: vcpu_op %u: bad argument pointer 0x%llx", static_cast<unsigned>(space.id),
+               caller, cmd, static_cast<unsigned long long>(arg.raw()));
     return error(Errno::efault);
   }
   if (op == VcpuOp::register_runstate_memory_area) {

@@ -38,7 +38,7 @@ constexpr u32 kFeatures = (1U << xen::feat::writable_page_tables) | (1U << xen::
 unsigned dom(const Vcpu& v) { return v.domain->number; }
 
 long bad_pointer(const Vcpu& v, const char* what, u64 va) {
-  logf("d%uv%u: %s: bad argument pointer 0x%lx", dom(v), v.id, what, va);
+  guest_logf(v.domain->runstate.log_budget, "d%uv%u: %s: bad argument pointer 0x%lx", dom(v), v.id, what, va);
   return error(Errno::efault);
 }
 
@@ -58,7 +58,8 @@ long xen_version(Vcpu& v, u64 cmd, u64 arg) {
         return bad_pointer(v, "xen_version(get_features)", arg);
       }
       if (fi.submap_idx != 0) {
-        logf("d%uv%u: xen_version(get_features): no submap %u", dom(v), v.id, fi.submap_idx);
+        guest_logf(v.domain->runstate.log_budget, "d%uv%u: xen_version(get_features): no submap %u", dom(v), v.id,
+                   fi.submap_idx);
         return error(Errno::einval);
       }
       fi.submap = kFeatures;
@@ -70,7 +71,7 @@ long xen_version(Vcpu& v, u64 cmd, u64 arg) {
     case xen::XenVer::pagesize:
       return static_cast<long>(kPageSize);
     default:
-      logf("d%uv%u: xen_version: unknown command %lu", dom(v), v.id, cmd);
+      guest_logf(v.domain->runstate.log_budget, "d%uv%u: xen_version: unknown command %lu", dom(v), v.id, cmd);
       return error(Errno::enosys);
   }
 }
@@ -97,7 +98,7 @@ long console_io(Vcpu& v, u64 cmd, u64 count, u64 buffer) {
     case xen::ConsoleIo::read:
       return 0;  // no input: zero bytes read
   }
-  logf("d%uv%u: console_io: unknown command %lu", dom(v), v.id, cmd);
+  guest_logf(v.domain->runstate.log_budget, "d%uv%u: console_io: unknown command %lu", dom(v), v.id, cmd);
   return error(Errno::enosys);
 }
 
@@ -136,7 +137,7 @@ long sched_op(Vcpu& v, u64 cmd, u64 arg) {
       domain_shutdown(v, shutdown_reason(s.reason));
     }
     default:
-      logf("d%uv%u: sched_op: unsupported command %lu", dom(v), v.id, cmd);
+      guest_logf(v.domain->runstate.log_budget, "d%uv%u: sched_op: unsupported command %lu", dom(v), v.id, cmd);
       return error(Errno::enosys);
   }
 }
@@ -168,8 +169,9 @@ void cross_check_translation(Vcpu& v, u64 arg) {
     const bool agree = hard_fault ? (soft & 1) != 0 && bits(hard, 6, 1) == bits(soft, 6, 1)
                                   : (soft & 1) == 0 && bits(hard, 47, 12) == bits(soft, 47, 12);
     if (!agree) {
-      logf("d%uv%u: BUG: walks disagree for va 0x%lx: AT S12E1W PAR 0x%lx, software 0x%lx", dom(v), v.id, va, hard,
-           soft);
+      guest_logf(v.domain->runstate.log_budget,
+                 "d%uv%u: BUG: walks disagree for va 0x%lx: AT S12E1W PAR 0x%lx, software 0x%lx", dom(v), v.id, va,
+                 hard, soft);
     }
   }
 }
@@ -191,7 +193,8 @@ long vcpu_op(Vcpu& v, u64 cmd, u64 vcpuid, u64 arg) {
                             now_ns());
   }
   if (vcpuid >= d.nr_vcpus) {
-    logf("d%uv%u: vcpu_op %lu for vcpu %lu: no such vcpu", dom(v), v.id, cmd, vcpuid);
+    guest_logf(v.domain->runstate.log_budget, "d%uv%u: vcpu_op %lu for vcpu %lu: no such vcpu", dom(v), v.id, cmd,
+               vcpuid);
     return error(Errno::enoent);
   }
   const auto target = static_cast<u32>(vcpuid);
@@ -210,7 +213,7 @@ long vcpu_op(Vcpu& v, u64 cmd, u64 vcpuid, u64 arg) {
       return register_vcpu_info(d.vcpus[target], info);
     }
     default:
-      logf("d%uv%u: vcpu_op: unsupported command %lu", dom(v), v.id, cmd);
+      guest_logf(v.domain->runstate.log_budget, "d%uv%u: vcpu_op: unsupported command %lu", dom(v), v.id, cmd);
       return error(Errno::enosys);
   }
 }
@@ -239,11 +242,11 @@ void xen_hypercall(Vcpu& v) {
     case Hypercall::vm_assist:
       result = runstate_vm_assist(v.domain->runstate, static_cast<u32>(x[0]), static_cast<u32>(x[1]));
       if (result != 0) {
-        logf("d%uv%u: vm_assist(%lu, %lu) refused", dom(v), v.id, x[0], x[1]);
+        guest_logf(v.domain->runstate.log_budget, "d%uv%u: vm_assist(%lu, %lu) refused", dom(v), v.id, x[0], x[1]);
       }
       break;
     default:
-      logf("d%uv%u: unknown hypercall %lu", dom(v), v.id, x[16]);
+      guest_logf(v.domain->runstate.log_budget, "d%uv%u: unknown hypercall %lu", dom(v), v.id, x[16]);
       result = error(Errno::enosys);
       break;
   }

@@ -23,25 +23,28 @@ long add_to_physmap(Vcpu& v, u64 arg) {
   const unsigned n = d.number;
   xen::xen_add_to_physmap xatp{};
   if (copy_from_guest(d.space, guest_stage1(v), &xatp, Va(arg), sizeof xatp) != 0) {
-    logf("d%uv%u: add_to_physmap: bad argument pointer 0x%lx", n, v.id, arg);
+    guest_logf(v.domain->runstate.log_budget, "d%uv%u: add_to_physmap: bad argument pointer 0x%lx", n, v.id, arg);
     return error(Errno::efault);
   }
   if (xatp.domid != static_cast<u16>(xen::DomId::self) && xatp.domid != n) {
-    logf("d%uv%u: add_to_physmap for d%u refused", n, v.id, static_cast<unsigned>(xatp.domid));
+    guest_logf(v.domain->runstate.log_budget, "d%uv%u: add_to_physmap for d%u refused", n, v.id,
+               static_cast<unsigned>(xatp.domid));
     return error(Errno::eperm);
   }
   if (static_cast<xen::MapSpace>(xatp.space) != xen::MapSpace::shared_info || xatp.idx != 0) {
-    logf("d%uv%u: add_to_physmap: space %u idx %lu not supported", n, v.id, xatp.space, xatp.idx);
+    guest_logf(v.domain->runstate.log_budget, "d%uv%u: add_to_physmap: space %u idx %lu not supported", n, v.id,
+               xatp.space, xatp.idx);
     return error(Errno::einval);
   }
   const Ipa ipa(xatp.gpfn << kPageShift);
   if (xatp.gpfn >= (kIpaLimit >> kPageShift) || n >= kMaxDomainNumber) {
-    logf("d%uv%u: add_to_physmap: gpfn 0x%lx out of range", n, v.id, xatp.gpfn);
+    guest_logf(v.domain->runstate.log_budget, "d%uv%u: add_to_physmap: gpfn 0x%lx out of range", n, v.id, xatp.gpfn);
     return error(Errno::einval);
   }
   Pa old{};
   if (!d.s2.replace_page(ipa, Pa(reinterpret_cast<u64>(g_shared_info[n])), old)) {
-    logf("d%uv%u: add_to_physmap: no stage-2 table left for gpfn 0x%lx", n, v.id, xatp.gpfn);
+    guest_logf(v.domain->runstate.log_budget, "d%uv%u: add_to_physmap: no stage-2 table left for gpfn 0x%lx", n, v.id,
+               xatp.gpfn);
     return error(Errno::enomem);
   }
   if (old.raw() != 0) {
@@ -50,7 +53,7 @@ long add_to_physmap(Vcpu& v, u64 arg) {
       f->release();
     }
   }
-  logf("d%uv%u: shared_info mapped at gpfn 0x%lx", n, v.id, xatp.gpfn);
+  guest_logf(v.domain->runstate.log_budget, "d%uv%u: shared_info mapped at gpfn 0x%lx", n, v.id, xatp.gpfn);
   return 0;
 }
 
@@ -61,7 +64,8 @@ long memory_op(Vcpu& v, u64 cmd, u64 arg) {
     case xen::MemoryOp::add_to_physmap:
       return add_to_physmap(v, arg);
     default:
-      logf("d%uv%u: memory_op: unsupported command %lu", static_cast<unsigned>(v.domain->number), v.id, cmd);
+      guest_logf(v.domain->runstate.log_budget, "d%uv%u: memory_op: unsupported command %lu",
+                 static_cast<unsigned>(v.domain->number), v.id, cmd);
       return error(Errno::enosys);
   }
 }

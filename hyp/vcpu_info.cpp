@@ -35,22 +35,25 @@ long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
     return error(Errno::einval);
   }
   if (info.offset >= kPageSize) {
-    logf("d%uv%u: register_vcpu_info: offset %u beyond the page", d, v.id, info.offset);
+    guest_logf(v.domain->runstate.log_budget, "d%uv%u: register_vcpu_info: offset %u beyond the page", d, v.id,
+               info.offset);
     return error(Errno::einval);
   }
   const Ipa ipa((info.mfn << kPageShift) + info.offset);
   if ((ipa.raw() & 7) != 0 || ipa.page_offset() + sizeof(xen::vcpu_info) > kPageSize) {
-    logf("d%uv%u: register_vcpu_info: 0x%lx misaligned or crossing a page", d, v.id, ipa.raw());
+    guest_logf(v.domain->runstate.log_budget, "d%uv%u: register_vcpu_info: 0x%lx misaligned or crossing a page", d,
+               v.id, ipa.raw());
     return error(Errno::enxio);
   }
   if (slot->area != nullptr) {
-    logf("d%uv%u: register_vcpu_info: already registered", d, v.id);
+    guest_logf(v.domain->runstate.log_budget, "d%uv%u: register_vcpu_info: already registered", d, v.id);
     return error(Errno::ebusy);
   }
   GuestPage gp;
   const Resolve r = resolve_ipa(v.domain->space, ipa, mmu::AccessType::write, gp);
   if (r != Resolve::ok || !gp.frame->try_pin(v.domain->space.id)) {
-    logf("d%uv%u: register_vcpu_info: 0x%lx is not writable RAM of the domain", d, v.id, ipa.raw());
+    guest_logf(v.domain->runstate.log_budget, "d%uv%u: register_vcpu_info: 0x%lx is not writable RAM of the domain", d,
+               v.id, ipa.raw());
     return r == Resolve::s2_read_only ? error(Errno::eacces) : error(Errno::einval);
   }
   auto* area = reinterpret_cast<xen::vcpu_info*>(gp.page + ipa.page_offset());
@@ -61,7 +64,8 @@ long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
   slot->frame = gp.frame;
   // As Xen does after moving vcpu_info: events are marked pending, so the upcall is raised.
   if (!vcpu_raise_event(v)) {
-    logf("d%uv%u: register_vcpu_info: event upcall not raised now (vCPU running elsewhere)", d, v.id);
+    guest_logf(v.domain->runstate.log_budget,
+               "d%uv%u: register_vcpu_info: event upcall not raised now (vCPU running elsewhere)", d, v.id);
   }
   return 0;
 }
