@@ -113,7 +113,22 @@ def build_dtb(scenario, tmp, smp, mem_mb, guests_dir, qemu, stats_interval_ms=0)
     return final_dtb, loaders, placed
 
 
+def die_with_parent():
+    """In QEMU's child process: QEMU gets SIGKILL when the launcher dies, however it dies."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def on_signal(signum, _frame):
+    raise SystemExit(128 + signum)  # runs the `finally` that stops QEMU
+
+
 def main():
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenario")
     ap.add_argument("--smp", type=int, default=2)
@@ -151,7 +166,7 @@ def main():
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, errors="replace",
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=die_with_parent)
         try:
             deadline = start + args.seconds
             table = Table() if args.table else None
