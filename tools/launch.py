@@ -184,6 +184,7 @@ def main():
                 os.killpg(proc.pid, signal.SIGTERM)
             proc.wait()
         summary["exit"] = proc.returncode
+        summary["vcpus"] = side_by_side(summary)
         if args.table:
             table.final(summary)
         summary["seconds"] = round(time.monotonic() - start, 2)
@@ -235,6 +236,24 @@ class Table:
         recs = {(r["domain"], r["vcpu"]): r for rs in summary["domains"].values() for r in rs}
         if recs:
             self.render(recs, "final (runhv's books at each domain's shutdown)")
+
+
+def side_by_side(summary):
+    """Per vCPU: runhv's runstate totals at the domain's shutdown beside the last values the
+    guest read from its area (PROBE records with last_*_ns), when it reported them."""
+    reads = {(p["domain"], p.get("cpu", 0)): p for p in summary["probe"] if "last_running_ns" in p}
+    rows = []
+    for recs in summary["domains"].values():
+        for r in recs:
+            row = {"domain": r["domain"], "vcpu": r["vcpu"], "mode": r.get("mode"),
+                   "runhv": {k: r[k] for k in ("running_ns", "runnable_ns", "blocked_ns", "offline_ns")},
+                   "area_updates": r["area_updates"], "walk_failures": r["walk_failures"]}
+            g = reads.get((r["domain"], r["vcpu"]))
+            if g:
+                row["guest_last_read"] = {k: g[f"last_{k}"] for k in row["runhv"]}
+                row["guest_stale_reads"] = g.get("stale")
+            rows.append(row)
+    return rows
 
 
 STATS = re.compile(r"^runhv: stats (\{.*\})$")
