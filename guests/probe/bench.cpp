@@ -14,6 +14,7 @@
 #include "guests/probe/console.hpp"
 #include "guests/probe/hypercall.hpp"
 #include "guests/probe/report.hpp"
+#include "guests/probe/runstate.hpp"
 #include "guests/probe/scenarios.hpp"
 #include "guests/probe/smp.hpp"
 #include "guests/probe/timer.hpp"
@@ -256,6 +257,8 @@ void yield_switch_on_secondary(PerCpu& self) {
   self.ok = ok && result == 0;
 }
 
+alignas(64) runstate::Info bench_areas[2];
+
 bool run_bench(const Options& options, const Platform& platform) {
   const u64 cntfrq = timer::frequency();
   const u64 n = options.iterations;
@@ -282,6 +285,15 @@ bool run_bench(const Options& options, const Platform& platform) {
   const u64 psci_baseline = ns_x1000(min_of(time_psci_baseline, n), n, cntfrq);
   u64 psci_version = 0;
   const u64 psci = ns_x1000(min_of_call(time_psci_version, n, psci_version), n, cntfrq);
+
+  // With probe.bench-area=1 both vCPUs have a runstate area registered by kernel VA (and the
+  // update flag on), so every switch below also updates two areas in the domain's mode.
+  long area_rc[2] = {0, 0};
+  if (options.bench_area) {
+    runstate::enable_update_flag();
+    area_rc[0] = runstate::register_va(0, reinterpret_cast<u64>(&bench_areas[0]));
+    area_rc[1] = runstate::register_va(1, reinterpret_cast<u64>(&bench_areas[1]));
+  }
 
   // Alone: CPU 1 is not started yet, so no other vCPU of this domain is runnable.
   u64 lone_ticks = ~u64{0};
@@ -332,7 +344,8 @@ bool run_bench(const Options& options, const Platform& platform) {
   if (error == nullptr && two_cpus && !misses_ok) {
     error = "yields did not switch";
   }
-  const bool pass = calls_ok && switch_ok && (!two_cpus || misses_ok);
+  const bool areas_ok = !options.bench_area || (area_rc[0] == 0 && area_rc[1] == 0);
+  const bool pass = calls_ok && switch_ok && (!two_cpus || misses_ok) && areas_ok;
 
   const u64 hypercall_net = net(hypercall, baseline);
   const u64 psci_net = net(psci, psci_baseline);
@@ -359,6 +372,7 @@ bool run_bench(const Options& options, const Platform& platform) {
   if (error != nullptr) {
     r.text("error", error);
   }
+  r.flag("runstate_areas", options.bench_area && areas_ok);
   r.flag("pass", pass).end();
   return pass;
 }

@@ -15,6 +15,7 @@ struct Options {
   u64 yields = 20000;       // probe.yields=: bench yield_switch loop length M per CPU
   bool update_flag = true;  // probe.flag=: runstate scenarios enable VMASST_TYPE_runstate_update_flag
   u64 hypercalls = 10000;   // probe.hypercalls=: random hypercalls of the hostile scenario
+  bool bench_area = false;  // probe.bench-area=1: bench registers both vCPUs' runstate areas by VA
 };
 
 // Unknown words are ignored (a kernel command line carries other things too).
