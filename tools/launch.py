@@ -242,6 +242,7 @@ def side_by_side(summary):
     """Per vCPU: runhv's runstate totals at the domain's shutdown beside the last values the
     guest read from its area (PROBE records with last_*_ns), when it reported them."""
     reads = {(p["domain"], p.get("cpu", 0)): p for p in summary["probe"] if "last_running_ns" in p}
+    finals = {(p["domain"], p.get("cpu", 0)): p for p in summary["probe"] if "final_state_entry_time" in p}
     rows = []
     for recs in summary["domains"].values():
         for r in recs:
@@ -252,6 +253,14 @@ def side_by_side(summary):
             if g:
                 row["guest_last_read"] = {k: g[f"last_{k}"] for k in row["runhv"]}
                 row["guest_stale_reads"] = g.get("stale")
+            # A vCPU that went offline before its domain stopped: its area's last update is final,
+            # and what the guest read there must equal runhv's record exactly.
+            final = finals.get((r["domain"], r["vcpu"]))
+            if final and "area_state_entry_time" in r:
+                keys = ("state", "state_entry_time", "running_ns", "runnable_ns", "blocked_ns", "offline_ns")
+                row["last_update"] = {"runhv": {k: r[f"area_{k}"] for k in keys},
+                                      "guest": {k: final[f"final_{k}"] for k in keys}}
+                row["last_update_agrees"] = all(r[f"area_{k}"] == final[f"final_{k}"] for k in keys)
             rows.append(row)
     return rows
 

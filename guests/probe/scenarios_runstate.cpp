@@ -183,6 +183,20 @@ bool run_kpti_areas(const Options& o, const Platform& p, const char* name, int m
           .flag("kpti_path", kpti_path_ok(o));
       ok = ok && kpti_path_ok(o);
     }
+    if (i > 0 && secondaries) {
+      // This vCPU is offline now (PSCI CPU_OFF): its area's last update was that transition,
+      // and nothing changes it before the domain stops. The launcher compares these values
+      // with runhv's own record at shutdown (stats "area_*"): they must be equal.
+      Info last{};
+      ReadCounts counts{};
+      read(&areas[i], last, counts);
+      r.num("final_state", last.state)
+          .num("final_state_entry_time", last.state_entry_time)
+          .num("final_running_ns", last.time[kRunning])
+          .num("final_runnable_ns", last.time[kRunnable])
+          .num("final_blocked_ns", last.time[kBlocked])
+          .num("final_offline_ns", last.time[kOffline]);
+    }
     if (mode == Kpti::page_cross) {
       r.num("area_offset_in_page", area_va & (kPage - 1)).flag("halves_exact", halves);
       ok = ok && halves;

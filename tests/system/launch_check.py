@@ -16,6 +16,8 @@ guests' `PROBE {...}` records, console lines, QEMU's exit status):
                 at least 10 times
   fault         d1 was stopped by a data abort with one log line naming d1v0, the IPA and the pc;
                 d2's busy record passes and d2 stopped by itself
+  last_update_exact  a vCPU that went offline before its domain stopped: the values the guest
+                read in its area equal runhv's record at shutdown, field for field
   stopped       every domain of the scenario printed "runhv: dN stopped (...)" after its stats
   hypercalls    d1's hypercalls record passes; runhv logged the refusals (unknown hypercall, no
                 such vcpu, bad argument pointer) and counted the errors in d1v0's stats; d1
@@ -188,6 +190,15 @@ def main():
                 fail(f"d1v0: only {r['hypercall_errors']} hypercall errors counted")
             if "runhv: d1 stopped (poweroff)" not in lines:
                 fail("d1 did not stop through SCHEDOP_shutdown(poweroff)")
+        elif check == "last_update_exact":
+            rows = [r for r in summary.get("vcpus", []) if "last_update_agrees" in r]
+            if not rows:
+                fail("no vCPU reported its area after its last update")
+            for r in rows:
+                print(f"launch_check: d{r['domain']}v{r['vcpu']}: last update runhv {r['last_update']['runhv']}")
+                print(f"launch_check: d{r['domain']}v{r['vcpu']}: last update guest {r['last_update']['guest']}")
+                if not r["last_update_agrees"]:
+                    fail(f"d{r['domain']}v{r['vcpu']}: the guest's area after the last update differs from runhv's record")
         elif check == "stopped":
             for d in range(1, ndom + 1):
                 idx = [i for i, x in enumerate(lines) if re.match(rf"^runhv: d{d} stopped \(.+\)$", x)]
