@@ -113,6 +113,30 @@ bool run_hypercalls(const Options&, const Platform& platform) {
     r.num(c.name, static_cast<u64>(-c.got));  // as a positive errno (0 on success)
     pass = pass && c.got == c.expected;
   }
+  // vcpu_op is_up/up on this one-vCPU domain, and SCHEDOP_block ended by the virtual timer
+  // (5 ms ahead; interrupts stay masked here: the pending timer wakes the block all the same).
+  constexpr u64 kVcpuOpUp = 1;
+  constexpr u64 kVcpuOpIsUp = 3;
+  constexpr u64 kSchedOpBlock = 1;
+  const long is_up = xen::hypercall(xen::kVcpuOp, kVcpuOpIsUp, 0, 0);
+  const long is_up_bad_vcpu = xen::hypercall(xen::kVcpuOp, kVcpuOpIsUp, 7, 0);
+  const long up_while_up = xen::hypercall(xen::kVcpuOp, kVcpuOpUp, 0, 0);
+  write_cntv_cval_el0(timer::now() + timer::frequency() / 200);
+  write_cntv_ctl_el0(1);
+  isb();
+  const u64 t0 = timer::now();
+  const long blocked = xen::hypercall(xen::kSchedOp, kSchedOpBlock, 0);
+  const u64 blocked_us = (timer::now() - t0) * 1'000'000 / timer::frequency();
+  write_cntv_ctl_el0(0);
+  isb();
+  const bool vcpu_ops_ok = is_up == 1 && is_up_bad_vcpu == -xen::kEnoent && up_while_up == -xen::kEinval;
+  const bool block_ok = blocked == 0 && blocked_us >= 4000;
+  r.num("vcpu_is_up", static_cast<u64>(is_up))
+      .num("vcpu_is_up_bad_vcpu", static_cast<u64>(-is_up_bad_vcpu))
+      .num("vcpu_up_while_up", static_cast<u64>(-up_while_up))
+      .num("sched_block", static_cast<u64>(-blocked))
+      .num("sched_block_us", blocked_us);
+  pass = pass && vcpu_ops_ok && block_ok;
   // XENFEAT_auto_translated_physmap (2) and XENFEAT_runstate_phys_area (18).
   const bool features_ok = (features.submap & (1U << 2)) != 0 && (features.submap & (1U << 18)) != 0;
   r.num("features", features.submap).flag("features_ok", features_ok);
