@@ -89,7 +89,8 @@ void program_next_event(u32 pcpu) {
 // A loaded vCPU's EL1 translation registers, for the runstate update a transition makes (the
 // legacy policy walks the area's VA in them).
 void sync_el1(Vcpu& v) {
-  if (vcpu_is_current(v)) {
+  // Only a legacy-mode area walks them; mapped and phys areas were resolved at registration.
+  if (v.domain->runstate.va_policy == VaPolicy::legacy && vcpu_is_current(v)) {
     v.runstate.el1 = guest_stage1(v);
   }
 }
