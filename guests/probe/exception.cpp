@@ -76,8 +76,8 @@ void on_irq(Frame& frame, bool from_el0) {
   if (tick && this_cpu().tick_hook != nullptr) {
     this_cpu().tick_hook(this_cpu());
   }
-  if (tick && this_cpu().index == 0) {
-    tasks::on_tick(frame);  // the EL0 tasks are CPU 0's
+  if (tick) {
+    tasks::on_tick(frame);  // each CPU's own EL0 tasks, if it runs any
   }
 }
 

@@ -72,13 +72,21 @@ void secondary_checking(PerCpu& self) {
   self.tick_hook = tick_check;
   const u64 start = timer::now();
   timer::start(kTickHz);
-  irqs_on();
-  while (!deadline_passed()) {
-    for (unsigned n = 0; n < 1024; ++n) {
-      self.spins = self.spins + 1;
+  if (self.arg == 1) {
+    // kpti-va / kpti-legacy: like CPU 0, a spinning EL0 task with the kernel unmapped (KPTI as
+    // the options say), on this CPU's own user stack; the tick checks the area at EL1.
+    tasks::reset();
+    tasks::spawn(user_spinner, 0, user::stack_top(static_cast<int>(i < user::kStacks - 1 ? i + 1 : user::kStacks - 1)));
+    tasks::run(deadline_passed);
+  } else {
+    irqs_on();
+    while (!deadline_passed()) {
+      for (unsigned n = 0; n < 1024; ++n) {
+        self.spins = self.spins + 1;
+      }
     }
+    irqs_off();
   }
-  irqs_off();
   timer::stop();
   self.tick_hook = nullptr;
   self.elapsed_ticks = timer::now() - start;
@@ -106,8 +114,8 @@ bool wait_secondaries(unsigned from, unsigned cpus, const Options& o) {
   return all;
 }
 
-bool kpti_path_ok(const Options& o) {
-  const Counters& k = probe_cpus[0].counters;
+bool kpti_path_ok(const Options& o, unsigned cpu = 0) {
+  const Counters& k = probe_cpus[cpu].counters;
   return k.el0_entries > 0 && k.el0_entries_bad == 0 &&
          (o.kpti ? k.el0_entries_trampoline == k.el0_entries : k.el0_entries_direct == k.el0_entries);
 }
@@ -172,17 +180,16 @@ bool run_kpti_areas(const Options& o, const Platform& p, const char* name, int m
   bool pass = secondaries;
   for (unsigned i = 0; i < cpus; ++i) {
     Record r(name);
-    r.num("cpu", i).num("vcpus", cpus).num("kpti", i == 0 && o.kpti ? 1 : 0).num("el", i == 0 ? 0 : 1);
+    // Every vCPU of kpti-va / kpti-legacy runs an EL0 task (page-cross has vCPU 0 only).
+    r.num("cpu", i).num("vcpus", cpus).num("kpti", o.kpti ? 1 : 0).num("el", 0);
     r.num("update_flag", o.update_flag ? 1 : 0).num("vm_assist", static_cast<u64>(-flag));
     r.num("register", static_cast<u64>(-self_register[i]));
     const bool exact = add(r, checkers[i], min_checks(o) / (cpus > 1 ? 2 : 1));
     bool ok = self_register[i] == 0 && flag == 0;
-    if (i == 0) {
-      r.num("el0_entries", probe_cpus[0].counters.el0_entries)
-          .num("el0_entries_trampoline", probe_cpus[0].counters.el0_entries_trampoline)
-          .flag("kpti_path", kpti_path_ok(o));
-      ok = ok && kpti_path_ok(o);
-    }
+    r.num("el0_entries", probe_cpus[i].counters.el0_entries)
+        .num("el0_entries_trampoline", probe_cpus[i].counters.el0_entries_trampoline)
+        .flag("kpti_path", kpti_path_ok(o, i));
+    ok = ok && kpti_path_ok(o, i);
     if (i > 0 && secondaries) {
       // This vCPU is offline now (PSCI CPU_OFF): its area's last update was that transition,
       // and nothing changes it before the domain stops. The launcher compares these values
@@ -201,9 +208,9 @@ bool run_kpti_areas(const Options& o, const Platform& p, const char* name, int m
       r.num("area_offset_in_page", area_va & (kPage - 1)).flag("halves_exact", halves);
       ok = ok && halves;
     }
-    if (mode == Kpti::legacy && i == 0) {
+    if (mode == Kpti::legacy) {
       // The seed's bug: updates made while EL0 runs are lost, the guest reads stale areas.
-      ok = ok && checkers[0].stale > 0 && checkers[0].inconsistent == 0 && checkers[0].checks >= min_checks(o) / 2;
+      ok = ok && checkers[i].stale > 0 && checkers[i].inconsistent == 0 && checkers[i].checks >= min_checks(o) / 4;
     } else {
       ok = ok && exact;
     }

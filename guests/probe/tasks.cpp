@@ -16,15 +16,21 @@ extern "C" char __user_start[], __user_end[];
 namespace probe::tasks {
 namespace {
 
-Task table[kMaxTasks];
-int count = 0;
-int current = -1;
-StopFn stop_when = nullptr;
+// Each CPU runs its own tasks (on its own EL1 stack): the state is per CPU.
+struct CpuTasks {
+  Task table[kMaxTasks];
+  int count = 0;
+  int current = -1;
+  StopFn stop_when = nullptr;
+};
+constinit CpuTasks per_cpu[kMaxCpus]{};
+CpuTasks& mine() { return per_cpu[this_cpu().index]; }
 
 int next_live(int after) {
-  for (int step = 1; step <= count; ++step) {
-    const int id = (after + step) % count;
-    if (table[id].live) {
+  CpuTasks& t = mine();
+  for (int step = 1; step <= t.count; ++step) {
+    const int id = (after + step) % t.count;
+    if (t.table[id].live) {
       return id;
     }
   }
@@ -32,25 +38,28 @@ int next_live(int after) {
 }
 
 void switch_to(Frame& frame, int next) {
-  if (next == current) {
+  CpuTasks& t = mine();
+  if (next == t.current) {
     return;
   }
-  if (current >= 0 && table[current].live) {
-    table[current].context = frame;
+  if (t.current >= 0 && t.table[t.current].live) {
+    t.table[t.current].context = frame;
   }
-  current = next;
-  frame = table[next].context;
+  t.current = next;
+  frame = t.table[next].context;
 }
 
 // Called where the kernel could give up the user phase: at ticks and task exits.
 void maybe_stop() {
-  if (next_live(current < 0 ? 0 : current) < 0 || (stop_when != nullptr && stop_when())) {
+  CpuTasks& t = mine();
+  if (next_live(t.current < 0 ? 0 : t.current) < 0 || (t.stop_when != nullptr && t.stop_when())) {
     probe_resume_kernel();
   }
 }
 
 void reschedule(Frame& frame) {
-  const int next = next_live(current);
+  CpuTasks& t = mine();
+  const int next = next_live(t.current);
   if (next >= 0) {
     switch_to(frame, next);
   }
@@ -64,47 +73,51 @@ bool user_range(u64 va, u64 n) {
 }  // namespace
 
 void reset() {
-  count = 0;
-  current = -1;
-  stop_when = nullptr;
+  CpuTasks& t = mine();
+  t.count = 0;
+  t.current = -1;
+  t.stop_when = nullptr;
 }
 
 int spawn(Entry entry, u64 arg, void* stack_top) {
-  if (count == kMaxTasks) {
+  CpuTasks& t = mine();
+  if (t.count == kMaxTasks) {
     return -1;
   }
-  Task& task = table[count];
+  Task& task = t.table[t.count];
   task = Task{};
   task.live = true;
   task.context.elr = mmu::user_va(reinterpret_cast<const void*>(entry));
   task.context.sp_el0 = mmu::user_va(stack_top);
   task.context.spsr = 0;  // EL0t, interrupts unmasked
   task.context.x[0] = arg;
-  return count++;
+  return t.count++;
 }
 
-const Task& get(int id) { return table[id]; }
+const Task& get(int id) { return mine().table[id]; }
 
 void run(StopFn stop) {
-  stop_when = stop;
-  current = next_live(count - 1);
-  if (current < 0) {
+  CpuTasks& t = mine();
+  t.stop_when = stop;
+  t.current = next_live(t.count - 1);
+  if (t.current < 0) {
     return;
   }
-  probe_enter_user(&table[current].context);
-  current = -1;
+  probe_enter_user(&t.table[t.current].context);
+  t.current = -1;
 }
 
 void on_svc(Frame& frame) {
+  CpuTasks& t = mine();
   ++counters().el0_syscalls;
-  ++table[current].syscalls;
+  ++t.table[t.current].syscalls;
   // The frame carries the task's FP/SIMD registers: the kernel may use its own freely.
   asm volatile("movi v8.16b, #0xa5\n movi v9.16b, #0x5a" ::: "v8", "v9");
   const u64 number = frame.x[8];
   switch (number) {
     case sys::kExit:
-      table[current].live = false;
-      table[current].exit_code = frame.x[0];
+      t.table[t.current].live = false;
+      t.table[t.current].exit_code = frame.x[0];
       maybe_stop();
       reschedule(frame);
       return;
@@ -131,7 +144,8 @@ void on_svc(Frame& frame) {
 }
 
 void on_tick(Frame& frame) {
-  if (current < 0) {
+  CpuTasks& t = mine();
+  if (t.current < 0) {
     return;  // not in a user phase (the kernel waiting for ticks at EL1)
   }
   maybe_stop();
@@ -141,9 +155,10 @@ void on_tick(Frame& frame) {
 }
 
 void on_fault(Frame& frame) {
+  CpuTasks& t = mine();
   ++counters().el0_faults;
   console::put("probe: task ");
-  console::put_dec(static_cast<u64>(current));
+  console::put_dec(static_cast<u64>(t.current));
   console::put(" faulted: esr ");
   console::put_hex(read_esr_el1());
   console::put(", elr ");
@@ -151,8 +166,8 @@ void on_fault(Frame& frame) {
   console::put(", far ");
   console::put_hex(read_far_el1());
   console::put("\n");
-  table[current].live = false;
-  table[current].exit_code = ~u64{0};
+  t.table[t.current].live = false;
+  t.table[t.current].exit_code = ~u64{0};
   maybe_stop();
   reschedule(frame);
 }

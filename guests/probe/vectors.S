@@ -151,14 +151,24 @@ exception_return:                 // sp = a struct Frame to resume
   ldr x30, [x30, :lo12:probe_tramp_exit_va]
   br x30
 
+// \reg = this CPU's kernel_context slot: kernel_context + 112 * PerCpu::index (TPIDR_EL1 points
+// at this CPU's PerCpu, whose first member is the u32 index).
+.macro KERNEL_CONTEXT reg, n, t2
+  mrs x\n, tpidr_el1
+  ldr w\n, [x\n]
+  mov \t2, #112
+  adrp \reg, kernel_context
+  add \reg, \reg, :lo12:kernel_context
+  madd \reg, x\n, \t2, \reg
+.endm
+
 // void probe_enter_user(const Frame* frame): saves the kernel's callee-saved context, copies
 // the frame onto the stack and "returns" into it. probe_resume_kernel(), called from an
 // exception handler, abandons the exception and returns from probe_enter_user instead.
   .text
   .global probe_enter_user
 probe_enter_user:
-  adrp x9, kernel_context
-  add x9, x9, :lo12:kernel_context
+  KERNEL_CONTEXT x9, 10, x11
   stp x19, x20, [x9, #0]
   stp x21, x22, [x9, #16]
   stp x23, x24, [x9, #32]
@@ -179,8 +189,7 @@ probe_enter_user:
 
   .global probe_resume_kernel
 probe_resume_kernel:
-  adrp x9, kernel_context
-  add x9, x9, :lo12:kernel_context
+  KERNEL_CONTEXT x9, 10, x11
   ldp x19, x20, [x9, #0]
   ldp x21, x22, [x9, #16]
   ldp x23, x24, [x9, #32]
@@ -193,5 +202,5 @@ probe_resume_kernel:
 
   .bss
   .balign 16
-kernel_context:
-  .skip 112
+kernel_context:  // one 112-byte save area per CPU (8 CPUs), by PerCpu::index
+  .skip 112 * 8

@@ -32,7 +32,7 @@ Runstate checks (issue 4; the probe's runstate scenarios print one record per CP
                      it read are not beyond runhv's final totals
   legacy_reproduced  d1 is in legacy mode: d1v0 counted walk failures and runhv logged
                      "d1v0: Failed to walk page-table va 0x..."; d1's CPU 0 record saw stale
-                     areas; d1v1 (never in EL0) counted none and its record passes
+                     areas; so did d1v1, which runs its own EL0 task under KPTI
   update_flag        d1's reader record (cpu 1) accepted no torn value and raced the writer at
                      least once (a retry); retries caused by the flag are reported
   pv_time            d1's pv-time record passes: revision 0, exact samples, no mismatch
@@ -281,9 +281,12 @@ def check_legacy_reproduced(summary, probes, lines):
     print(f"launch_check: d1v0: {v0['walk_failures']} walk failures ({len(logged)} log lines), "
           f"the guest saw {r0[0]['stale']} stale areas in {r0[0]['checks']} checks")
     if v1 is not None:
+        # vCPU 1 runs its own EL0 task under KPTI too: the same failure, seen the same way.
         r1 = [p for p in probes if p["domain"] == 1 and p.get("cpu") == 1]
-        if v1["walk_failures"] != 0 or not r1 or r1[0].get("pass") is not True or r1[0]["stale"] != 0:
-            fail(f"d1v1 (EL1 only) is not exact in legacy mode: {v1}, {r1}")
+        if v1["walk_failures"] == 0 or not r1 or r1[0].get("pass") is not True or r1[0]["stale"] == 0:
+            fail(f"d1v1 (EL0 under KPTI) did not reproduce the failure: {v1}, {r1}")
+        print(f"launch_check: d1v1: {v1['walk_failures']} walk failures, the guest saw {r1[0]['stale']} stale "
+              f"areas in {r1[0]['checks']} checks")
 
 
 def check_update_flag(summary, probes, lines):
