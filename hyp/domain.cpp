@@ -101,6 +101,5 @@ void start_domain(Domain& d, u64 dtb_ipa) {
   }
 }
 
-void stop_domain(Vcpu& v, const char* reason) { domain_shutdown(v, reason); }
 
 }  // namespace runhv::hyp

@@ -92,8 +92,6 @@ Domain* find_domain(u16 number);
 // `dtb_ipa` (it runs once its pCPU schedules).
 void start_domain(Domain& d, u64 dtb_ipa);
 
-// The same as domain_shutdown() (hyp/scheduling.hpp); kept for older callers.
-[[noreturn]] void stop_domain(Vcpu& v, const char* reason);
 
 // The guest's EL1 stage-1 registers as they are now (the walk context for copy_from_guest):
 // the live registers when `v` is loaded on this pCPU, else its saved context.

@@ -131,9 +131,8 @@ void switch_to(Vcpu* next, u64 now) {
     return;
   }
   if (prev != nullptr) {
+    // (runstate.el1 was taken by sync_el1() before schedule() made the transition.)
     vcpu_context_save(*prev);
-    const arch::El1State& e = prev->ctx.el1;
-    prev->runstate.el1 = {.sctlr = e.sctlr, .tcr = e.tcr, .ttbr0 = e.ttbr0, .ttbr1 = e.ttbr1};
     __atomic_store_n(&prev->loaded_on, -1, __ATOMIC_RELEASE);
   }
   cpu.current = nullptr;
