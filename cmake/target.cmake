@@ -86,17 +86,21 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/vectors.S
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/exception.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/world_switch.S
-  ${RUNHV_SOURCE_ROOT}/arch/aarch64/guest_exit.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/exits.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/mmu_el2.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/stage2.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/percpu.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/cpus.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/gicv3_dist.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/gicv3_redist.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/gicv3_cpuif.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/ich.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/timer.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/vtimer.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/irq.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/vcpu.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/vcpu_context.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/self_test.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/fpsimd.S
   ${RUNHV_SOURCE_ROOT}/platform/qemu-virt/pl011.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/console.cpp
@@ -106,13 +110,21 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/frame_table.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/domain_console.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/domain.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/hypercall.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/vcpu_info.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/memory_op.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/guest_smccc.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/cpus.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/vcpu.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/scheduling.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/domain_build.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/switch.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/vcpu_lifecycle.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/events.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/stats.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/shutdown.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/smccc.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/xen/hypercall.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/xen/version.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/xen/console_io.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/xen/sched_op.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/xen/vcpu_op.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/xen/vcpu_info.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/xen/memory_op.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/xen/vm_assist.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/guest_images.S
   ${RUNHV_SOURCE_ROOT}/hyp/main.cpp)
 add_dependencies(runhv smoke_guest_bin)

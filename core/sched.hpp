@@ -69,12 +69,12 @@
 // a vCPU that was never added) is ignored and logged; it never corrupts the queues.
 #pragma once
 
+#include "core/limits.hpp"
 #include "core/types.hpp"
 #include "core/vcpu_op.hpp"
 
 namespace runhv {
 
-inline constexpr u32 kMaxPcpus = 8;
 inline constexpr u64 kDefaultSliceNs = 1'000'000;  // 1 ms
 inline constexpr u64 kNever = ~u64{0};             // no wake deadline / no event
 inline constexpr int kAnyPcpu = -1;                // add(): not pinned

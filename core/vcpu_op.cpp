@@ -11,7 +11,7 @@ using xen::error;
 using xen::VcpuOp;
 
 long runstate_vcpu_op(const RunstateVcpus& d, u32 caller, const mmu::Stage1Regs& caller_ctx, u32 cmd, u32 vcpuid,
-                      Va arg, u64 now) {
+                      Va arg, u64 now, VaRegistrationCheck* va_check) {
   const auto op = static_cast<VcpuOp>(cmd);
   if (op != VcpuOp::get_runstate_info && op != VcpuOp::register_runstate_memory_area &&
       op != VcpuOp::register_runstate_phys_area) {
@@ -42,6 +42,9 @@ long runstate_vcpu_op(const RunstateVcpus& d, u32 caller, const mmu::Stage1Regs&
     return error(Errno::efault);
   }
   if (op == VcpuOp::register_runstate_memory_area) {
+    if (va_check != nullptr && a.addr != 0) {
+      va_check->check(Va(a.addr));
+    }
     // Translated in the caller's context, also when registering for another vCPU (Xen does so).
     return target.area.register_va(caller_ctx, Va(a.addr), target.account.info());
   }

@@ -28,11 +28,21 @@ struct RunstateVcpus {
   u32 count = 0;
 };
 
+// Told the area VA of every VCPUOP_register_runstate_memory_area before it is carried out (the
+// hypervisor cross-checks the software walk against the hardware's).
+class VaRegistrationCheck {
+ public:
+  virtual void check(Va area) = 0;
+
+ protected:
+  ~VaRegistrationCheck() = default;
+};
+
 // vcpu_op(cmd, vcpuid, arg) for the runstate sub-ops, called by vCPU `caller` whose EL1 context
-// is `caller_ctx` (live registers: the caller is running). Argument pointers are guest VAs.
-// Returns the hypercall result; -ENOSYS for a sub-op this function does not serve.
+// is `caller_ctx` (live registers: the caller is running). Argument pointers are guest VAs,
+// copied once. Returns the hypercall result; -ENOSYS for a sub-op this function does not serve.
 long runstate_vcpu_op(const RunstateVcpus& d, u32 caller, const mmu::Stage1Regs& caller_ctx, u32 cmd, u32 vcpuid,
-                      Va arg, u64 now);
+                      Va arg, u64 now, VaRegistrationCheck* va_check = nullptr);
 
 // vm_assist(cmd, type): only VMASST_TYPE_runstate_update_flag exists on Arm.
 long runstate_vm_assist(RunstateDomain& dom, u32 cmd, u32 type);

@@ -17,10 +17,17 @@ class CoreLogSink final : public LogSink {
  public:
   constexpr CoreLogSink() = default;
   void line(const char* text, usize len) override {
-    write("runhv: ");
-    write(text, len);
-    write("\n");
+    char buffer[kPrefix + kMaxPrint + 1] = "runhv: ";
+    usize n = kPrefix;
+    for (usize i = 0; i < len && n < sizeof buffer - 1; ++i) {
+      buffer[n++] = text[i];
+    }
+    buffer[n++] = '\n';
+    write(buffer, n);  // one write: whole lines, also from several pCPUs
   }
+
+ private:
+  static constexpr usize kPrefix = 7;
 };
 constinit CoreLogSink g_core_log;
 

@@ -56,7 +56,7 @@ class Reader {
   Reader(const void* fdt, u32 pcpus, DomUList& out) : fdt_(fdt), pcpus_(pcpus), out_(out) {}
 
   void domain(int node) {
-    if (out_.count == kMaxDomUs) {
+    if (out_.count == kMaxDomains) {
       fail(node, "more than 8 domains");
       return;
     }
@@ -64,7 +64,7 @@ class Reader {
     d = DomUConfig{};
     d.name = fdt_get_name(fdt_, node, nullptr);
     u64 v = 0;
-    if (!read_number(fdt_, node, "cpus", 0, v) || v < 1 || v > kMaxDomUVcpus) {
+    if (!read_number(fdt_, node, "cpus", 0, v) || v < 1 || v > kMaxVcpusPerDomain) {
       fail(node, "cpus must be 1..8");
       return;
     }

@@ -16,13 +16,12 @@
 //   runhv,pv-time = <1>;                offer ARM DEN 0057A stolen time (default 1)
 #pragma once
 
+#include "core/limits.hpp"
 #include "core/runstate_area.hpp"
 #include "core/types.hpp"
 
 namespace runhv::dt {
 
-inline constexpr usize kMaxDomUs = 8;
-inline constexpr usize kMaxDomUVcpus = 8;
 
 struct Module {
   Pa base{};
@@ -38,14 +37,14 @@ struct DomUConfig {
   Module ramdisk;
   const char* bootargs = "";  // the kernel module's bootargs (the domain node's as fallback)
   bool pinned = false;
-  u8 pins[kMaxDomUVcpus] = {};
+  u8 pins[kMaxVcpusPerDomain] = {};
   u32 slice_us = 1000;
   VaPolicy runstate_mode = VaPolicy::mapped;
   bool pv_time = true;
 };
 
 struct DomUList {
-  DomUConfig domains[kMaxDomUs];
+  DomUConfig domains[kMaxDomains];
   usize count = 0;
   // /chosen/runhv,stats-interval-ms: print every vCPU's statistics this often while domains
   // run (0: only at shutdown).
@@ -56,7 +55,7 @@ struct DomUList {
 };
 
 // Reads every /chosen/* node compatible "xen,domain" of the flattened tree at `fdt`. Checks what
-// can be checked without knowing the machine: cpus in 1..kMaxDomUVcpus, memory > 0 and a whole
+// can be checked without knowing the machine: cpus in 1..kMaxVcpusPerDomain, memory > 0 and a whole
 // number of pages, a kernel module, pins per vCPU, a known runstate mode. `pcpus` bounds pins.
 void read_domus(const void* fdt, u32 pcpus, DomUList& out);
 

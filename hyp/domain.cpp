@@ -1,4 +1,4 @@
-// Domains and their vCPUs: RAM, stage 2, console, the registers of each vCPU, start and stop
+// Domains and their vCPUs: RAM, stage 2, PV-time records, vCPUs, start
 // SPDX-License-Identifier: MIT
 #include "hyp/domain.hpp"
 
@@ -6,9 +6,7 @@
 
 #include <new>
 
-#include "arch/aarch64/mmu_el2.hpp"
 #include "core/psci.hpp"
-#include "hyp/console.hpp"
 #include "hyp/frame_table.hpp"
 #include "hyp/sched_loop.hpp"
 #include "hyp/scheduling.hpp"
@@ -56,7 +54,7 @@ Domain& create_domain(const DomainConfig& c) {
   memset(ram, 0, c.ram_size);
   memcpy(ram + c.image_offset, c.image, c.image_size);
   // The guest starts with its MMU off: its accesses are non-cacheable and must see this.
-  arch::mmu_el2::clean_invalidate_to_poc(c.ram_pa, c.ram_size);
+  arch::clean_to_poc(c.ram_pa, c.ram_size);
   if (!d.s2.map_ram(c.ram_ipa, c.ram_pa, c.ram_size)) {
     panic("d%u: cannot map RAM at IPA 0x%lx in stage 2", n, c.ram_ipa.raw());
   }
@@ -74,12 +72,12 @@ Domain& create_domain(const DomainConfig& c) {
   d.runstate.space = d.space;
   d.runstate.va_policy = c.va_policy;
   d.nr_vcpus = c.vcpus;
-  const u64 now = now_ns();
+  const u64 now = arch::now_ns();
   for (u32 i = 0; i < c.vcpus; ++i) {
     Vcpu& v = d.vcpus[i];
     v.domain = &d;
     v.id = i;
-    v.ctx = arch::initial_context(vcpu_vmpidr(i));
+    arch::vcpu_reset(v.arch, vcpu_vmpidr(i), 0, 0);
     v.runstate.account.reset(now);
     v.runstate.area.init(&d.runstate, i);
     v.sched.init(&v.runstate, c.number, i, c.slice_ns);
@@ -100,6 +98,4 @@ void start_domain(Domain& d, u64 dtb_ipa) {
     panic("d%u: vCPU 0 would not come up", static_cast<unsigned>(d.number));
   }
 }
-
-
 }  // namespace runhv::hyp

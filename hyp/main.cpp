@@ -1,32 +1,27 @@
-// hyp_main: the boot CPU's C++ entry: reads the machine, turns the MMU on, runs the domains
+// hyp_main: the boot CPU's C++ entry: the order of boot, nothing else
 // SPDX-License-Identifier: MIT
 //
 // Prints, on the console:
 //   runhv <version>: started at EL<n> on <board>        (n read from CurrentEL)
 //   runhv: dtb: <N> cpus, <M> MiB RAM at 0x<base>       (from the device tree)
 //   runhv: mmu: ...                                     (memory set-up)
-//   runhv: gic: ...; runhv: cpu<N> up ...; ...          (every pCPU, hyp/cpus.hpp)
+//   runhv: gic: ...; runhv: cpu<N> up ...; ...          (every pCPU: arch::cpus_boot)
 //   runhv: cpu0 vcpu context ok (...)                   (save/restore self-test)
-//   runhv: dN ...: ...                                  (each domain)
+//   runhv: dN ...: ...                                  (each domain: hyp/domain_build.hpp)
 // then schedules the domains of the boot device tree (/chosen/domU*, Xen's dom0less binding:
 // hyp/dom0less.hpp) over every pCPU, or, when it has none, d1 = the smoke guest (guests/smoke),
 // until they power off: "[dN] ..." lines are their consoles, "runhv: stats {...}" and
 // "runhv: dN stopped (<reason>)" end each, and "runhv: all domains down, powering off" ends the
 // run with PSCI SYSTEM_OFF. Any failure prints "runhv: FATAL: ..." and powers off.
-#include "arch/aarch64/irq.hpp"
-#include "arch/aarch64/mmu_el2.hpp"
-#include "arch/aarch64/stage2.hpp"
-#include "arch/aarch64/sysreg.hpp"
-#include "arch/aarch64/timer.hpp"
-#include "core/format.hpp"
-#include "core/guest_fdt.hpp"
+#include <string.h>
+
+#include "arch/arch.hpp"
 #include "core/types.hpp"
 #include "hyp/boot_ram.hpp"
 #include "hyp/console.hpp"
-#include "hyp/cpus.hpp"
 #include "hyp/devicetree.hpp"
 #include "hyp/dom0less.hpp"
-#include "hyp/domain.hpp"
+#include "hyp/domain_build.hpp"
 #include "hyp/frame_table.hpp"
 #include "hyp/sched_loop.hpp"
 #include "hyp/version.hpp"
@@ -34,170 +29,38 @@
 #include "platform/qemu-virt/board.hpp"
 
 extern "C" const runhv::u8 __image_end[];
-extern "C" const runhv::u8 smoke_guest_image[];
-extern "C" const runhv::u64 smoke_guest_image_size;
 
 namespace runhv {
 namespace {
 
-// The device region of the board, identity mapped as Device-nGnRE (GIC, UART, RTC, ...).
+// The device region of the board, identity mapped as device memory (GIC, UART, RTC, ...).
 constexpr Pa kDeviceBase{0x0800'0000};
 constexpr u64 kDeviceSize = 0x0200'0000;
 
-// Every domain's RAM starts at IPA 0x40000000 (the same RAM base as the board).
-constexpr Ipa kGuestRamIpa{0x4000'0000};
-// d1, the smoke guest (no /chosen/domU* in the boot device tree): 16 MiB of RAM.
-constexpr u64 kSmokeRamSize = u64{16} << 20;
-constexpr u64 k2MiB = u64{2} << 20;
-// A guest device tree's room at the top of its RAM (a 2 MiB-aligned window, as Linux maps it).
-constexpr u64 kGuestDtbRoom = k2MiB;
-constexpr u64 kGuestDtbLimit = u64{512} << 20;  // ... and below 512 MiB from the RAM base
-
-// arm64 Image header (Documentation/arch/arm64/booting.rst): text_offset at 8, image_size at 16,
-// the magic "ARM\x64" at 0x38.
-constexpr u64 kImageHeaderSize = 64;
-constexpr u32 kImageMagic = 0x644D'5241;
-
-constexpr u64 align_up(u64 v, u64 a) { return (v + a - 1) & ~(a - 1); }
-
-u64 read_u64(const u8* p) {
-  u64 v = 0;
-  for (int i = 7; i >= 0; --i) {
-    v = (v << 8) | p[i];
-  }
-  return v;
+arch::CpuTopology topology(const dt::DeviceTree& tree) {
+  arch::CpuTopology t;
+  t.count = static_cast<u32>(tree.cpu_mpidrs(t.mpidrs, kMaxPcpus));
+  const dt::GicInfo gic = tree.gic();
+  t.gic_version = gic.version;
+  t.gicd = gic.dist;
+  t.gicr = gic.redist;
+  t.gicr_size = gic.redist_size;
+  const char* method = tree.psci_method();
+  t.psci_smc = method != nullptr && strcmp(method, "smc") == 0;
+  return t;
 }
 
-// Free, 2 MiB-aligned host RAM from `cursor` up, skipping whatever the frame table says is taken
-// (the hypervisor, the boot modules, other domains).
-class RamCarver {
- public:
-  RamCarver(Pa from, Pa end) : cursor_(align_up(from.raw(), k2MiB)), end_(end.raw()) {}
-  Pa take(u64 size) {
-    hyp::FrameTable& table = hyp::frame_table();
-    while (cursor_ + size <= end_ && cursor_ + size > cursor_) {
-      if (table.all_free(Pa{cursor_}, size)) {
-        const u64 at = cursor_;
-        cursor_ += size;
-        return Pa{at};
-      }
-      cursor_ += k2MiB;
-    }
-    return Pa{0};
-  }
-
- private:
-  u64 cursor_;
-  u64 end_;
-};
-
-// The memory of the boot modules: the hypervisor's until their images are copied.
-void reserve_module(const dt::Module& m, const char* domain) {
-  if (!m.present()) {
-    return;
-  }
-  const u64 base = m.base.raw() & ~kPageMask;
-  const u64 size = align_up(m.base.raw() + m.size, kPageSize) - base;
-  if (!hyp::frame_table().assign(Pa{base}, size, DomId::xen)) {
-    panic("/chosen/%s: module at 0x%lx (%lu bytes) is not free RAM", domain, m.base.raw(), m.size);
-  }
-}
-
-void release_module(const dt::Module& m) {
-  if (m.present()) {
-    const u64 base = m.base.raw() & ~kPageMask;
-    hyp::frame_table().release(Pa{base}, align_up(m.base.raw() + m.size, kPageSize) - base, DomId::xen);
-  }
-}
-
-// One domU: RAM, Image, device tree, vCPUs; started (vCPU 0 up).
-void build_domu(u16 number, const dt::DomUConfig& c, RamCarver& carver, Pa pv_page) {
-  const auto n = static_cast<unsigned>(number);
-  const u64 ram_size = align_up(c.memory_bytes, k2MiB);
-  const auto* image = reinterpret_cast<const u8*>(c.kernel.base.raw());
-  u32 magic = 0;
-  if (c.kernel.size >= kImageHeaderSize) {
-    magic = static_cast<u32>(image[0x38]) | static_cast<u32>(image[0x39]) << 8 | static_cast<u32>(image[0x3A]) << 16 |
-            static_cast<u32>(image[0x3B]) << 24;
-  }
-  if (magic != kImageMagic) {
-    panic("/chosen/%s: the kernel module at 0x%lx is not an arm64 Image (no \"ARM\\x64\" at 0x38)", c.name,
-          c.kernel.base.raw());
-  }
-  const u64 text_offset = read_u64(image + 8);
-  const u64 image_size = read_u64(image + 16);
-  const u64 footprint = text_offset + (image_size > c.kernel.size ? image_size : c.kernel.size);
-  const u64 dtb_offset = (ram_size < kGuestDtbLimit ? ram_size : kGuestDtbLimit) - kGuestDtbRoom;
-  if (ram_size <= kGuestDtbRoom || footprint > dtb_offset) {
-    panic("/chosen/%s: %lu KiB of RAM do not hold the kernel (%lu bytes from offset 0x%lx) and its device tree", c.name,
-          ram_size >> 10, footprint - text_offset, text_offset);
-  }
-  const Pa ram = carver.take(ram_size);
-  if (ram.raw() == 0) {
-    panic("/chosen/%s: no free %lu MiB of host RAM", c.name, ram_size >> 20);
-  }
-  hyp::Domain& d = hyp::create_domain({.number = number,
-                                       .ram_ipa = kGuestRamIpa,
-                                       .ram_pa = ram,
-                                       .ram_size = ram_size,
-                                       .image = image,
-                                       .image_size = static_cast<usize>(c.kernel.size),
-                                       .image_offset = text_offset,
-                                       .vcpus = c.vcpus,
-                                       .pins = c.pinned ? c.pins : nullptr,
-                                       .slice_ns = u64{c.slice_us} * 1000,
-                                       .va_policy = c.runstate_mode,
-                                       .pv_time_page = c.pv_time ? pv_page : Pa{0}});
-  GuestFdtConfig fc{};
-  fc.vcpus = c.vcpus;
-  fc.bootargs = c.bootargs;
-  fc.ram_base = kGuestRamIpa.raw();
-  fc.ram_size = ram_size;
-  fc.pv_time = c.pv_time;
-  fc.pv_time_base = hyp::kPvTimeIpa.raw();
-  fc.pv_time_size = kPageSize;
-  u8* dtb = reinterpret_cast<u8*>(ram.raw() + dtb_offset);
-  const FdtResult fdt = build_guest_fdt(dtb, kGuestDtbRoom, fc);
-  if (!fdt.ok()) {
-    panic("/chosen/%s: cannot build its device tree (error %d)", c.name, static_cast<int>(fdt.error));
-  }
-  arch::mmu_el2::clean_invalidate_to_poc(Pa{ram.raw() + dtb_offset}, fdt.size);
-  const u64 dtb_ipa = kGuestRamIpa.raw() + dtb_offset;
-  char pins[3 * dt::kMaxDomUVcpus + 8] = "any";
-  if (c.pinned) {
-    usize at = 0;
-    for (u32 i = 0; i < c.vcpus; ++i) {
-      at += format(pins + at, sizeof pins - at, i == 0 ? "%u" : ",%u", static_cast<unsigned>(c.pins[i]));
-    }
-  }
-  console::print("runhv: d%u (%s): %lu MiB RAM at 0x%lx (IPA 0x%lx), vmid %u, %u vcpu%s (pcpu %s), slice %u us\n", n,
-                 c.name, ram_size >> 20, ram.raw(), kGuestRamIpa.raw(), n, c.vcpus, c.vcpus == 1 ? "" : "s", pins,
-                 c.slice_us);
-  console::print("runhv: d%u: Image %lu bytes at IPA 0x%lx, dtb %zu bytes at IPA 0x%lx, runstate %s, pv-time %s\n", n,
-                 c.kernel.size, d.entry.raw(), fdt.size, dtb_ipa,
-                 c.runstate_mode == VaPolicy::legacy ? "legacy" : "mapped", c.pv_time ? "on" : "off");
-  if (c.ramdisk.present()) {
-    console::print("runhv: d%u: ramdisk module ignored (not supported yet)\n", n);
-  }
-  hyp::start_domain(d, dtb_ipa);
-}
-
-// Turns on the EL2 MMU, builds the frame table and hands out RAM; creates the domains of the
+// Turns on the MMU, brings every pCPU up, builds the frame table; creates the domains of the
 // boot device tree (/chosen/domU*) or, without any, d1 = the smoke guest; then schedules.
 [[noreturn]] void run_guests(const dt::DeviceTree& tree, const dt::MemoryInfo& memory, Pa dtb) {
-  const u64 mapped = arch::mmu_el2::enable(
+  const u64 mapped = arch::mm_init(
       {.ram_base = memory.base, .ram_size = memory.size, .device_base = kDeviceBase, .device_size = kDeviceSize});
   console::print("runhv: mmu: EL2 stage 1 on, %lu MiB RAM write-back, devices 0x%lx-0x%lx\n", mapped >> 20,
                  kDeviceBase.raw(), kDeviceBase.raw() + kDeviceSize);
+  console::enable_locking();
 
-  hyp::cpus_boot(tree);
-  if (!hyp::vcpu_context_self_test()) {
-    panic("vcpu context save/restore self-test failed");
-  }
-  if (arch::irq_ready() && !hyp::vtimer_self_test()) {
-    panic("virtual timer self-test failed");
-  }
-  hyp::scheduling_init(hyp::cpus_online());
+  const u32 pcpus = arch::cpus_boot(topology(tree));
+  hyp::scheduling_init(pcpus);
 
   const Pa image_end{reinterpret_cast<u64>(__image_end)};
   hyp::BootRam ram(image_end, memory.base + mapped);
@@ -205,66 +68,17 @@ void build_domu(u16 number, const dt::DomUConfig& c, RamCarver& carver, Pa pv_pa
   if (frames.raw() == 0) {
     panic("no RAM for the frame table");
   }
-  hyp::FrameTable& table = hyp::frame_table();
-  table.init(memory.base, mapped, reinterpret_cast<void*>(frames.raw()));
+  hyp::frame_table().init(memory.base, mapped, reinterpret_cast<void*>(frames.raw()));
 
   static dt::DomUList domus;
-  dt::read_domus(reinterpret_cast<const void*>(dtb.raw()), hyp::cpus_online(), domus);
+  dt::read_domus(reinterpret_cast<const void*>(dtb.raw()), pcpus, domus);
   if (domus.error != nullptr) {
     panic("dom0less: %s", domus.error);
   }
   hyp::set_progress_interval(domus.stats_interval_ms);
-
-  if (domus.count == 0) {
-    const Pa guest_ram = ram.take(kSmokeRamSize, k2MiB);
-    if (guest_ram.raw() == 0) {
-      panic("no RAM for d1 (%lu MiB)", kSmokeRamSize >> 20);
-    }
-    // Everything below the guest's RAM (boot DTB, image, frame table) is the hypervisor's.
-    if (!table.assign(memory.base, guest_ram.raw() - memory.base.raw(), DomId::xen)) {
-      panic("frame table: cannot claim the hypervisor's frames");
-    }
-    const auto image_size = static_cast<usize>(smoke_guest_image_size);
-    hyp::Domain& d1 = hyp::create_domain({.number = 1,
-                                          .ram_ipa = kGuestRamIpa,
-                                          .ram_pa = guest_ram,
-                                          .ram_size = kSmokeRamSize,
-                                          .image = smoke_guest_image,
-                                          .image_size = image_size});
-    console::print("runhv: d1: %lu MiB RAM at 0x%lx (IPA 0x%lx), vmid 1, smoke guest (%zu bytes)\n", d1.ram_size >> 20,
-                   d1.ram_pa.raw(), d1.ram_ipa.raw(), image_size);
-    hyp::start_domain(d1, 0);
-  } else {
-    if (!arch::irq_ready()) {
-      console::print("runhv: no GICv3: no timer interrupts, domains are not preempted\n");
-    }
-    // PV-time pages (one per domain), then everything below the cursor is the hypervisor's:
-    // the boot DTB, the image, the frame table, these pages. The modules are too, until copied.
-    Pa pv_pages[dt::kMaxDomUs] = {};
-    for (usize i = 0; i < domus.count; ++i) {
-      pv_pages[i] = ram.take(kPageSize, kPageSize);
-    }
-    if (!table.assign(memory.base, ram.next().raw() - memory.base.raw(), DomId::xen)) {
-      panic("frame table: cannot claim the hypervisor's frames");
-    }
-    for (usize i = 0; i < domus.count; ++i) {
-      reserve_module(domus.domains[i].kernel, domus.domains[i].name);
-      reserve_module(domus.domains[i].ramdisk, domus.domains[i].name);
-    }
-    RamCarver carver(ram.next(), memory.base + mapped);
-    for (usize i = 0; i < domus.count; ++i) {
-      build_domu(static_cast<u16>(i + 1), domus.domains[i], carver, pv_pages[i]);
-    }
-    for (usize i = 0; i < domus.count; ++i) {
-      release_module(domus.domains[i].kernel);
-      release_module(domus.domains[i].ramdisk);
-    }
-    console::print("runhv: %zu domain%s from the device tree on %u pcpu%s\n", domus.count, domus.count == 1 ? "" : "s",
-                   hyp::cpus_online(), hyp::cpus_online() == 1 ? "" : "s");
-  }
+  hyp::build_boot_domains(domus, ram, memory.base, memory.base + mapped, pcpus);
   arch::flush_guest_tlbs();
-  hyp::scheduling_release();
-  hyp::scheduling_enter();
+  hyp::scheduling_start();
 }
 
 // Where the device tree is: x0 at entry if it points at one (Linux boot protocol), else where
@@ -285,9 +99,9 @@ Pa find_dtb(u64 boot_x0) {
 extern "C" [[noreturn]] void hyp_main(runhv::u64 boot_x0) {
   using namespace runhv;
 
-  const unsigned el = arch::sysreg::current_el();
+  const unsigned el = arch::exception_level();
   if (el == 2) {
-    hyp::cpus_early_init();
+    arch::early_init();
   }
   const Pa dtb = find_dtb(boot_x0);
 

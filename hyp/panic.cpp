@@ -4,7 +4,7 @@
 
 #include <stdarg.h>
 
-#include "arch/aarch64/psci.hpp"
+#include "arch/arch.hpp"
 #include "hyp/console.hpp"
 
 namespace runhv {
@@ -20,7 +20,7 @@ void panic(const char* fmt, ...) {
     va_end(args);
     console::write("\n");
   }
-  arch::psci::system_off();
+  arch::system_off();
 }
 
 }  // namespace runhv

@@ -1,11 +1,14 @@
-// The per-pCPU scheduling loop: the one Scheduler over every pCPU, its start and the idle loop
+// The per-pCPU scheduling loop: the one Scheduler over every pCPU, its start, the reschedule
+// contract and the idle loop
 // SPDX-License-Identifier: MIT
 //
-// hyp/scheduling.hpp is what guest services ask of it; this is what boot code needs.
+// hyp/scheduling.hpp is what guest services ask of it; this is what boot code and the other
+// scheduling files (vcpu_lifecycle, shutdown, stats, events) share.
 #pragma once
 
 #include "core/sched.hpp"
 #include "core/types.hpp"
+#include "hyp/domain.hpp"
 
 namespace runhv::hyp {
 
@@ -13,17 +16,28 @@ namespace runhv::hyp {
 Scheduler& scheduler();
 // Boot CPU, before any domain is created: `pcpus` pCPUs (indices 0..pcpus-1) take part.
 void scheduling_init(u32 pcpus);
+// Boot CPU, once its domains are set up: lets the secondaries into the loop, then joins it.
+[[noreturn]] void scheduling_start();
+
+// The reschedule contract of core/sched.hpp: this pCPU's bit means "schedule before returning
+// to the guest", any other bit an IPI to that pCPU.
+void apply(PcpuMask mask);
+// This pCPU reschedules before it returns to a guest.
+void request_resched();
+// Reschedules this pCPU and runs whatever it picks, idling in between; never returns.
+[[noreturn]] void run_loop();
+// Before a transition of the loaded `v`: its EL1 translation registers, for a legacy-mode
+// runstate area's walk.
+void sync_el1(Vcpu& v);
+
+// One more domain runs (start_domain); domain_shutdown() counts them down and powers off at 0.
+void domain_started();
 // Every `ms` milliseconds (0: never) pCPU 0 prints a `runhv: progress {...}` line per vCPU of
 // every running domain (the figures of the final `runhv: stats` line, as they stand).
 void set_progress_interval(u32 ms);
-// Every pCPU taking part, once its domains are set up (the boot CPU) or it is told to
-// (secondaries, by scheduling_release()): runs the scheduling loop on this pCPU for ever.
-[[noreturn]] void scheduling_enter();
-// start_domain(): one more domain runs (domain_shutdown() counts them down and powers off at 0).
-void domain_started();
-// Boot CPU: lets the secondaries waiting in scheduling_wait() into the loop.
-void scheduling_release();
-// Secondaries after bring-up: idles until scheduling_release(), then scheduling_enter().
-[[noreturn]] void scheduling_wait();
+// pCPU `pcpu`'s timer at `now`: a progress report if one is due (hyp/stats.cpp).
+void maybe_print_progress(u32 pcpu, u64 now);
+// The final `runhv: <kind> {...}` line of `v` at `now` (hyp/stats.cpp).
+void print_stats(const Vcpu& v, u64 now, const char* kind);
 
 }  // namespace runhv::hyp

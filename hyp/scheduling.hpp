@@ -1,8 +1,8 @@
 // What hypercalls and PSCI ask of the scheduling layer: time, yield, block, vCPU up/down, stop
 // SPDX-License-Identifier: MIT
 //
-// The contract between the guest-service code (hyp/hypercall.cpp, hyp/guest_smccc.cpp) and the
-// per-pCPU scheduling loop that owns core/sched.hpp's Scheduler, the EL2 timer and the IPIs.
+// The contract between the guest-service code (hyp/xen/, hyp/smccc.cpp) and the per-pCPU
+// scheduling loop (hyp/switch.cpp and its neighbours) that owns core/sched.hpp's Scheduler.
 // Every function is called on the pCPU where `caller` is current, with interrupts masked.
 #pragma once
 
@@ -10,9 +10,6 @@
 #include "hyp/domain.hpp"
 
 namespace runhv::hyp {
-
-// The hypervisor's clock in nanoseconds (CNTPCT converted exactly; the runstate clock).
-[[nodiscard]] u64 now_ns();
 
 // SCHEDOP_yield: the caller gives up the rest of its slice if another vCPU is runnable there.
 void vcpu_yield(Vcpu& caller);
@@ -28,7 +25,7 @@ long vcpu_up(Vcpu& caller, u32 target, u64 entry, u64 context);
 long vcpu_down(Vcpu& caller, u32 target);
 [[nodiscard]] bool vcpu_is_up(const Domain& d, u32 target);
 // The domain's event-channel interrupt (PPI 15 = INTID 31, the guest DT's /hypervisor
-// interrupt) made pending for `v` through a list register, and `v` woken if it was blocked
+// interrupt) made pending for `v`, and `v` woken if it was blocked
 // (SCHEDOP_block, WFI). `v` must be the caller or not loaded on any pCPU; returns false (nothing
 // injected) otherwise or when no list register is free.
 inline constexpr u32 kEventChannelIntid = 31;

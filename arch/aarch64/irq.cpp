@@ -8,19 +8,19 @@
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/timer.hpp"
 #include "arch/aarch64/vcpu_frame.hpp"
+#include "arch/aarch64/vtimer.hpp"
+#include "arch/arch.hpp"
 #include "core/log.hpp"
-#include "hyp/cpus.hpp"
-#include "hyp/domain.hpp"
 
 namespace runhv::arch {
 namespace {
 
-bool g_ready[kMaxCpus];
+bool g_ready[kMaxPcpus];
 bool g_reported_stray = false;
 
 void virtual_timer_fired(PerCpu& cpu) {
   if (cpu.current != nullptr) {
-    hyp::vcpu_vtimer_fired(*reinterpret_cast<hyp::Vcpu*>(cpu.current));
+    vtimer_fired(*reinterpret_cast<VcpuState*>(cpu.current));
   } else {
     sysreg::write_cntv_ctl_el0(sysreg::read_cntv_ctl_el0() | kTimerImask);
     sysreg::isb();
@@ -30,6 +30,7 @@ void virtual_timer_fired(PerCpu& cpu) {
 void dispatch(PerCpu& cpu, u32 intid) {
   switch (intid) {
     case gicv3::kIntidHypTimer:
+      cpu.timer_ticks = cpu.timer_ticks + 1;
       timer_cancel();
       hyp::on_timer(cpu.index, now_ns());
       return;
@@ -83,5 +84,5 @@ void send_ipi(u32 pcpu) { gicv3::cpuif_send_sgi(g_percpu[pcpu].mpidr, gicv3::kSg
 extern "C" runhv::arch::VcpuFrame* runhv_guest_irq(runhv::arch::VcpuFrame* frame) {
   ++runhv::arch::this_cpu().guest_irqs;
   runhv::arch::irq_handle();
-  return runhv::hyp::exit_resume(*reinterpret_cast<runhv::hyp::Vcpu*>(frame));
+  return &runhv::hyp::exit_resume(*reinterpret_cast<runhv::arch::VcpuState*>(frame))->regs;
 }

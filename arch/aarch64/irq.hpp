@@ -6,30 +6,22 @@
 // PSTATE.I clear (only in wait_for_interrupt(); the vector saves an ExceptionFrame). Both call
 // irq_handle(), which takes interrupts until the CPU interface has none left:
 //   INTID 26  EL2 timer: disarmed, then hyp::on_timer(pcpu, now_ns)
-//   INTID 27  virtual timer: CNTV_CTL_EL0.IMASK set, virtual INTID 27 injected into the vCPU
-//             loaded here (hyp::vcpu_vtimer_fired; the mask is lifted once the guest handled it)
+//   INTID 27  virtual timer: vtimer_fired() for the vCPU loaded here (vtimer.hpp)
 //   SGI 0     IPI: hyp::on_ipi(pcpu)
 //   other     ended and ignored (none is enabled); the first one is logged
 #pragma once
 
 #include "arch/aarch64/vcpu_frame.hpp"
+#include "arch/arch.hpp"  // irq_ready, send_ipi, wait_for_interrupt
 #include "core/types.hpp"
 
 namespace runhv::arch {
 
-// True once this pCPU's GICv3 CPU interface is up (gic_cpu_init in hyp/cpus.cpp).
-[[nodiscard]] bool irq_ready();
+// Set once this pCPU's GICv3 CPU interface is up (cpus.cpp).
 void irq_set_ready(bool ready);
 
 // Takes and ends every pending interrupt (IRQs masked at EL2 while it runs).
 void irq_handle();
-
-// Sleeps until an interrupt (WFI with IRQs masked, so one that is already pending ends it at
-// once), then takes it by unmasking IRQs for an instant.
-void wait_for_interrupt();
-
-// Sends the wake-up SGI to pCPU `pcpu` (ICC_SGI1R_EL1 with its MPIDR).
-void send_ipi(u32 pcpu);
 
 }  // namespace runhv::arch
 

@@ -4,7 +4,7 @@
 
 namespace runhv::arch {
 
-PerCpu g_percpu[kMaxCpus];
+PerCpu g_percpu[kMaxPcpus];
 
 void percpu_attach(u32 index) {
   g_percpu[index].index = index;

@@ -13,12 +13,12 @@
 #ifndef __ASSEMBLER__
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/vcpu_frame.hpp"
+#include "core/limits.hpp"
 #include "core/types.hpp"
 
 namespace runhv::arch {
 
-// As many as runhv.ld has stacks for (RUNHV_MAX_CPUS, RUNHV_STACK_SIZE).
-inline constexpr u32 kMaxCpus = 8;
+// Each pCPU's stack (runhv.ld reserves kMaxPcpus of them, RUNHV_STACK_SIZE each).
 inline constexpr u64 kStackSize = u64{16} << 10;
 
 struct PerCpu {
@@ -28,15 +28,15 @@ struct PerCpu {
   u64 mpidr = 0;  // MPIDR_EL1 affinity fields (Aff3..Aff0)
   Pa gicr{};      // this CPU's GICv3 redistributor (RD_base), or 0 without a GICv3
   // Written by interrupt handlers, read by waiting loops on this and other pCPUs.
-  volatile u64 timer_ticks = 0;  // EL2 timer interrupts taken (counted by hyp::on_timer)
+  volatile u64 timer_ticks = 0;  // EL2 timer interrupts taken (counted by irq.cpp)
   volatile u64 sgis = 0;         // SGIs taken (IPIs from send_ipi)
   u64 guest_irqs = 0;            // IRQ exits: interrupts taken while a guest ran here
-  volatile u32 state = 0;        // hyp/cpus.cpp's bring-up progress
+  volatile u32 state = 0;        // arch/aarch64/cpus.cpp's bring-up progress
 };
 static_assert(offsetof(PerCpu, current) == PERCPU_CURRENT);
 static_assert(offsetof(PerCpu, stack_top) == PERCPU_STACK_TOP);
 
-extern PerCpu g_percpu[kMaxCpus];
+extern PerCpu g_percpu[kMaxPcpus];
 
 inline PerCpu& this_cpu() { return *reinterpret_cast<PerCpu*>(sysreg::read_tpidr_el2()); }
 inline u32 this_cpu_index() { return this_cpu().index; }
@@ -45,4 +45,7 @@ inline u32 this_cpu_index() { return this_cpu().index; }
 void percpu_attach(u32 index);
 
 }  // namespace runhv::arch
+
+// boot.S secondary_entry, with the MMU on, TPIDR_EL2 and SP_EL2 set.
+extern "C" [[noreturn]] void secondary_main(runhv::arch::PerCpu* cpu);
 #endif

@@ -20,6 +20,7 @@
 // next write of CNTV_CTL (Linux's set_next_event) clears IMASK again.
 #pragma once
 
+#include "arch/arch.hpp"
 #include "core/types.hpp"
 
 namespace runhv::arch {
@@ -33,17 +34,11 @@ inline constexpr u64 kTimerIstatus = u64{1} << 2;  // ISTATUS: the condition is 
 void timer_init_frequency();
 [[nodiscard]] u64 timer_frequency();
 
-// Now, in nanoseconds.
-[[nodiscard]] u64 now_ns();
+// now_ns(), timer_program() and timer_cancel() are the seam's (arch/arch.hpp).
 [[nodiscard]] u64 ticks_to_ns(u64 ticks);
 [[nodiscard]] u64 ns_to_ticks(u64 ns);
 
 // This pCPU: EL2 timer off, the guest's counter/timer access (CNTHCTL_EL2) set.
 void timer_cpu_init();
-// Arms pCPU `pcpu`'s EL2 timer for `deadline_ns` (past deadlines fire at once). Only the pCPU
-// itself can program its timer: `pcpu` must be the caller's (checked).
-void timer_program(u32 pcpu, u64 deadline_ns);
-// Disarms this pCPU's EL2 timer.
-void timer_cancel();
 
 }  // namespace runhv::arch

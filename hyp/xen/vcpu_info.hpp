@@ -14,9 +14,6 @@ namespace runhv::hyp {
 // the event-channel interrupt is raised for `v`.
 long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info);
 
-// The registered vcpu_info of `v`, or nullptr.
-[[nodiscard]] xen::vcpu_info* vcpu_info_of(const Vcpu& v);
-
 // Drops the registrations (and pins) of every vCPU of `d` (domain teardown).
 void release_vcpu_info(Domain& d);
 

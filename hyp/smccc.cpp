@@ -46,12 +46,14 @@ class DomainPsci final : public PsciPlatform {
 
 }  // namespace
 
-void smccc_call(Vcpu& v) {
+void on_smccc(arch::VcpuState& s) {
+  Vcpu& v = vcpu_of(s);
+  ++v.counters.smccc_calls;
   DomainPsci platform(v);
-  const SmcccCall call{{v.regs.x[0], v.regs.x[1], v.regs.x[2], v.regs.x[3]}};
+  const SmcccCall call{{arch::gpr(s, 0), arch::gpr(s, 1), arch::gpr(s, 2), arch::gpr(s, 3)}};
   const SmcccResult result = handle_smccc(platform, v.id, call);
   if (result.resume) {
-    v.regs.x[0] = result.x0;
+    arch::gpr(s, 0) = result.x0;
   }
 }
 

@@ -1,5 +1,7 @@
-// vCPU context switch pieces: save/restore around a switch, injection, WFI, the stage-1 view
+// Boot self-tests of the vCPU switch pieces: context save/restore and the virtual-timer path
 // SPDX-License-Identifier: MIT
+#include "arch/aarch64/self_test.hpp"
+
 #include <string.h>
 
 #include "arch/aarch64/gicv3_redist.hpp"
@@ -8,19 +10,18 @@
 #include "arch/aarch64/percpu.hpp"
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/timer.hpp"
-#include "arch/aarch64/vcpu_context.hpp"
+#include "arch/aarch64/vcpu_state.hpp"
+#include "core/log.hpp"
 #include "core/psci.hpp"
-#include "hyp/console.hpp"
-#include "hyp/domain.hpp"
 
-namespace runhv::hyp {
+namespace runhv::arch {
 namespace {
 
 // A context no guest would have but every register keeps (architectural bits only; the
 // IMPLEMENTATION DEFINED AMAIR_EL1, AFSR0_EL1 and AFSR1_EL1 are RAZ/WI on QEMU and not compared).
-arch::VcpuContext test_pattern() {
-  arch::VcpuContext c = arch::initial_context(vcpu_vmpidr(5));
-  arch::El1State& e = c.el1;
+VcpuContext test_pattern() {
+  VcpuContext c = initial_context(vcpu_vmpidr(5));
+  El1State& e = c.el1;
   e.ttbr0 = 0x0001'0000'4123'4000ULL;
   e.ttbr1 = 0x0002'0000'4567'8000ULL;
   e.tcr = 0x0000'0034'B519'3519ULL;
@@ -38,7 +39,7 @@ arch::VcpuContext test_pattern() {
   e.elr_el1 = 0xFFFF'8000'0800'1234ULL;
   e.spsr_el1 = 0x3C5;
   e.cntkctl = 0x3;
-  e.cntv_ctl = arch::kTimerImask;
+  e.cntv_ctl = kTimerImask;
   e.cntv_cval = 0x1'2345'6789ULL;
   e.cntvoff = 0x1000;
   for (u32 i = 0; i < 32; ++i) {
@@ -47,14 +48,14 @@ arch::VcpuContext test_pattern() {
   }
   c.fp.fpsr = 0x1;           // IOC
   c.fp.fpcr = u64{3} << 22;  // RMode: towards zero
-  if (arch::ich::present()) {
-    c.gic.lr[0] = arch::ich::kLrStatePending | arch::ich::kLrGroup1 | (u64{0xA0} << arch::ich::kLrPriorityShift) | 40;
+  if (ich::present()) {
+    c.gic.lr[0] = ich::kLrStatePending | ich::kLrGroup1 | (u64{0xA0} << ich::kLrPriorityShift) | 40;
     c.gic.vmcr = (u64{0xF0} << 24) | (u64{1} << 1);  // VPMR 0xF0, VENG1
   }
   return c;
 }
 
-bool same_el1(const arch::El1State& a, const arch::El1State& b) {
+bool same_el1(const El1State& a, const El1State& b) {
   return a.sctlr == b.sctlr && a.ttbr0 == b.ttbr0 && a.ttbr1 == b.ttbr1 && a.tcr == b.tcr && a.mair == b.mair &&
          a.vbar == b.vbar && a.contextidr == b.contextidr && a.tpidr_el0 == b.tpidr_el0 &&
          a.tpidrro_el0 == b.tpidrro_el0 && a.tpidr_el1 == b.tpidr_el1 && a.cpacr == b.cpacr && a.esr == b.esr &&
@@ -65,88 +66,38 @@ bool same_el1(const arch::El1State& a, const arch::El1State& b) {
 
 }  // namespace
 
-bool vcpu_is_current(const Vcpu& v) { return arch::this_cpu().current == &v.regs; }
-
-void vcpu_context_save(Vcpu& v) { arch::context_save(v.ctx); }
-
-void vcpu_context_restore(const Vcpu& v) { arch::context_restore(v.ctx); }
-
-bool vcpu_inject(Vcpu& v, u32 intid) {
-  if (!arch::ich::present()) {
-    return false;
-  }
-  return vcpu_is_current(v) ? arch::ich::inject_live(intid) : arch::ich::inject_saved(v.ctx.gic, intid);
-}
-
-void vcpu_vtimer_fired(Vcpu& v) {
-  arch::sysreg::write_cntv_ctl_el0(arch::sysreg::read_cntv_ctl_el0() | arch::kTimerImask);
-  arch::sysreg::isb();
-  v.vtimer_masked = true;
-  vcpu_inject(v, arch::gicv3::kIntidVirtualTimer);
-}
-
-void vcpu_vtimer_unmask(Vcpu& v) {
-  if (!v.vtimer_masked) [[likely]] {
-    return;
-  }
-  for (u32 i = 0; i < arch::ich::lr_count(); ++i) {
-    const u64 lr = arch::ich::read_lr(i);
-    if ((lr & arch::ich::kLrStateMask) != 0 && (lr & arch::ich::kLrVintidMask) == arch::gicv3::kIntidVirtualTimer) {
-      return;  // still pending or active in the guest
-    }
-  }
-  v.vtimer_masked = false;
-  const u64 ctl = arch::sysreg::read_cntv_ctl_el0();
-  if ((ctl & arch::kTimerImask) != 0) {
-    arch::sysreg::write_cntv_ctl_el0(ctl & ~arch::kTimerImask);
-    arch::sysreg::isb();
-  }
-}
-
-mmu::Stage1Regs guest_stage1(const Vcpu& v) {
-  using namespace arch;
-  if (!vcpu_is_current(v)) {
-    return {.sctlr = v.ctx.el1.sctlr, .tcr = v.ctx.el1.tcr, .ttbr0 = v.ctx.el1.ttbr0, .ttbr1 = v.ctx.el1.ttbr1};
-  }
-  return {.sctlr = sysreg::read_sctlr_el1(),
-          .tcr = sysreg::read_tcr_el1(),
-          .ttbr0 = sysreg::read_ttbr0_el1(),
-          .ttbr1 = sysreg::read_ttbr1_el1()};
-}
-
 bool vcpu_context_self_test() {
-  const arch::VcpuContext want = test_pattern();
-  static arch::VcpuContext got;  // 1.3 KiB: off the 16 KiB stack
-  arch::context_restore(want);
-  const bool gic = arch::ich::present();
+  const VcpuContext want = test_pattern();
+  static VcpuContext got;  // 1.3 KiB: off the 16 KiB stack
+  context_restore(want);
+  const bool gic = ich::present();
   // Injection into the live interface: 40 is already there (gets its pending bit), 27 is new.
-  const bool injected = !gic || (arch::ich::inject_live(40) && arch::ich::inject_live(arch::gicv3::kIntidVirtualTimer));
-  arch::context_save(got);
+  const bool injected = !gic || (ich::inject_live(40) && ich::inject_live(gicv3::kIntidVirtualTimer));
+  context_save(got);
   bool ok = injected && same_el1(want.el1, got.el1) && memcmp(&want.fp, &got.fp, sizeof want.fp) == 0;
   if (gic) {
-    const u64 lr27 = arch::ich::kLrStatePending | arch::ich::kLrGroup1 |
-                     (u64{arch::ich::kDefaultPriority} << arch::ich::kLrPriorityShift) |
-                     arch::gicv3::kIntidVirtualTimer;
+    const u64 lr27 = ich::kLrStatePending | ich::kLrGroup1 |
+                     (u64{ich::kDefaultPriority} << ich::kLrPriorityShift) |
+                     gicv3::kIntidVirtualTimer;
     ok = ok && got.gic.lr[0] == want.gic.lr[0] && got.gic.lr[1] == lr27 &&
          (got.gic.vmcr & 0xFF00'0002) == want.gic.vmcr && got.gic.hcr == want.gic.hcr;
     // And into a saved state: 27 again finds its register, 33 takes the next free one.
-    ok = ok && arch::ich::inject_saved(got.gic, 27) && arch::ich::inject_saved(got.gic, 33) &&
-         (got.gic.lr[2] & arch::ich::kLrVintidMask) == 33 && got.gic.lr[1] == lr27;
+    ok = ok && ich::inject_saved(got.gic, 27) && ich::inject_saved(got.gic, 33) &&
+         (got.gic.lr[2] & ich::kLrVintidMask) == 33 && got.gic.lr[1] == lr27;
   }
   // Leave nothing of the pattern behind.
-  arch::context_restore(arch::initial_context(0));
+  context_restore(initial_context(0));
   if (gic) {
-    arch::ich::init();
+    ich::init();
   }
-  arch::sysreg::write_cntvoff_el2(0);
-  console::print("runhv: cpu%u vcpu context %s (EL1 sysregs, timer, FP/SIMD%s)\n", arch::this_cpu_index(),
+  sysreg::write_cntvoff_el2(0);
+  logf("cpu%u vcpu context %s (EL1 sysregs, timer, FP/SIMD%s)", this_cpu_index(),
                  ok ? "ok" : "save/restore FAILED", gic ? ", list registers" : "");
   return ok;
 }
 
 bool vtimer_self_test() {
-  using namespace arch;
-  static Vcpu scratch;
+  static VcpuState scratch;
   PerCpu& cpu = this_cpu();
   VcpuFrame* const before = cpu.current;
   ich::init();
@@ -166,9 +117,9 @@ bool vtimer_self_test() {
   sysreg::write_cntv_ctl_el0(0);
   ich::init();
   cpu.current = before;
-  console::print("runhv: cpu%u virtual timer %s (CNTV_CTL 0x%lx, ICH_LR0 0x%lx)\n", cpu.index,
+  logf("cpu%u virtual timer %s (CNTV_CTL 0x%lx, ICH_LR0 0x%lx)", cpu.index,
                  ok ? "ok: masked at EL2, INTID 27 in a list register" : "FAILED", ctl, lr0);
   return ok;
 }
 
-}  // namespace runhv::hyp
+}  // namespace runhv::arch

@@ -1,6 +1,6 @@
 // VCPUOP_register_vcpu_info: a vCPU's vcpu_info moved into a page of the guest's choosing
 // SPDX-License-Identifier: MIT
-#include "hyp/vcpu_info.hpp"
+#include "hyp/xen/vcpu_info.hpp"
 
 #include <string.h>
 
@@ -13,27 +13,10 @@ namespace {
 using xen::Errno;
 using xen::error;
 
-constexpr u32 kMaxDomainNumber = 16;
-
-struct Slot {
-  xen::vcpu_info* area = nullptr;
-  Frame* frame = nullptr;
-};
-Slot g_slots[kMaxDomainNumber][kMaxVcpusPerDomain];
-
-Slot* slot_of(const Vcpu& v) {
-  const u32 n = v.domain->number;
-  return n < kMaxDomainNumber && v.id < kMaxVcpusPerDomain ? &g_slots[n][v.id] : nullptr;
-}
-
 }  // namespace
 
 long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
   const unsigned d = v.domain->number;
-  Slot* slot = slot_of(v);
-  if (slot == nullptr) {
-    return error(Errno::einval);
-  }
   if (info.offset >= kPageSize) {
     guest_logf(v.domain->runstate.log_budget, "d%uv%u: register_vcpu_info: offset %u beyond the page", d, v.id,
                info.offset);
@@ -45,7 +28,7 @@ long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
                v.id, ipa.raw());
     return error(Errno::enxio);
   }
-  if (slot->area != nullptr) {
+  if (v.vcpu_info != nullptr) {
     guest_logf(v.domain->runstate.log_budget, "d%uv%u: register_vcpu_info: already registered", d, v.id);
     return error(Errno::ebusy);
   }
@@ -60,8 +43,8 @@ long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
   memset(area, 0, sizeof *area);
   area->evtchn_pending_sel = ~u64{0};
   area->evtchn_upcall_pending = 1;
-  slot->area = area;
-  slot->frame = gp.frame;
+  v.vcpu_info = area;
+  v.vcpu_info_frame = gp.frame;
   // As Xen does after moving vcpu_info: events are marked pending, so the upcall is raised.
   if (!vcpu_raise_event(v)) {
     guest_logf(v.domain->runstate.log_budget,
@@ -70,17 +53,13 @@ long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
   return 0;
 }
 
-xen::vcpu_info* vcpu_info_of(const Vcpu& v) {
-  Slot* slot = slot_of(v);
-  return slot != nullptr ? slot->area : nullptr;
-}
-
 void release_vcpu_info(Domain& d) {
   for (u32 i = 0; i < d.nr_vcpus; ++i) {
-    Slot* slot = slot_of(d.vcpus[i]);
-    if (slot != nullptr && slot->frame != nullptr) {
-      slot->frame->unpin();
-      *slot = Slot{};
+    Vcpu& v = d.vcpus[i];
+    if (v.vcpu_info_frame != nullptr) {
+      v.vcpu_info_frame->unpin();
+      v.vcpu_info = nullptr;
+      v.vcpu_info_frame = nullptr;
     }
   }
 }

@@ -1,0 +1,27 @@
+// The inline part of the architecture seam (arch/arch.hpp) for AArch64
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "arch/aarch64/percpu.hpp"
+#include "arch/aarch64/vcpu_state.hpp"
+#include "arch/aarch64/vtimer.hpp"
+
+namespace runhv::arch {
+
+[[nodiscard]] inline VcpuState* loaded() { return reinterpret_cast<VcpuState*>(this_cpu().current); }
+inline void set_loaded(VcpuState* v) { this_cpu().current = v != nullptr ? &v->regs : nullptr; }
+
+inline void vcpu_resume_prepare(VcpuState& v) {
+  if (v.vtimer_masked) [[unlikely]] {
+    vtimer_unmask(v);
+  }
+}
+
+// Xen on Arm: HVC #0xEA1, number in x16, arguments in x0..x4, result in x0.
+inline constexpr u32 kHypercallArgs = 5;
+[[nodiscard]] inline u64 hypercall_number(const VcpuState& v) { return v.regs.x[16]; }
+[[nodiscard]] inline const u64* hypercall_args(const VcpuState& v) { return v.regs.x; }
+inline void set_hypercall_result(VcpuState& v, u64 value) { v.regs.x[0] = value; }
+[[nodiscard]] inline u64& gpr(VcpuState& v, u32 n) { return v.regs.x[n]; }
+
+}  // namespace runhv::arch

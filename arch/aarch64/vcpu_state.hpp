@@ -1,0 +1,21 @@
+// A vCPU as the architecture keeps it: the world-switch frame, the EL1 context, the vtimer mask
+// SPDX-License-Identifier: MIT
+//
+// The portable hypervisor embeds one VcpuState as the first member of its Vcpu (hyp/domain.hpp),
+// so the frame pointer the world switch saves into is also the VcpuState's and the Vcpu's
+// address. While the vCPU is loaded on a pCPU its context lives in the registers.
+#pragma once
+
+#include "arch/aarch64/vcpu_context.hpp"
+#include "arch/aarch64/vcpu_frame.hpp"
+
+namespace runhv::arch {
+
+struct VcpuState {
+  VcpuFrame regs{};  // first: what world_switch.S saves and loads
+  VcpuContext ctx{};
+  bool vtimer_masked = false;  // runhv set CNTV_CTL.IMASK and injected INTID 27 (vtimer.hpp)
+};
+static_assert(offsetof(VcpuState, regs) == 0);
+
+}  // namespace runhv::arch

@@ -1,0 +1,23 @@
+// The guest's virtual timer (CNTV, PPI 11 = INTID 27) as a level-sensitive virtual interrupt
+// SPDX-License-Identifier: MIT
+//
+// When its condition is met while a vCPU is loaded (the physical PPI 27 reaches EL2),
+// vtimer_fired() masks it at the source (CNTV_CTL.IMASK) and injects virtual INTID 27;
+// vtimer_unmask(), on the way back into the loaded vCPU, lifts the mask once the guest has
+// handled the interrupt (INTID 27 is in no list register any more), so that a guest which only
+// moves CVAL (and never rewrites CNTV_CTL) gets its next tick; a condition still met fires again
+// at once, as a level would. vtimer_catch_up() injects, at switch-in, what fired while the vCPU
+// was off its pCPU. CNTVOFF is 0 (timer.hpp): CVAL counts CNTPCT ticks.
+#pragma once
+
+#include "arch/aarch64/vcpu_state.hpp"
+
+namespace runhv::arch {
+
+void vtimer_fired(VcpuState& v);
+void vtimer_unmask(VcpuState& v);  // v.vtimer_masked must be set
+void vtimer_catch_up(VcpuState& v);
+// The loaded vCPU's deadline in ns, or kNever when the timer is off or masked.
+[[nodiscard]] u64 vtimer_deadline_live();
+
+}  // namespace runhv::arch

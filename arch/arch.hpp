@@ -1,0 +1,129 @@
+// The architecture seam: what the portable hypervisor asks of an architecture, and how guest
+// exits and interrupts reach the hypervisor
+// SPDX-License-Identifier: MIT
+//
+// hyp/ includes this header and nothing else under arch/. The first half (namespace arch) is
+// provided by the architecture, arch/aarch64/ today; the second half (namespace hyp) is provided
+// by the hypervisor and called by the architecture, which includes nothing from hyp/. `./runhv
+// lint` (and the lint_layering test) checks both directions. docs/x86-backend.md describes how
+// an x86-64 (SVM + NPT) backend would provide the same functions.
+//
+// Every function runs on the calling pCPU with interrupts masked, unless it says otherwise.
+#pragma once
+
+#include "arch/aarch64/inline.hpp"  // VcpuState and the seam's inline functions (listed below)
+#include "arch/aarch64/stage2.hpp"  // Stage2Table
+#include "core/limits.hpp"
+#include "core/types.hpp"
+#include "core/walker.hpp"
+
+namespace runhv::arch {
+
+// ---- Boot and physical CPUs
+
+// What the boot device tree says about the CPUs and the interrupt controller.
+struct CpuTopology {
+  u64 mpidrs[kMaxPcpus] = {};  // hardware CPU ids (MPIDR affinity), boot CPU first
+  u32 count = 0;
+  u32 gic_version = 0;  // 3: GICv3 (interrupts, secondaries); anything else: the boot CPU only
+  Pa gicd{};
+  Pa gicr{};
+  u64 gicr_size = 0;
+  bool psci_smc = false;  // firmware PSCI over SMC: secondaries can be started
+};
+
+struct HostMemory {
+  Pa ram_base;
+  u64 ram_size;
+  Pa device_base;
+  u64 device_size;
+};
+
+// Boot CPU, first thing: per-CPU data and the counter frequency.
+void early_init();
+// The exception level the hypervisor was started at (2 for a usable machine).
+[[nodiscard]] unsigned exception_level();
+// Turns the hypervisor's MMU on over `memory`; returns the RAM size mapped.
+u64 mm_init(const HostMemory& memory);
+// Writes back and invalidates [pa, pa + size) to the point of coherency (what a guest with its
+// MMU off reads).
+void clean_to_poc(Pa pa, u64 size);
+// Boot CPU, MMU on: interrupt controller, timers, every secondary started and self-tested.
+// Returns the number of pCPUs online (indices 0..n-1). Secondaries end in hyp::secondary_main.
+u32 cpus_boot(const CpuTopology& topology);
+// Inline: u32 this_cpu_index() — the calling pCPU's index.
+// True once this pCPU takes interrupts (there is a GICv3).
+[[nodiscard]] bool irq_ready();
+void send_ipi(u32 pcpu);
+// Sleeps until an interrupt and takes it.
+void wait_for_interrupt();
+// This pCPU runs guests from now on (trap policy set).
+void guest_mode_enter();
+// IRQ exits taken on this pCPU while a guest ran.
+[[nodiscard]] u64 guest_irqs_taken();
+[[noreturn]] void system_off();
+
+// ---- Time (the hypervisor's clock, which is also the runstate clock)
+
+[[nodiscard]] u64 now_ns();
+// Arms this pCPU's hypervisor timer (`pcpu` must be the caller's); a past deadline fires at once.
+void timer_program(u32 pcpu, u64 deadline_ns);
+void timer_cancel();
+
+// ---- vCPUs
+
+// A vCPU powered on at `entry` (EL1, MMU off, interrupts masked) with its first argument `x0`.
+void vcpu_reset(VcpuState& v, u64 vmpidr, u64 entry, u64 x0);
+// Context onto this pCPU (its guest timer caught up first) / off it into `v`.
+void vcpu_load(VcpuState& v);
+void vcpu_put(VcpuState& v);
+// Inline: VcpuState* loaded() — the vCPU loaded here, or nullptr; set_loaded(VcpuState*).
+// Enters `v`, which must be loaded here.
+[[noreturn]] void vcpu_run(VcpuState& v);
+// Inline: vcpu_resume_prepare(v) — on every way back into the loaded `v` (lifts the guest-timer
+// mask once the guest handled the interrupt).
+// The guest's stage-1 registers as they are now: live if loaded here, else saved.
+[[nodiscard]] mmu::Stage1Regs guest_stage1(const VcpuState& v);
+// The hardware's walk of `va` for a write at EL1 in the loaded vCPU's context: PAR_EL1 format.
+[[nodiscard]] u64 hardware_translate(u64 va);
+// The loaded vCPU's guest-timer deadline in ns, or kNever when it is off or masked.
+[[nodiscard]] u64 guest_timer_deadline();
+// Makes interrupt `intid` pending for `v` (live if loaded here, else in its saved state).
+// False when it cannot be held (every list register in use) or there is no interrupt controller.
+bool inject_irq(VcpuState& v, u32 intid);
+// The loaded vCPU has an interrupt pending.
+[[nodiscard]] bool irq_pending_live();
+
+// Inline, the guest's registers: hypercall_number(v), hypercall_args(v) (kHypercallArgs of
+// them), set_hypercall_result(v, value) — the Xen hypercall convention; gpr(v, n) — general
+// register n.
+
+// ---- Stage 2: Stage2Table (arch/aarch64/stage2.hpp) and
+void load_stage2(const mmu::Stage2Regs& regs);
+void flush_guest_tlbs();
+
+}  // namespace runhv::arch
+
+namespace runhv::hyp {
+
+// ---- Provided by the hypervisor, called by the architecture with interrupts masked
+
+// The end of every guest exit: the vCPU to enter next (after a reschedule if one is pending
+// here); does not return when this pCPU goes idle.
+arch::VcpuState* exit_resume(arch::VcpuState& v);
+// A Xen hypercall (its number and arguments in the guest's registers).
+void on_hypercall(arch::VcpuState& v);
+// An SMCCC call (PSCI, SMCCC arch calls, PV time).
+void on_smccc(arch::VcpuState& v);
+// A trapped WFI (wfe = false) or WFE; the guest's PC is already past it.
+void on_wfx(arch::VcpuState& v, bool wfe);
+// An exit the guest cannot continue from: `detail` is the log line's text, `reason` the
+// domain's stop reason. Stops the domain.
+[[noreturn]] void on_guest_fatal(arch::VcpuState& v, const char* reason, const char* detail);
+// pCPU `pcpu`'s hypervisor timer reached its deadline (it is disarmed) / got a wake-up IPI.
+void on_timer(u32 pcpu, u64 now_ns);
+void on_ipi(u32 pcpu);
+// A secondary pCPU after bring-up: joins the scheduler.
+[[noreturn]] void secondary_main();
+
+}  // namespace runhv::hyp

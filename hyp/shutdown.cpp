@@ -1,0 +1,64 @@
+// Domain shutdown and teardown: every vCPU offline, the books printed, every pin released; the
+// machine powers off with the last domain
+// SPDX-License-Identifier: MIT
+#include "core/log.hpp"
+#include "hyp/console.hpp"
+#include "hyp/frame_table.hpp"
+#include "hyp/sched_loop.hpp"
+#include "hyp/scheduling.hpp"
+#include "hyp/xen/vcpu_info.hpp"
+
+namespace runhv::hyp {
+namespace {
+
+u32 g_domains_up = 0;  // domains started and not yet shut down
+
+}  // namespace
+
+void domain_started() { __atomic_add_fetch(&g_domains_up, 1, __ATOMIC_ACQ_REL); }
+
+void domain_shutdown(Vcpu& caller, const char* reason) {
+  Domain& d = *caller.domain;
+  sync_el1(caller);
+  const bool first = __atomic_exchange_n(&d.running, false, __ATOMIC_ACQ_REL);
+  const u64 now = arch::now_ns();
+  if (!first) {
+    // Another vCPU of the domain is shutting it down: just leave.
+    apply(scheduler().vcpu_down(caller.sched, now));
+    run_loop();
+  }
+  for (u32 i = 0; i < d.nr_vcpus; ++i) {
+    apply(scheduler().vcpu_down(d.vcpus[i].sched, now));
+  }
+  d.console.flush();
+  for (u32 i = 0; i < d.nr_vcpus; ++i) {
+    print_stats(d.vcpus[i], now, "stats");
+  }
+  // Teardown: every pin the domain's runstate areas and vcpu_infos hold is dropped (under each
+  // area's lock, so an update in flight on another pCPU finishes first).
+  u64 held = 0;
+  for (u32 i = 0; i < d.nr_vcpus; ++i) {
+    held += d.vcpus[i].runstate.area.pinned_frames();
+    d.vcpus[i].runstate.area.release();
+  }
+  release_vcpu_info(d);
+  console::print("runhv: teardown {\"domain\":%u,\"pinned_pages_released\":%lu,\"machine_pinned_pages\":%lu}\n",
+                 static_cast<unsigned>(d.number), held, frame_table().pinned());
+  console::print("runhv: d%u stopped (%s)\n", static_cast<unsigned>(d.number), reason);
+  if (__atomic_sub_fetch(&g_domains_up, 1, __ATOMIC_ACQ_REL) == 0) {
+    console::print("runhv: cpu%u: interrupts taken while a guest ran: %lu\n", arch::this_cpu_index(),
+                   arch::guest_irqs_taken());
+    console::print("runhv: all domains down, powering off\n");
+    arch::system_off();
+  }
+  run_loop();
+}
+
+void on_guest_fatal(arch::VcpuState& s, const char* reason, const char* detail) {
+  Vcpu& v = vcpu_of(s);
+  const unsigned n = v.domain->number;
+  logf("d%uv%u: %s: stopping d%u", n, v.id, detail, n);
+  domain_shutdown(v, reason);
+}
+
+}  // namespace runhv::hyp

@@ -1,0 +1,58 @@
+// Statistics reporting: each vCPU's runstate, scheduling and area counters as one JSON line
+// SPDX-License-Identifier: MIT
+#include "core/format.hpp"
+#include "hyp/console.hpp"
+#include "hyp/sched_loop.hpp"
+
+namespace runhv::hyp {
+namespace {
+
+u64 g_progress_interval_ns = 0;
+u64 g_next_progress = 0;
+
+}  // namespace
+
+void print_stats(const Vcpu& v, u64 now, const char* kind) {
+  const vcpu_runstate_info r = v.runstate.account.snapshot(now);
+  const vcpu_runstate_info& a = v.runstate.account.info();  // what the last area update wrote
+  const SchedVcpuStats s = scheduler().stats(v.sched);
+  char line[512];
+  const usize n =
+      format(line, sizeof line,
+             "runhv: %s {\"domain\":%u,\"vcpu\":%u,\"running_ns\":%lu,\"runnable_ns\":%lu,\"blocked_ns\":%lu,"
+             "\"offline_ns\":%lu,\"switches\":%lu,\"slices_expired\":%lu,\"yields\":%lu,\"blocks\":%lu,\"wakes\":%lu,"
+             "\"hypercalls\":%lu,\"hypercall_errors\":%lu,\"pinned_pages\":%u,\"pcpu\":%u,\"area_updates\":%lu,"
+             "\"walk_failures\":%lu,\"mode\":\"%s\",\"area_state\":%d,\"area_state_entry_time\":%lu,"
+             "\"area_running_ns\":%lu,\"area_runnable_ns\":%lu,\"area_blocked_ns\":%lu,\"area_offline_ns\":%lu}\n",
+             kind, static_cast<unsigned>(v.domain->number), v.id, r.time[0], r.time[1], r.time[2], r.time[3],
+             s.switches_in, s.slices_expired, s.yields, s.blocks, s.wakes, v.counters.hypercalls,
+             v.counters.hypercall_errors, v.runstate.area.pinned_frames(), v.sched.pcpu(), v.runstate.area.updates(),
+             v.runstate.area.walk_failures(), v.domain->runstate.va_policy == VaPolicy::legacy ? "legacy" : "mapped",
+             a.state, a.state_entry_time, a.time[0], a.time[1], a.time[2], a.time[3]);
+  console::write(line, n);
+}
+
+void set_progress_interval(u32 ms) {
+  g_progress_interval_ns = u64{ms} * 1'000'000;
+  g_next_progress = arch::now_ns() + g_progress_interval_ns;
+}
+
+// pCPU 0, from its timer: the running domains' figures as they stand. Reads other pCPUs' vCPUs
+// without their locks: a display, the final `stats` lines are the exact ones.
+void maybe_print_progress(u32 pcpu, u64 now) {
+  if (pcpu != 0 || g_progress_interval_ns == 0 || now < g_next_progress) {
+    return;
+  }
+  g_next_progress = now + g_progress_interval_ns;
+  for (u16 n = 1; n <= kMaxDomains; ++n) {
+    const Domain* d = find_domain(n);
+    if (d == nullptr || !__atomic_load_n(&d->running, __ATOMIC_ACQUIRE)) {
+      continue;
+    }
+    for (u32 i = 0; i < d->nr_vcpus; ++i) {
+      print_stats(d->vcpus[i], now, "progress");
+    }
+  }
+}
+
+}  // namespace runhv::hyp

@@ -1,0 +1,92 @@
+// vCPU lifecycle: up (VCPUOP_up, PSCI CPU_ON), down, yield, block (SCHEDOP_block, WFI), WFE
+// SPDX-License-Identifier: MIT
+#include "core/psci.hpp"
+#include "core/log.hpp"
+#include "hyp/sched_loop.hpp"
+#include "hyp/scheduling.hpp"
+
+namespace runhv::hyp {
+namespace {
+
+SpinLock g_up_lock;  // one vcpu_up at a time (the target's registers are written unlocked)
+
+// The loaded, running vCPU `v` blocks unless it has a virtual interrupt pending, until its
+// guest timer's deadline.
+void block_current(Vcpu& v) {
+  arch::vcpu_resume_prepare(v.arch);
+  if (!arch::irq_ready() || arch::irq_pending_live()) {
+    return;  // nothing would end the wait, or nothing to wait for
+  }
+  const u64 deadline = arch::guest_timer_deadline();
+  sync_el1(v);
+  if (scheduler().block(v.sched, arch::now_ns(), deadline)) {
+    request_resched();
+  }
+}
+
+}  // namespace
+
+void on_wfx(arch::VcpuState& s, bool wfe) {
+  Vcpu& v = vcpu_of(s);
+  if (wfe) {
+    vcpu_yield(v);
+    return;
+  }
+  block_current(v);
+}
+
+void vcpu_yield(Vcpu& /*caller*/) {
+  if (scheduler().yield(arch::this_cpu_index())) {
+    request_resched();
+  }
+}
+
+void vcpu_block(Vcpu& caller) { block_current(caller); }
+
+long vcpu_up(Vcpu& caller, u32 target, u64 entry, u64 context) {
+  Domain& d = *caller.domain;
+  if (target >= d.nr_vcpus) {
+    return xen::error(xen::Errno::enoent);
+  }
+  Vcpu& t = d.vcpus[target];
+  g_up_lock.lock();
+  if (t.sched.state() != RunstateState::offline) {
+    g_up_lock.unlock();
+    return xen::error(xen::Errno::einval);
+  }
+  if (entry == kKeepPc && !t.started) {
+    // VCPUOP_up of a vCPU that never had a context (Xen: not initialised): use PSCI CPU_ON.
+    g_up_lock.unlock();
+    logf("d%uv%u: VCPUOP_up of vcpu %u, which was never started", static_cast<unsigned>(d.number), caller.id, target);
+    return xen::error(xen::Errno::einval);
+  }
+  // Gone offline but maybe still being switched out on its home pCPU: wait for its context.
+  const auto self = static_cast<i32>(arch::this_cpu_index());
+  for (i32 on = 0; (on = __atomic_load_n(&t.loaded_on, __ATOMIC_ACQUIRE)) != -1 && on != self;) {
+  }
+  if (entry != kKeepPc) {
+    arch::vcpu_reset(t.arch, vcpu_vmpidr(target), entry, context);
+    t.started = true;
+  }
+  const PcpuMask mask = scheduler().vcpu_up(t.sched, arch::now_ns());
+  g_up_lock.unlock();
+  apply(mask);
+  return 0;
+}
+
+long vcpu_down(Vcpu& caller, u32 target) {
+  Domain& d = *caller.domain;
+  if (target >= d.nr_vcpus) {
+    return xen::error(xen::Errno::enoent);
+  }
+  Vcpu& t = d.vcpus[target];
+  sync_el1(t);
+  apply(scheduler().vcpu_down(t.sched, arch::now_ns()));
+  return 0;
+}
+
+bool vcpu_is_up(const Domain& d, u32 target) {
+  return target < d.nr_vcpus && d.vcpus[target].sched.state() != RunstateState::offline;
+}
+
+}  // namespace runhv::hyp

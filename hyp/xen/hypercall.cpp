@@ -1,0 +1,49 @@
+// Xen hypercalls: one table from hypercall number to handler (hyp/xen/handlers.hpp)
+// SPDX-License-Identifier: MIT
+//
+// Served: xen_version, console_io, sched_op, vcpu_op, memory_op, vm_assist. Any other number
+// returns -ENOSYS with a budgeted log line. Not handled yet: a guest running with its data cache
+// off writes around the hypervisor's cacheable view of its RAM; QEMU has no caches, real hardware
+// would need the source lines invalidated first.
+#include "hyp/xen/handlers.hpp"
+
+namespace runhv::hyp {
+namespace {
+
+using Handler = long (*)(Vcpu& v, xen_hc::Args a);
+constexpr u64 kHypercalls = 64;
+
+constexpr auto kTable = [] {
+  struct Table {
+    Handler h[kHypercalls];
+  } t{};
+  const auto at = [&t](xen::Hypercall n) -> Handler& { return t.h[static_cast<u64>(n)]; };
+  at(xen::Hypercall::memory_op) = xen_hc::memory_op;
+  at(xen::Hypercall::xen_version) = xen_hc::xen_version;
+  at(xen::Hypercall::console_io) = xen_hc::console_io;
+  at(xen::Hypercall::vm_assist) = xen_hc::vm_assist;
+  at(xen::Hypercall::vcpu_op) = xen_hc::vcpu_op;
+  at(xen::Hypercall::sched_op) = xen_hc::sched_op;
+  return t;
+}();
+
+}  // namespace
+
+void on_hypercall(arch::VcpuState& s) {
+  Vcpu& v = vcpu_of(s);
+  ++v.counters.hypercalls;
+  const u64 number = arch::hypercall_number(s);
+  long result;
+  if (number < kHypercalls && kTable.h[number] != nullptr) [[likely]] {
+    result = kTable.h[number](v, arch::hypercall_args(s));
+  } else {
+    guest_logf(xen_hc::budget(v), "d%uv%u: unknown hypercall %lu", xen_hc::dom(v), v.id, number);
+    result = xen::error(xen::Errno::enosys);
+  }
+  if (result < 0) {
+    ++v.counters.hypercall_errors;
+  }
+  arch::set_hypercall_result(s, static_cast<u64>(result));
+}
+
+}  // namespace runhv::hyp
