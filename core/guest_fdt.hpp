@@ -1,4 +1,4 @@
-// The device tree runhv gives each guest domain: a Xen-style domU tree on QEMU virt's layout
+// The device tree runhv gives each guest domain: a Xen-style domU tree on Xen's guest layout
 // SPDX-License-Identifier: MIT
 //
 // What build_guest_fdt() writes (for 2 vCPUs, GICv3, PV time; addresses are the defaults):
@@ -11,9 +11,9 @@
 //       cpu@1 { ... reg = <1>; };  };
 //     psci { compatible = "arm,psci-1.0", "arm,psci-0.2"; method = "hvc"; };
 //     memory@40000000 { device_type = "memory"; reg = <0 0x40000000 0 SIZE>; };
-//     interrupt-controller@8000000 { compatible = "arm,gic-v3"; #interrupt-cells = <3>;
+//     interrupt-controller@3001000 { compatible = "arm,gic-v3"; #interrupt-cells = <3>;
 //       #address-cells = <0>; interrupt-controller;
-//       reg = <0 0x08000000 0 0x10000>, <0 0x080a0000 0 (vcpus * 0x20000)>; phandle = <65000>; };
+//       reg = <0 0x03001000 0 0x10000>, <0 0x03020000 0 (vcpus * 0x20000)>; phandle = <65000>; };
 //     timer { compatible = "arm,armv8-timer"; always-on; interrupt-parent = <&gic>;
 //       interrupts = <1 13 0xf08>, <1 14 0xf08>, <1 11 0xf08>, <1 10 0xf08>; };
 //     hypervisor { compatible = "xen,xen-4.19", "xen,xen"; reg = <0 0x38000000 0 0x1000000>;
@@ -46,15 +46,14 @@
 // - /reserved-memory/pv-time@<base> (the name the 2025 Xen PV-time series used): the ARM DEN
 //   0057A stolen-time records, 64 bytes per vCPU, `no-map`, no compatible (Linux has no binding
 //   for it and needs none: it finds each record with PV_TIME_ST and memremaps it). The default
-//   IPA 0x090A'0000 (64 KiB, 1024 vCPUs) is QEMU virt's own PV-time region (VIRT_PVTIME), in the
-//   device hole below RAM and clear of every device the guest sees (GICR ends at 0x080A'0000 +
-//   vCPUs x 128 KiB, below 0x0900'0000 for up to 123 vCPUs); the node keeps Linux off the range
-//   even if a configuration places it inside RAM.
+//   IPA 0x090A'0000 (64 KiB, 1024 vCPUs; core/guest_layout.hpp says why there); the node keeps
+//   Linux off the range even if a configuration places it inside RAM.
 // - The GICv3 redistributor region is exactly vCPUs x 128 KiB (RD_base + SGI_base frames); GICv2
 //   exposes GICD (4 KiB) and an 8 KiB GICC (GICC_DIR sits at 0x1000), as Xen does.
 #pragma once
 
 #include "core/fdt_writer.hpp"
+#include "core/guest_layout.hpp"
 #include "core/types.hpp"
 
 namespace runhv {
@@ -70,7 +69,7 @@ inline constexpr u32 kGuestFdtGicPhandle = 65000;
 // Interrupt specifier flags for PPIs: CPU mask 0xf in bits 15:8, IRQ_TYPE_LEVEL_LOW (8).
 inline constexpr u32 kGuestFdtPpiFlags = 0xF08;
 
-// Every address is a guest IPA. Defaults: QEMU virt's layout plus Xen's grant-table window.
+// Every address is a guest IPA. Defaults: the guest address map (core/guest_layout.hpp).
 struct GuestFdtConfig {
   u32 vcpus = 1;  // 1..4096 (GICv3), 1..8 (GICv2); cpu@ reg = vcpu_affinity(i)
 
@@ -79,25 +78,25 @@ struct GuestFdtConfig {
   u64 initrd_start = 0;               // /chosen/linux,initrd-start/-end, if initrd_end > initrd_start
   u64 initrd_end = 0;
 
-  u64 ram_base = 0x4000'0000;
+  u64 ram_base = kGuestLayout.ram.base;
   u64 ram_size = 0x800'0000;  // 128 MiB; must not be 0
 
   GicVersion gic = GicVersion::v3;
-  u64 gicd_base = 0x0800'0000;
-  u64 gicv3_gicd_size = 0x1'0000;  // 64 KiB
-  u64 gicr_base = 0x080A'0000;     // GICv3: one 128 KiB frame pair per vCPU from here
-  u64 gicr_stride = 0x2'0000;
-  u64 gicv2_gicd_size = 0x1000;  // 4 KiB
-  u64 gicc_base = 0x0801'0000;   // GICv2: the guest's CPU interface (GICV behind it)
-  u64 gicc_size = 0x2000;        // 8 KiB
+  u64 gicd_base = kGuestLayout.gicd.base;
+  u64 gicv3_gicd_size = kGuestLayout.gicd.size;  // 64 KiB
+  u64 gicr_base = kGuestLayout.gicr.base;        // GICv3: one 128 KiB frame pair per vCPU from here
+  u64 gicr_stride = kGuestLayout.gicr_stride;
+  u64 gicv2_gicd_size = kGuestLayout.gicv2_gicd.size;  // 4 KiB
+  u64 gicc_base = kGuestLayout.gicv2_gicc.base;        // GICv2: the guest's CPU interface (GICV behind it)
+  u64 gicc_size = kGuestLayout.gicv2_gicc.size;        // 8 KiB
 
-  u64 grant_table_base = 0x3800'0000;  // Xen's GUEST_GNTTAB_BASE
-  u64 grant_table_size = 0x100'0000;   // 16 MiB = 4096 frames; must not be 0
-  u32 evtchn_ppi = 15;                 // PPI number 0..15: 15 = INTID 31 (GUEST_EVTCHN_PPI)
+  u64 grant_table_base = kGuestLayout.grant_table.base;
+  u64 grant_table_size = kGuestLayout.grant_table.size;  // 16 MiB = 4096 frames; must not be 0
+  u32 evtchn_ppi = kGuestLayout.evtchn_intid - 16;       // PPI number 0..15: 15 = INTID 31
 
-  bool pv_time = false;            // the ARM DEN 0057A stolen-time region is offered
-  u64 pv_time_base = 0x090A'0000;  // page aligned
-  u64 pv_time_size = 0x1'0000;     // page multiple, at least vcpus x 64 bytes
+  bool pv_time = false;                          // the ARM DEN 0057A stolen-time region is offered
+  u64 pv_time_base = kGuestLayout.pv_time.base;  // page aligned
+  u64 pv_time_size = kGuestLayout.pv_time.size;  // page multiple, at least vcpus x 64 bytes
 };
 
 // Writes the tree into `buf` (at most `size` bytes). The result's error is invalid_argument, with

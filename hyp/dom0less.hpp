@@ -22,7 +22,6 @@
 
 namespace runhv::dt {
 
-
 struct Module {
   Pa base{};
   u64 size = 0;

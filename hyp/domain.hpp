@@ -9,6 +9,7 @@
 
 #include "arch/arch.hpp"
 #include "core/guest_copy.hpp"
+#include "core/guest_layout.hpp"
 #include "core/limits.hpp"
 #include "core/sched.hpp"
 #include "core/smccc.hpp"
@@ -22,7 +23,7 @@ namespace runhv::hyp {
 struct Domain;
 
 // Where a domain sees its PV-time (ARM DEN 0057A) records: one read-only hypervisor page.
-inline constexpr Ipa kPvTimeIpa{0x090A'0000};
+inline constexpr Ipa kPvTimeIpa{kGuestLayout.pv_time.base};
 
 // What the launcher's summary reports per vCPU besides its runstate and scheduling counters.
 struct VcpuCounters {
@@ -38,10 +39,10 @@ struct Vcpu {
   VcpuRunstate runstate;  // accounting + registered areas (core/vcpu_op.hpp)
   SchedVcpu sched{};      // the scheduler's part (core/sched.hpp)
   VcpuCounters counters{};
-  bool started = false;          // given an entry point once (PSCI CPU_ON, or domain start for vCPU 0)
-  volatile i32 loaded_on = -1;   // the pCPU whose registers hold this vCPU's context, or -1
-  xen::vcpu_info* vcpu_info{};   // VCPUOP_register_vcpu_info's area (hypervisor view), or null
-  Frame* vcpu_info_frame{};      // ... and the pinned frame it is in
+  bool started = false;         // given an entry point once (PSCI CPU_ON, or domain start for vCPU 0)
+  volatile i32 loaded_on = -1;  // the pCPU whose registers hold this vCPU's context, or -1
+  xen::vcpu_info* vcpu_info{};  // VCPUOP_register_vcpu_info's area (hypervisor view), or null
+  Frame* vcpu_info_frame{};     // ... and the pinned frame it is in
 };
 static_assert(offsetof(Vcpu, arch) == 0);
 

@@ -5,6 +5,7 @@
 
 #include "core/format.hpp"
 #include "core/guest_fdt.hpp"
+#include "core/guest_layout.hpp"
 #include "hyp/console.hpp"
 #include "hyp/domain.hpp"
 #include "hyp/frame_table.hpp"
@@ -16,8 +17,8 @@ extern "C" const runhv::u64 smoke_guest_image_size;
 namespace runhv::hyp {
 namespace {
 
-// Every domain's RAM starts at IPA 0x40000000 (the same RAM base as the board).
-constexpr Ipa kGuestRamIpa{0x4000'0000};
+// Every domain's RAM starts at the guest layout's RAM base.
+constexpr Ipa kGuestRamIpa{kGuestLayout.ram.base};
 // d1, the smoke guest (no /chosen/domU* in the boot device tree): 16 MiB of RAM.
 constexpr u64 kSmokeRamSize = u64{16} << 20;
 constexpr u64 k2MiB = u64{2} << 20;
@@ -29,7 +30,6 @@ constexpr u64 kGuestDtbLimit = u64{512} << 20;  // ... and below 512 MiB from th
 // the magic "ARM\x64" at 0x38.
 constexpr u64 kImageHeaderSize = 64;
 constexpr u32 kImageMagic = 0x644D'5241;
-
 
 constexpr u64 align_up(u64 v, u64 a) { return (v + a - 1) & ~(a - 1); }
 
@@ -105,29 +105,31 @@ void build_domu(u16 number, const dt::DomUConfig& c, RamCarver& carver, Pa pv_pa
     panic("/chosen/%s: %lu KiB of RAM do not hold the kernel (%lu bytes from offset 0x%lx) and its device tree", c.name,
           ram_size >> 10, footprint - text_offset, text_offset);
   }
+  if (ram_size > kGuestLayout.ram.size) {
+    panic("/chosen/%s: %lu MiB of RAM is more than the guest RAM bank (%lu MiB)", c.name, ram_size >> 20,
+          kGuestLayout.ram.size >> 20);
+  }
   const Pa ram = carver.take(ram_size);
   if (ram.raw() == 0) {
     panic("/chosen/%s: no free %lu MiB of host RAM", c.name, ram_size >> 20);
   }
   Domain& d = create_domain({.number = number,
-                                       .ram_ipa = kGuestRamIpa,
-                                       .ram_pa = ram,
-                                       .ram_size = ram_size,
-                                       .image = image,
-                                       .image_size = static_cast<usize>(c.kernel.size),
-                                       .image_offset = text_offset,
-                                       .vcpus = c.vcpus,
-                                       .pins = c.pinned ? c.pins : nullptr,
-                                       .slice_ns = u64{c.slice_us} * 1000,
-                                       .va_policy = c.runstate_mode,
-                                       .pv_time_page = c.pv_time ? pv_page : Pa{0}});
+                             .ram_ipa = kGuestRamIpa,
+                             .ram_pa = ram,
+                             .ram_size = ram_size,
+                             .image = image,
+                             .image_size = static_cast<usize>(c.kernel.size),
+                             .image_offset = text_offset,
+                             .vcpus = c.vcpus,
+                             .pins = c.pinned ? c.pins : nullptr,
+                             .slice_ns = u64{c.slice_us} * 1000,
+                             .va_policy = c.runstate_mode,
+                             .pv_time_page = c.pv_time ? pv_page : Pa{0}});
   GuestFdtConfig fc{};
   fc.vcpus = c.vcpus;
   fc.bootargs = c.bootargs;
-  fc.ram_base = kGuestRamIpa.raw();
   fc.ram_size = ram_size;
   fc.pv_time = c.pv_time;
-  fc.pv_time_base = kPvTimeIpa.raw();
   fc.pv_time_size = kPageSize;
   u8* dtb = reinterpret_cast<u8*>(ram.raw() + dtb_offset);
   const FdtResult fdt = build_guest_fdt(dtb, kGuestDtbRoom, fc);
@@ -170,11 +172,11 @@ void build_boot_domains(const dt::DomUList& domus, BootRam& ram, Pa ram_base, Pa
     }
     const auto image_size = static_cast<usize>(smoke_guest_image_size);
     Domain& d1 = create_domain({.number = 1,
-                                          .ram_ipa = kGuestRamIpa,
-                                          .ram_pa = guest_ram,
-                                          .ram_size = kSmokeRamSize,
-                                          .image = smoke_guest_image,
-                                          .image_size = image_size});
+                                .ram_ipa = kGuestRamIpa,
+                                .ram_pa = guest_ram,
+                                .ram_size = kSmokeRamSize,
+                                .image = smoke_guest_image,
+                                .image_size = image_size});
     console::print("runhv: d1: %lu MiB RAM at 0x%lx (IPA 0x%lx), vmid 1, smoke guest (%zu bytes)\n", d1.ram_size >> 20,
                    d1.ram_pa.raw(), d1.ram_ipa.raw(), image_size);
     start_domain(d1, 0);

@@ -28,7 +28,7 @@ long vcpu_down(Vcpu& caller, u32 target);
 // interrupt) made pending for `v`, and `v` woken if it was blocked
 // (SCHEDOP_block, WFI). `v` must be the caller or not loaded on any pCPU; returns false (nothing
 // injected) otherwise or when no list register is free.
-inline constexpr u32 kEventChannelIntid = 31;
+inline constexpr u32 kEventChannelIntid = kGuestLayout.evtchn_intid;
 bool vcpu_raise_event(Vcpu& v);
 // SCHEDOP_shutdown / PSCI SYSTEM_OFF / a fatal guest fault: stops every vCPU of the caller's
 // domain, prints its statistics and "runhv: dN stopped (<reason>)"; powers the machine off when

@@ -38,7 +38,8 @@ Vcpu* loaded() {
   return s != nullptr ? &vcpu_of(*s) : nullptr;
 }
 
-Vcpu& vcpu_of(const SchedVcpu& s) { return find_domain(static_cast<u16>(s.domain()))->vcpus[s.vcpu()]; }
+// The Vcpu a scheduler entry is part of.
+Vcpu& vcpu_of(SchedVcpu& s) { return *reinterpret_cast<Vcpu*>(reinterpret_cast<u8*>(&s) - offsetof(Vcpu, sched)); }
 
 void program_next_event(u32 pcpu) {
   if (!arch::irq_ready()) {
@@ -52,21 +53,17 @@ void program_next_event(u32 pcpu) {
   }
 }
 
-void switch_to(Vcpu* next, u64 now) {
-  Vcpu* prev = loaded();
-  if (prev == next) {
-    return;
-  }
+// `prev` (if any) off pCPU `pcpu`, `next` (if any) onto it.
+void switch_to(PcpuLoop& loop, u32 pcpu, Vcpu* prev, Vcpu* next, u64 now) {
   if (prev != nullptr) {
     // (runstate.el1 was taken by sync_el1() before schedule() made the transition.)
     arch::vcpu_put(prev->arch);
     __atomic_store_n(&prev->loaded_on, -1, __ATOMIC_RELEASE);
   }
-  arch::set_loaded(nullptr);
   if (next == nullptr) {
+    arch::set_loaded(nullptr);
     return;
   }
-  PcpuLoop& loop = this_loop();
   const mmu::Stage2Regs& s2 = next->domain->space.s2;
   if (loop.vttbr != s2.vttbr) {
     arch::load_stage2(s2);
@@ -76,21 +73,25 @@ void switch_to(Vcpu* next, u64 now) {
     write_stolen_time(&next->domain->pv_time[next->id], pv_stolen_time(next->runstate.account, now));
   }
   arch::vcpu_load(next->arch);
-  __atomic_store_n(&next->loaded_on, static_cast<i32>(arch::this_cpu_index()), __ATOMIC_RELEASE);
+  __atomic_store_n(&next->loaded_on, static_cast<i32>(pcpu), __ATOMIC_RELEASE);
   arch::set_loaded(&next->arch);
 }
 
 // schedule() on this pCPU and the switch to its choice (nullptr: idle).
 Vcpu* reschedule() {
   const u32 p = arch::this_cpu_index();
-  g_loop[p].need_resched = false;
-  if (Vcpu* prev = loaded()) {
+  PcpuLoop& loop = g_loop[p];
+  loop.need_resched = false;
+  Vcpu* prev = loaded();
+  if (prev != nullptr) {
     sync_el1(*prev);
   }
   const u64 now = arch::now_ns();
   SchedVcpu* s = g_sched.schedule(p, now);
   Vcpu* next = s != nullptr ? &vcpu_of(*s) : nullptr;
-  switch_to(next, now);
+  if (next != prev) {
+    switch_to(loop, p, prev, next, now);
+  }
   program_next_event(p);
   return next;
 }

@@ -1,7 +1,7 @@
 // vCPU lifecycle: up (VCPUOP_up, PSCI CPU_ON), down, yield, block (SCHEDOP_block, WFI), WFE
 // SPDX-License-Identifier: MIT
-#include "core/psci.hpp"
 #include "core/log.hpp"
+#include "core/psci.hpp"
 #include "hyp/sched_loop.hpp"
 #include "hyp/scheduling.hpp"
 

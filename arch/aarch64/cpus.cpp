@@ -12,18 +12,18 @@
 //   runhv: cpu0 vcpu context ok (...), runhv: cpu0 virtual timer ok (...)
 // Secondaries then call hyp::secondary_main(). Without a GICv3 only the boot CPU runs, without
 // interrupts.
-#include "arch/arch.hpp"
 #include "arch/aarch64/gicv3_cpuif.hpp"
 #include "arch/aarch64/gicv3_dist.hpp"
 #include "arch/aarch64/gicv3_redist.hpp"
 #include "arch/aarch64/hcr.hpp"
 #include "arch/aarch64/ich.hpp"
 #include "arch/aarch64/irq.hpp"
-#include "arch/aarch64/psci.hpp"
-#include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/mmu_el2.hpp"
+#include "arch/aarch64/psci.hpp"
 #include "arch/aarch64/self_test.hpp"
+#include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/timer.hpp"
+#include "arch/arch.hpp"
 #include "core/log.hpp"
 #include "lib/panic.hpp"
 
@@ -83,8 +83,7 @@ bool timer_self_test(PerCpu& cpu) {
     }
     const u64 now = now_ns();
     if (now < deadline) {
-      logf("cpu%u timer FAILED: tick %u at %lu ns, before its deadline %lu ns", cpu.index, k, now,
-                     deadline);
+      logf("cpu%u timer FAILED: tick %u at %lu ns, before its deadline %lu ns", cpu.index, k, now, deadline);
       return false;
     }
   }

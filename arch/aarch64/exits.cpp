@@ -72,7 +72,7 @@ VcpuState* hvc(VcpuState& v, u64 esr) {
 }
 
 VcpuState* wfx(VcpuState& v, u64 esr) {
-  v.regs.elr += 4;                     // the trapped WFI/WFE is done once the handler returns (always A64 here)
+  v.regs.elr += 4;                   // the trapped WFI/WFE is done once the handler returns (always A64 here)
   hyp::on_wfx(v, bit(esr, 0) != 0);  // ISS.TI: 0 = WFI, 1 = WFE
   return hyp::exit_resume(v);
 }

@@ -4,12 +4,13 @@
 
 #include "arch/aarch64/percpu.hpp"
 #include "arch/aarch64/vcpu_state.hpp"
-#include "arch/aarch64/vtimer.hpp"
 
 namespace runhv::arch {
 
 [[nodiscard]] inline VcpuState* loaded() { return reinterpret_cast<VcpuState*>(this_cpu().current); }
 inline void set_loaded(VcpuState* v) { this_cpu().current = v != nullptr ? &v->regs : nullptr; }
+
+void vtimer_unmask(VcpuState& v);  // vtimer.hpp
 
 inline void vcpu_resume_prepare(VcpuState& v) {
   if (v.vtimer_masked) [[unlikely]] {

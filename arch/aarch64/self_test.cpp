@@ -76,8 +76,7 @@ bool vcpu_context_self_test() {
   context_save(got);
   bool ok = injected && same_el1(want.el1, got.el1) && memcmp(&want.fp, &got.fp, sizeof want.fp) == 0;
   if (gic) {
-    const u64 lr27 = ich::kLrStatePending | ich::kLrGroup1 |
-                     (u64{ich::kDefaultPriority} << ich::kLrPriorityShift) |
+    const u64 lr27 = ich::kLrStatePending | ich::kLrGroup1 | (u64{ich::kDefaultPriority} << ich::kLrPriorityShift) |
                      gicv3::kIntidVirtualTimer;
     ok = ok && got.gic.lr[0] == want.gic.lr[0] && got.gic.lr[1] == lr27 &&
          (got.gic.vmcr & 0xFF00'0002) == want.gic.vmcr && got.gic.hcr == want.gic.hcr;
@@ -91,8 +90,8 @@ bool vcpu_context_self_test() {
     ich::init();
   }
   sysreg::write_cntvoff_el2(0);
-  logf("cpu%u vcpu context %s (EL1 sysregs, timer, FP/SIMD%s)", this_cpu_index(),
-                 ok ? "ok" : "save/restore FAILED", gic ? ", list registers" : "");
+  logf("cpu%u vcpu context %s (EL1 sysregs, timer, FP/SIMD%s)", this_cpu_index(), ok ? "ok" : "save/restore FAILED",
+       gic ? ", list registers" : "");
   return ok;
 }
 
@@ -118,7 +117,7 @@ bool vtimer_self_test() {
   ich::init();
   cpu.current = before;
   logf("cpu%u virtual timer %s (CNTV_CTL 0x%lx, ICH_LR0 0x%lx)", cpu.index,
-                 ok ? "ok: masked at EL2, INTID 27 in a list register" : "FAILED", ctl, lr0);
+       ok ? "ok: masked at EL2, INTID 27 in a list register" : "FAILED", ctl, lr0);
   return ok;
 }
 

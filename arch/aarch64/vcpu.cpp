@@ -1,9 +1,9 @@
 // The seam's vCPU operations on AArch64: reset, load/put, the guest's view, interrupt injection
 // SPDX-License-Identifier: MIT
-#include "arch/arch.hpp"
 #include "arch/aarch64/ich.hpp"
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/vtimer.hpp"
+#include "arch/arch.hpp"
 
 namespace runhv::arch {
 namespace {

@@ -32,18 +32,6 @@ void vtimer_unmask(VcpuState& v) {
   }
 }
 
-void vtimer_catch_up(VcpuState& v) {
-  El1State& e = v.ctx.el1;
-  if ((e.cntv_ctl & kTimerEnable) == 0 || (e.cntv_ctl & kTimerImask) != 0) {
-    return;
-  }
-  if (e.cntv_cval <= sysreg::read_cntpct_el0() - e.cntvoff) {
-    e.cntv_ctl |= kTimerImask;
-    v.vtimer_masked = true;
-    ich::inject_saved(v.ctx.gic, gicv3::kIntidVirtualTimer);
-  }
-}
-
 u64 vtimer_deadline_live() {
   const u64 ctl = sysreg::read_cntv_ctl_el0();
   if ((ctl & kTimerEnable) == 0 || (ctl & kTimerImask) != 0) {

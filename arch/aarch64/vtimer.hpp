@@ -10,13 +10,28 @@
 // was off its pCPU. CNTVOFF is 0 (timer.hpp): CVAL counts CNTPCT ticks.
 #pragma once
 
+#include "arch/aarch64/gicv3_redist.hpp"
+#include "arch/aarch64/ich.hpp"
+#include "arch/aarch64/sysreg.hpp"
+#include "arch/aarch64/timer.hpp"
 #include "arch/aarch64/vcpu_state.hpp"
 
 namespace runhv::arch {
 
 void vtimer_fired(VcpuState& v);
 void vtimer_unmask(VcpuState& v);  // v.vtimer_masked must be set
-void vtimer_catch_up(VcpuState& v);
+// Inline: on every switch-in.
+inline void vtimer_catch_up(VcpuState& v) {
+  El1State& e = v.ctx.el1;
+  if ((e.cntv_ctl & kTimerEnable) == 0 || (e.cntv_ctl & kTimerImask) != 0) {
+    return;
+  }
+  if (e.cntv_cval <= sysreg::read_cntpct_el0() - e.cntvoff) {
+    e.cntv_ctl |= kTimerImask;
+    v.vtimer_masked = true;
+    ich::inject_saved(v.ctx.gic, gicv3::kIntidVirtualTimer);
+  }
+}
 // The loaded vCPU's deadline in ns, or kNever when the timer is off or masked.
 [[nodiscard]] u64 vtimer_deadline_live();
 

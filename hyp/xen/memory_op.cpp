@@ -23,13 +23,11 @@ long add_to_physmap(Vcpu& v, u64 arg) {
     return bad_pointer(v, "add_to_physmap", arg);
   }
   if (xatp.domid != static_cast<u16>(xen::DomId::self) && xatp.domid != n) {
-    guest_logf(budget(v), "d%uv%u: add_to_physmap for d%u refused", n, v.id,
-               static_cast<unsigned>(xatp.domid));
+    guest_logf(budget(v), "d%uv%u: add_to_physmap for d%u refused", n, v.id, static_cast<unsigned>(xatp.domid));
     return error(Errno::eperm);
   }
   if (static_cast<xen::MapSpace>(xatp.space) != xen::MapSpace::shared_info || xatp.idx != 0) {
-    guest_logf(budget(v), "d%uv%u: add_to_physmap: space %u idx %lu not supported", n, v.id,
-               xatp.space, xatp.idx);
+    guest_logf(budget(v), "d%uv%u: add_to_physmap: space %u idx %lu not supported", n, v.id, xatp.space, xatp.idx);
     return error(Errno::einval);
   }
   const Ipa ipa(xatp.gpfn << kPageShift);
@@ -39,8 +37,7 @@ long add_to_physmap(Vcpu& v, u64 arg) {
   }
   Pa old{};
   if (!d.s2.replace_page(ipa, Pa(reinterpret_cast<u64>(d.shared_info)), old)) {
-    guest_logf(budget(v), "d%uv%u: add_to_physmap: no stage-2 table left for gpfn 0x%lx", n, v.id,
-               xatp.gpfn);
+    guest_logf(budget(v), "d%uv%u: add_to_physmap: no stage-2 table left for gpfn 0x%lx", n, v.id, xatp.gpfn);
     return error(Errno::enomem);
   }
   if (old.raw() != 0) {

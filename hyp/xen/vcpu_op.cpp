@@ -26,8 +26,8 @@ class HardwareWalkCheck final : public VaRegistrationCheck {
       const bool agree = hard_fault ? (soft & 1) != 0 && bits(hard, 6, 1) == bits(soft, 6, 1)
                                     : (soft & 1) == 0 && bits(hard, 47, 12) == bits(soft, 47, 12);
       if (!agree) {
-        guest_logf(budget(v_), "d%uv%u: BUG: walks disagree for va 0x%lx: AT S12E1W PAR 0x%lx, software 0x%lx",
-                   dom(v_), v_.id, va, hard, soft);
+        guest_logf(budget(v_), "d%uv%u: BUG: walks disagree for va 0x%lx: AT S12E1W PAR 0x%lx, software 0x%lx", dom(v_),
+                   v_.id, va, hard, soft);
       }
     }
   }

@@ -698,13 +698,13 @@ TEST(GuestFdt, TwoVcpusGicV3WithPvTimeDecompilesToExactlyTheExpectedTree) {
       {"/cpus/cpu@1", cpu("<0x1>")},
       {"/psci", kPsci},
       {"/memory@40000000", {{"device_type", R"("memory")"}, {"reg", "<0x0 0x40000000 0x0 0x10000000>"}}},
-      {"/interrupt-controller@8000000",
+      {"/interrupt-controller@3001000",
        {{"compatible", R"("arm,gic-v3")"},
         {"#interrupt-cells", "<0x3>"},
         {"#address-cells", "<0x0>"},
         {"interrupt-controller", ""},
         // GICD 64 KiB; GICR 2 x 128 KiB
-        {"reg", "<0x0 0x8000000 0x0 0x10000 0x0 0x80a0000 0x0 0x40000>"},
+        {"reg", "<0x0 0x3001000 0x0 0x10000 0x0 0x3020000 0x0 0x40000>"},
         {"phandle", "<0xfde8>"}}},
       {"/timer", kTimer},
       {"/hypervisor", kHypervisor},
@@ -731,13 +731,13 @@ TEST(GuestFdt, OneVcpuGicV2WithoutPvTimeDecompilesToExactlyTheExpectedTree) {
       {"/cpus/cpu@0", cpu("<0x0>")},
       {"/psci", kPsci},
       {"/memory@40000000", {{"device_type", R"("memory")"}, {"reg", "<0x0 0x40000000 0x0 0x8000000>"}}},
-      {"/interrupt-controller@8000000",
+      {"/interrupt-controller@3001000",
        {{"compatible", R"("arm,cortex-a15-gic")"},
         {"#interrupt-cells", "<0x3>"},
         {"#address-cells", "<0x0>"},
         {"interrupt-controller", ""},
         // GICD 4 KiB, GICC 8 KiB
-        {"reg", "<0x0 0x8000000 0x0 0x1000 0x0 0x8010000 0x0 0x2000>"},
+        {"reg", "<0x0 0x3001000 0x0 0x1000 0x0 0x3002000 0x0 0x2000>"},
         {"phandle", "<0xfde8>"}}},
       {"/timer", kTimer},
       {"/hypervisor", kHypervisor},
@@ -764,8 +764,8 @@ TEST(GuestFdt, CpuNodesCarryTheVcpuAffinityAndTheRedistributorsCoverEveryVcpu) {
   EXPECT_EQ(0U, d.tree.count("/cpus/cpu@10"));
   // The vCPUs' nodes and /, /chosen, /cpus, /psci, /memory, the GIC, /timer, /hypervisor.
   EXPECT_EQ(c.vcpus + 8, d.tree.size());
-  EXPECT_EQ("<0x0 0x8000000 0x0 0x10000 0x0 0x80a0000 0x0 0x240000>",
-            d.tree.at("/interrupt-controller@8000000").at("reg"));  // 18 x 128 KiB
+  EXPECT_EQ("<0x0 0x3001000 0x0 0x10000 0x0 0x3020000 0x0 0x240000>",
+            d.tree.at("/interrupt-controller@3001000").at("reg"));  // 18 x 128 KiB
   expect_only_the_hypervisor_warning(d.warnings);
 }
 
@@ -806,7 +806,7 @@ TEST(GuestFdt, LibfdtToolsReadTheGuestTree) {
   EXPECT_EQ("1\n", get("/cpus/cpu@1 reg"));
   EXPECT_EQ("console=hvc0\n", get("/chosen bootargs"));
   EXPECT_EQ("0 90a0000 0 10000\n", get("-t x /reserved-memory/pv-time@90a0000 reg"));
-  EXPECT_EQ("chosen\ncpus\npsci\nmemory@40000000\ninterrupt-controller@8000000\ntimer\nhypervisor\nreserved-memory\n",
+  EXPECT_EQ("chosen\ncpus\npsci\nmemory@40000000\ninterrupt-controller@3001000\ntimer\nhypervisor\nreserved-memory\n",
             get("-l /"));
 }
 
