@@ -52,8 +52,7 @@ void clean_to_poc(Pa pa, u64 size);
 // Returns the number of pCPUs online (indices 0..n-1). Secondaries end in hyp::secondary_main.
 u32 cpus_boot(const CpuTopology& topology);
 // Inline: u32 this_cpu_index() — the calling pCPU's index.
-// True once this pCPU takes interrupts (there is a GICv3).
-[[nodiscard]] bool irq_ready();
+// Inline: bool irq_ready() — this pCPU takes interrupts (there is a GICv3).
 void send_ipi(u32 pcpu);
 // Sleeps until an interrupt and takes it.
 void wait_for_interrupt();

@@ -7,6 +7,8 @@
 
 namespace runhv::arch {
 
+[[nodiscard]] inline bool irq_ready() { return this_cpu().irq_ready; }
+
 [[nodiscard]] inline VcpuState* loaded() { return reinterpret_cast<VcpuState*>(this_cpu().current); }
 inline void set_loaded(VcpuState* v) { this_cpu().current = v != nullptr ? &v->regs : nullptr; }
 

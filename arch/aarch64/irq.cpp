@@ -15,7 +15,6 @@
 namespace runhv::arch {
 namespace {
 
-bool g_ready[kMaxPcpus];
 bool g_reported_stray = false;
 
 void virtual_timer_fired(PerCpu& cpu) {
@@ -52,8 +51,7 @@ void dispatch(PerCpu& cpu, u32 intid) {
 
 }  // namespace
 
-bool irq_ready() { return g_ready[this_cpu_index()]; }
-void irq_set_ready(bool ready) { g_ready[this_cpu_index()] = ready; }
+void irq_set_ready(bool ready) { this_cpu().irq_ready = ready; }
 
 void irq_handle() {
   PerCpu& cpu = this_cpu();

@@ -27,6 +27,7 @@ struct PerCpu {
   u32 index = 0;
   u64 mpidr = 0;  // MPIDR_EL1 affinity fields (Aff3..Aff0)
   Pa gicr{};      // this CPU's GICv3 redistributor (RD_base), or 0 without a GICv3
+  bool irq_ready = false;  // its GICv3 CPU interface is up: it takes interrupts
   // Written by interrupt handlers, read by waiting loops on this and other pCPUs.
   volatile u64 timer_ticks = 0;  // EL2 timer interrupts taken (counted by irq.cpp)
   volatile u64 sgis = 0;         // SGIs taken (IPIs from send_ipi)
