@@ -11,4 +11,6 @@ set(RUNHV_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../core/sched.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/fdt_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/guest_fdt.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/mmio.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/sysreg_table.cpp
 )
