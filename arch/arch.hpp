@@ -14,6 +14,7 @@
 #include "arch/aarch64/inline.hpp"  // VcpuState and the seam's inline functions (listed below)
 #include "arch/aarch64/stage2.hpp"  // Stage2Table
 #include "core/limits.hpp"
+#include "core/mmio.hpp"
 #include "core/types.hpp"
 #include "core/walker.hpp"
 
@@ -73,7 +74,8 @@ void timer_cancel();
 
 // A vCPU powered on at `entry` (EL1, MMU off, interrupts masked) with its first argument `x0`.
 void vcpu_reset(VcpuState& v, u64 vmpidr, u64 entry, u64 x0);
-// Context onto this pCPU (its guest timer caught up first) / off it into `v`.
+// Context onto this pCPU (its guest timer caught up first; vcpu_resume_prepare() follows before
+// the entry) / off it into `v`.
 void vcpu_load(VcpuState& v);
 void vcpu_put(VcpuState& v);
 // Inline: VcpuState* loaded() — the vCPU loaded here, or nullptr; set_loaded(VcpuState*).
@@ -114,6 +116,9 @@ arch::VcpuState* exit_resume(arch::VcpuState& v);
 void on_hypercall(arch::VcpuState& v);
 // An SMCCC call (PSCI, SMCCC arch calls, PV time).
 void on_smccc(arch::VcpuState& v);
+// A load or store to an unmapped IPA, decoded: the domain's MMIO bus serves it (a load fills
+// access.data) or says why not.
+MmioOutcome on_mmio(arch::VcpuState& v, MmioAccess& access);
 // A trapped WFI (wfe = false) or WFE; the guest's PC is already past it.
 void on_wfx(arch::VcpuState& v, bool wfe);
 // An exit the guest cannot continue from: `detail` is the log line's text, `reason` the

@@ -56,7 +56,7 @@ const SysregEntry* find_sysreg(u32 key);
 struct SysregResult {
   enum class Kind : u8 {
     done,     // emulated: a read's value is read_value; the caller writes it to Rt (unless XZR)
-    refused,  // unknown register or forbidden direction: inject an undefined instruction
+    refused,  // unknown register or forbidden direction: the hypervisor refuses it
     sgi1r,    // the vGIC emulates it
   };
   Kind kind = Kind::refused;

@@ -11,6 +11,7 @@
 #include "core/guest_copy.hpp"
 #include "core/guest_layout.hpp"
 #include "core/limits.hpp"
+#include "core/mmio.hpp"
 #include "core/sched.hpp"
 #include "core/smccc.hpp"
 #include "core/types.hpp"
@@ -63,6 +64,7 @@ struct Domain {
   pvtime::StolenTime* pv_time = nullptr;  // the records (hypervisor page), or null: not offered
   Ipa entry{};                            // vCPU 0's first instruction
   u64 dtb_ipa = 0;                        // vCPU 0's x0
+  MmioBus mmio{};                         // the emulated devices, at their places in the guest layout (hyp/mmio.cpp)
   // The shared_info page (hypervisor memory the guest maps with add_to_physmap, as Xen shares a
   // xenheap page).
   alignas(kPageSize) u8 shared_info[kPageSize]{};
@@ -92,6 +94,10 @@ Domain* find_domain(u16 number);
 // Marks the domain running and brings vCPU 0 up at d.entry, EL1 with MMU off and x0 =
 // `dtb_ipa` (it runs once its pCPU schedules).
 void start_domain(Domain& d, u64 dtb_ipa);
+
+// Puts `device` on d's MMIO bus at `region` of the guest layout; false if the region is not
+// wholly in the layout's device space (outside RAM) or overlaps another device.
+bool add_device(Domain& d, const GuestRegion& region, MmioDevice& device, const char* name);
 
 // True if `v` is the vCPU loaded on this pCPU.
 [[nodiscard]] inline bool vcpu_is_current(const Vcpu& v) { return arch::loaded() == &v.arch; }

@@ -171,6 +171,7 @@ void run_loop() {
         loop.prime_irq = false;
         arch::timer_program(arch::this_cpu_index(), arch::now_ns());
       }
+      arch::vcpu_resume_prepare(next->arch);
       arch::vcpu_run(next->arch);
     }
     while (!loop.need_resched) {
@@ -206,9 +207,7 @@ arch::VcpuState* exit_resume(arch::VcpuState& v) {
     return &v;
   }
   if (Vcpu* next = reschedule()) {
-    if (&next->arch == &v) {
-      arch::vcpu_resume_prepare(v);
-    }
+    arch::vcpu_resume_prepare(next->arch);
     return &next->arch;
   }
   run_loop();

@@ -223,6 +223,7 @@ u32 cpus_boot(const CpuTopology& topology) {
 void guest_mode_enter() {
   sysreg::write_vpidr_el2(sysreg::read_midr_el1());
   sysreg::write_hcr_el2(kHcrGuest);
+  sysreg::write_mdcr_el2(sysreg::read_mdcr_el2() | kMdcrGuestTraps);
   sysreg::isb();
 }
 

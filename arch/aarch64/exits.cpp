@@ -1,48 +1,56 @@
 // Guest exits: a guest's synchronous exception, dispatched by ESR_EL2.EC through one table
 // SPDX-License-Identifier: MIT
 //
-//   HVC64 #0xEA1      Xen hypercall           -> hyp::on_hypercall
-//   HVC64 #0          SMCCC / PSCI            -> hyp::on_smccc
+//   HVC64 #0xEA1      Xen hypercall                 -> hyp::on_hypercall
+//   HVC64 #0          SMCCC / PSCI                  -> hyp::on_smccc
 //   WFI / WFE         -> hyp::on_wfx (ELR already moved past the instruction)
-//   everything else   one log line with the class, ESR, PC and FAR; the domain stops
-//                     (hyp::on_guest_fatal). Aborts name the IPA and the fault kind.
+//   data abort        an access with a syndrome (ISV) to an emulated region -> hyp::on_mmio, the
+//                     loaded value written back as SSE/SF say, PC advanced
+//   MSR/MRS           the system-register table (core/sysreg_table): debug, OS-lock and PMU
+//                     registers read as zero and ignore writes
+//   everything else, an abort outside every region or without ISV, a system register the table
+//   refuses: one log line with the class, ESR, PC and FAR (aborts: the IPA and fault kind; MSR/MRS:
+//   the register), then the domain stops (hyp::on_guest_fatal). Xen injects an abort or an
+//   undefined instruction instead; stopping names the cause on the console and leaves the other
+//   domains running.
 // Every exit that returns ends in hyp::exit_resume, which switches vCPUs if a reschedule is
 // pending on this pCPU.
-#include "arch/aarch64/exception.hpp"
+#include <stdarg.h>
+
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/vcpu_frame.hpp"
 #include "arch/arch.hpp"
+#include "core/esr.hpp"
 #include "core/format.hpp"
+#include "core/mmio.hpp"
+#include "core/sysreg_table.hpp"
 #include "core/xen_abi.hpp"
 
 namespace runhv::arch {
 namespace {
 
-using Handler = VcpuState* (*)(VcpuState& v, u64 esr);
+using esr::Ec;
+using esr::Esr;
+using Handler = VcpuState* (*)(VcpuState& v, Esr esr);
 
-constexpr u32 kEcWfx = 0x01;
-constexpr u32 kEcHvc64 = 0x16;
-constexpr u32 kEcInstructionAbort = 0x20;
-constexpr u32 kEcDataAbort = 0x24;
-
-const char* class_name(u32 ec) {
+const char* class_name(Ec ec) {
   switch (ec) {
-    case 0x00:
+    case Ec::unknown:
       return "unknown instruction";
-    case 0x01:
+    case Ec::wfx:
       return "WFI/WFE";
-    case 0x07:
+    case Ec::fp_access:
       return "FP/SIMD access";
-    case 0x17:
+    case Ec::smc64:
       return "SMC";
-    case 0x18:
+    case Ec::sysreg:
       return "system register access";
     default:
       return "unexpected exception";
   }
 }
 
-[[noreturn]] void fatal(VcpuState& v, const char* reason, const char* fmt, ...) {
+[[gnu::format(printf, 3, 4)]] [[noreturn]] void fatal(VcpuState& v, const char* reason, const char* fmt, ...) {
   char detail[224];
   va_list args;
   va_start(args, fmt);
@@ -51,14 +59,17 @@ const char* class_name(u32 ec) {
   hyp::on_guest_fatal(v, reason, detail);
 }
 
-VcpuState* other(VcpuState& v, u64 esr) {
-  const u32 ec = esr_class(esr);
-  fatal(v, class_name(ec), "%s (EC 0x%x, ESR_EL2 0x%lx) at pc 0x%lx, FAR_EL2 0x%lx", class_name(ec), ec, esr,
+// The general register `n` as an instruction sees it: 31 is XZR.
+u64 reg_or_zero(const VcpuState& v, u32 n) { return n == 31 ? 0 : v.regs.x[n]; }
+
+VcpuState* other(VcpuState& v, Esr esr) {
+  const char* name = class_name(esr.ec());
+  fatal(v, name, "%s (EC 0x%x, ESR_EL2 0x%lx) at pc 0x%lx, FAR_EL2 0x%lx", name, static_cast<u32>(esr.ec()), esr.raw(),
         v.regs.elr, sysreg::read_far_el2());
 }
 
-VcpuState* hvc(VcpuState& v, u64 esr) {
-  const u32 imm = static_cast<u32>(bits(esr, 15, 0));
+VcpuState* hvc(VcpuState& v, Esr esr) {
+  const u16 imm = esr::HvcSmc::decode(esr).imm;
   if (imm == xen::kHypercallTag) [[likely]] {
     hyp::on_hypercall(v);
     return hyp::exit_resume(v);
@@ -67,30 +78,70 @@ VcpuState* hvc(VcpuState& v, u64 esr) {
     hyp::on_smccc(v);
     return hyp::exit_resume(v);
   }
-  fatal(v, "unexpected HVC", "unexpected HVC #0x%x at pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x)", imm, v.regs.elr - 4, esr,
-        esr_class(esr));
+  fatal(v, "unexpected HVC", "unexpected HVC #0x%x at pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x)", imm, v.regs.elr - 4,
+        esr.raw(), static_cast<u32>(esr.ec()));
 }
 
-VcpuState* wfx(VcpuState& v, u64 esr) {
-  v.regs.elr += 4;                   // the trapped WFI/WFE is done once the handler returns (always A64 here)
-  hyp::on_wfx(v, bit(esr, 0) != 0);  // ISS.TI: 0 = WFI, 1 = WFE
+VcpuState* wfx(VcpuState& v, Esr esr) {
+  v.regs.elr += esr.instruction_bytes();  // the trapped WFI/WFE is done once the handler returns
+  hyp::on_wfx(v, esr::Wfx::decode(esr).kind != esr::Wfx::Kind::wfi);
   return hyp::exit_resume(v);
 }
 
-// A stage-2 abort: the guest touched an IPA it has no mapping, or no write permission, for.
-// HPFAR_EL2.FIPA holds IPA[47:12]; FAR_EL2 the VA (valid unless ISS.FnV, bit 10).
-VcpuState* abort(VcpuState& v, u64 esr) {
-  const u32 ec = esr_class(esr);
+// The faulting IPA: HPFAR_EL2.FIPA holds IPA[47:12], FAR_EL2 the page offset (its VA).
+u64 fault_ipa(u64 far) { return (bits(sysreg::read_hpfar_el2(), 43, 4) << kPageShift) | (far & kPageMask); }
+
+const char* fault_kind(u8 fsc) {
+  return esr::is_translation_fault(fsc)  ? "unmapped IPA"
+         : esr::is_permission_fault(fsc) ? "permission fault"
+                                         : "stage-2 fault";
+}
+
+// A stage-2 data abort: an emulated device's register, or a guest touching an IPA it has no
+// mapping (or no write permission) for.
+VcpuState* data_abort(VcpuState& v, Esr esr) {
+  const auto da = esr::DataAbort::decode(esr);
   const u64 far = sysreg::read_far_el2();
-  const u64 ipa = (bits(sysreg::read_hpfar_el2(), 43, 4) << kPageShift) | (far & kPageMask);
-  const bool data = ec == kEcDataAbort;
-  // ISS.DFSC/IFSC [5:0]: 0b0001xx translation fault (nothing mapped), 0b0011xx permission fault.
-  const u64 fsc = bits(esr, 5, 0) & 0x3C;
-  const char* kind = fsc == 0x04 ? "unmapped IPA" : fsc == 0x0C ? "permission fault" : "stage-2 fault";
-  const char* access = !data ? "fetch" : bit(esr, 6) ? "write" : "read";
-  const char* what = data ? "data abort" : "instruction abort";
-  fatal(v, what, "%s (%s, %s) at IPA 0x%lx, FAR 0x%lx, pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x)", what, access, kind, ipa, far,
-        v.regs.elr, esr, ec);
+  const u64 ipa = fault_ipa(far);
+  MmioAccess access;
+  if (da.translation_fault() && mmio_access_from(da, Ipa(ipa), reg_or_zero(v, da.srt), access) &&
+      hyp::on_mmio(v, access) == MmioOutcome::done) {
+    if (mmio_writes_register(access)) {
+      v.regs.x[access.reg] = mmio_load_value(access);
+    }
+    v.regs.elr += esr.instruction_bytes();
+    return hyp::exit_resume(v);
+  }
+  fatal(v, "data abort", "data abort (%s, %s) at IPA 0x%lx, FAR 0x%lx, pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x)",
+        da.wnr ? "write" : "read", fault_kind(da.dfsc), ipa, far, v.regs.elr, esr.raw(), static_cast<u32>(esr.ec()));
+}
+
+VcpuState* instruction_abort(VcpuState& v, Esr esr) {
+  const auto ia = esr::InstructionAbort::decode(esr);
+  const u64 far = sysreg::read_far_el2();
+  fatal(v, "instruction abort",
+        "instruction abort (fetch, %s) at IPA 0x%lx, FAR 0x%lx, pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x)", fault_kind(ia.ifsc),
+        fault_ipa(far), far, v.regs.elr, esr.raw(), static_cast<u32>(esr.ec()));
+}
+
+// MSR/MRS of a trapped system register (MDCR_EL2 traps debug, OS-lock and PMU accesses;
+// CNTHCTL_EL2 the EL1 physical timer): emulated as the table says, or refused.
+VcpuState* system_register(VcpuState& v, Esr esr) {
+  const auto a = esr::SysregAccess::decode(esr);
+  const SysregResult r = emulate_sysreg(a);
+  if (r.kind == SysregResult::Kind::done) {
+    if (a.read && a.rt != 31) {
+      v.regs.x[a.rt] = r.read_value;
+    }
+    v.regs.elr += esr.instruction_bytes();
+    return hyp::exit_resume(v);
+  }
+  // SysregResult::Kind::sgi1r comes with the vGIC; until then it is refused like any other.
+  char name[32];
+  format_sysreg_name(name, sizeof name, a.key());
+  fatal(v, "system register access",
+        "system register access (EC 0x18, ESR_EL2 0x%lx) at pc 0x%lx, FAR_EL2 0x%lx: %s %s", esr.raw(), v.regs.elr,
+        sysreg::read_far_el2(), a.read ? "read of" : "write to", name);
 }
 
 // One entry per exception class (ESR_EL2.EC, 6 bits).
@@ -101,10 +152,11 @@ constexpr auto kExits = [] {
   for (Handler& h : t.h) {
     h = other;
   }
-  t.h[kEcWfx] = wfx;
-  t.h[kEcHvc64] = hvc;
-  t.h[kEcInstructionAbort] = abort;
-  t.h[kEcDataAbort] = abort;
+  t.h[static_cast<u32>(Ec::wfx)] = wfx;
+  t.h[static_cast<u32>(Ec::hvc64)] = hvc;
+  t.h[static_cast<u32>(Ec::sysreg)] = system_register;
+  t.h[static_cast<u32>(Ec::iabt_lower)] = instruction_abort;
+  t.h[static_cast<u32>(Ec::dabt_lower)] = data_abort;
   return t;
 }();
 
@@ -112,8 +164,8 @@ constexpr auto kExits = [] {
 }  // namespace runhv::arch
 
 extern "C" runhv::arch::VcpuFrame* runhv_guest_sync(runhv::arch::VcpuFrame* frame) {
-  using namespace runhv::arch;
-  auto& v = *reinterpret_cast<VcpuState*>(frame);
-  const runhv::u64 esr = sysreg::read_esr_el2();
-  return &kExits.h[esr_class(esr)](v, esr)->regs;
+  using namespace runhv;
+  auto& v = *reinterpret_cast<arch::VcpuState*>(frame);
+  const esr::Esr esr(arch::sysreg::read_esr_el2());
+  return &arch::kExits.h[static_cast<u32>(esr.ec())](v, esr)->regs;
 }

@@ -25,4 +25,13 @@ inline constexpr u64 kHcrHost = (u64{1} << 3)      // FMO: physical FIQs go to E
                                 | (u64{1} << 31);  // RW: EL1 is AArch64
 static_assert((kHcrGuest & kHcrHost) == kHcrHost);
 
+// MDCR_EL2 bits set while guests run: their debug, OS-lock and PMU accesses trap (EC 0x18) and
+// are emulated by core/sysreg_table (read as zero, writes ignored, as Xen does), so no guest sees
+// or leaves behind another's debug or PMU state. HPMN [4:0] keeps its reset value.
+inline constexpr u64 kMdcrGuestTraps = (u64{1} << 5)      // TPMCR: PMCR_EL0
+                                       | (u64{1} << 6)    // TPM: every other PMU register
+                                       | (u64{1} << 9)    // TDA: debug registers (MDSCR, DBGB*/DBGW*, ...)
+                                       | (u64{1} << 10)   // TDOSA: OS lock, OSDLR, DBGPRCR
+                                       | (u64{1} << 11);  // TDRA: MDRAR_EL1
+
 }  // namespace runhv::arch

@@ -25,8 +25,8 @@ struct PerCpu {
   VcpuFrame* current = nullptr;  // the vCPU whose registers are loaded here, or null (idle)
   u64 stack_top = 0;             // SP_EL2 at entry (secondaries; the boot CPU set its own)
   u32 index = 0;
-  u64 mpidr = 0;  // MPIDR_EL1 affinity fields (Aff3..Aff0)
-  Pa gicr{};      // this CPU's GICv3 redistributor (RD_base), or 0 without a GICv3
+  u64 mpidr = 0;           // MPIDR_EL1 affinity fields (Aff3..Aff0)
+  Pa gicr{};               // this CPU's GICv3 redistributor (RD_base), or 0 without a GICv3
   bool irq_ready = false;  // its GICv3 CPU interface is up: it takes interrupts
   // Written by interrupt handlers, read by waiting loops on this and other pCPUs.
   volatile u64 timer_ticks = 0;  // EL2 timer interrupts taken (counted by irq.cpp)

@@ -24,7 +24,6 @@ void vcpu_reset(VcpuState& v, u64 vmpidr, u64 entry, u64 x0) {
 void vcpu_load(VcpuState& v) {
   vtimer_catch_up(v);
   context_restore(v.ctx);
-  vcpu_resume_prepare(v);
 }
 
 void vcpu_put(VcpuState& v) { context_save(v.ctx); }

@@ -98,6 +98,8 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_sleep(options, platform);
   } else if (strcmp(options.scenario, "fault") == 0) {
     run_fault(options, platform);
+  } else if (strcmp(options.scenario, "sysregs") == 0) {
+    run_sysregs(options, platform);
   } else if (strcmp(options.scenario, "hypercalls") == 0) {
     run_hypercalls(options, platform);
   } else if (strcmp(options.scenario, "events") == 0) {

@@ -26,6 +26,10 @@ bool run_sleep(const Options& options, const Platform& platform);
 // Reads an IPA the hypervisor does not map: under runhv the domain is stopped there.
 bool run_fault(const Options& options, const Platform& platform);
 
+// Debug, OS-lock and PMU registers (read back natively, emulated as zero under runhv), then a
+// read of CNTP_CTL_EL0, which runhv refuses: the domain stops there (scenarios_sysreg.cpp).
+bool run_sysregs(const Options& options, const Platform& platform);
+
 // Hypercall error paths (unknown numbers, bad vCPU ids, NULL and unmapped argument pointers,
 // bad sub-ops): each result against Xen's error code.
 bool run_hypercalls(const Options& options, const Platform& platform);

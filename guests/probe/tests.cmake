@@ -101,3 +101,10 @@ probe_native_test(probe_native_unknown_scenario
 probe_native_test(probe_native_sleep
   APPEND "probe.scenario=sleep"
   EXPECT "^PROBE [{]\"scenario\":\"sleep\",.*\"sleeps\":10,\"sleep_ms\":20,\"elapsed_ms\":(19[89]|2[0-9][0-9]),.*\"pass\":true[}]$")
+
+# Natively the debug and PMU registers are the CPU's (the negative control for runhv's emulation,
+# tests/system trapped_sysregs_emulated_unknown_refused): written values read back, the PMU shows.
+probe_native_test(probe_native_sysregs
+  APPEND "probe.scenario=sysregs"
+  EXPECT "^PROBE [{]\"scenario\":\"sysregs\",\"hypervisor\":false,\"mdscr_readback\":4096,\"dbgbvr0_readback\":305418240,\"oslsr\":[0-9]+,\"pmcr\":[1-9][0-9]*,\"pass\":true[}]$"
+         "^PROBE [{]\"scenario\":\"sysregs_cntp\",\"hypervisor\":false,.*\"pass\":true[}]$")

@@ -178,6 +178,26 @@ def main():
                 fail(f"d2 did not finish its scenario: {d2}")
             if not any(re.match(r"^runhv: d2 stopped \((SYSTEM_OFF|poweroff|shutdown.*)\)$", x) for x in lines):
                 fail("d2 did not stop by itself")
+        elif check == "sysregs":
+            recs = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "sysregs"]
+            if not recs:
+                fail("d1: no sysregs record")
+            r = recs[0]
+            print(f"launch_check: d1 sysregs: {r}")
+            # Natively MDSCR_EL1 and DBGBVR0_EL1 read back what was written (probe_native_sysregs).
+            if (r["mdscr_readback"], r["dbgbvr0_readback"], r["oslsr"], r["pmcr"]) != (0, 0, 8, 0) or not r["pass"]:
+                fail(f"d1: debug/PMU registers not emulated as zero (OSLSR 0x8): {r}")
+            pat = re.compile(r"^runhv: d1v0: system register access \(EC 0x18, ESR_EL2 0x[0-9a-f]+\) at pc 0x[0-9a-f]+, "
+                             r"FAR_EL2 0x[0-9a-f]+: read of S3_3_C14_C2_1: stopping d1$")
+            if not any(pat.match(x) for x in lines):
+                fail("no line naming the refused CNTP_CTL_EL0 read")
+            if "runhv: d1 stopped (system register access)" not in lines:
+                fail("d1 not stopped by the refused register")
+            if any(p.get("scenario") == "sysregs_cntp" for p in probes):
+                fail("d1 went on past the refused register")
+            d2 = [p for p in probes if p["domain"] == 2]
+            if not d2 or not all(p.get("pass") is True for p in d2):
+                fail(f"d2 did not finish its scenario: {d2}")
         elif check == "hypercalls":
             recs = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "hypercalls"]
             if not recs or recs[0].get("pass") is not True:

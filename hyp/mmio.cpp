@@ -1,0 +1,17 @@
+// Emulated devices: each domain's MMIO bus, filled from the guest layout, serving trapped accesses
+// SPDX-License-Identifier: MIT
+#include "hyp/domain.hpp"
+
+namespace runhv::hyp {
+
+bool add_device(Domain& d, const GuestRegion& region, MmioDevice& device, const char* name) {
+  if (region.size == 0 || region.overlaps(kGuestLayout.ram) || region.overlaps(kGuestLayout.pv_time) ||
+      region.overlaps(kGuestLayout.grant_table)) {
+    return false;
+  }
+  return d.mmio.add(Ipa(region.base), region.size, device, name);
+}
+
+MmioOutcome on_mmio(arch::VcpuState& s, MmioAccess& access) { return vcpu_of(s).domain->mmio.dispatch(access); }
+
+}  // namespace runhv::hyp
