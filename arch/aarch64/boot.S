@@ -12,7 +12,7 @@
 //   4. calls hyp_main(boot_x0), which does not return.
 // Not at EL2 (virtualization=off, or secure=on): step 2 is skipped and hyp_main reports it.
 //
-// Secondary CPUs enter at secondary_entry (PSCI CPU_ON from hyp/cpus.cpp) with the MMU off and
+// Secondary CPUs enter at secondary_entry (PSCI CPU_ON from arch/aarch64/cpus.cpp) with the MMU off and
 // x0 = their PerCpu. They take the EL2 state of step 2, turn the MMU on with the boot CPU's
 // tables (registers published in el2_mmu_boot_regs, cleaned to the point of coherency so a
 // non-cacheable read sees them), then point TPIDR_EL2 at the PerCpu, switch to its stack_top
@@ -55,8 +55,9 @@ _start:
   msr cptr_el2, x1
   isb
 1:
-  adrp x1, __boot_stack_top
-  add x1, x1, :lo12:__boot_stack_top
+  adrp x1, runhv_stacks               // CPU 0's stack: the first PERCPU_STACK_SIZE bytes
+  add x1, x1, :lo12:runhv_stacks
+  add x1, x1, #PERCPU_STACK_SIZE
   mov sp, x1
   mov x29, xzr                      // end of the frame chain for debuggers
   mov x30, xzr

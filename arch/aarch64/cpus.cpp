@@ -27,8 +27,6 @@
 #include "core/log.hpp"
 #include "lib/panic.hpp"
 
-extern "C" const runhv::u8 __stacks_start[];
-extern "C" const runhv::u8 __stacks_end[];
 extern "C" const runhv::u8 secondary_entry[];
 
 namespace runhv::arch {
@@ -120,7 +118,7 @@ void start_secondary(u32 index, u64 mpidr) {
   PerCpu& cpu = g_percpu[index];
   cpu.index = index;
   cpu.mpidr = mpidr;
-  cpu.stack_top = reinterpret_cast<u64>(__stacks_start) + (u64{index} + 1) * kStackSize;
+  cpu.stack_top = stack_top(index);
   set_state(cpu, kStateOff);
   sysreg::dsb_sy();
   const i64 rc = psci::cpu_on(mpidr, reinterpret_cast<u64>(secondary_entry), reinterpret_cast<u64>(&cpu));
@@ -162,7 +160,7 @@ void ipi_self_test() {
 void early_init() {
   percpu_attach(0);
   g_percpu[0].mpidr = sysreg::read_mpidr_el1() & sysreg::kMpidrAffinityMask;
-  g_percpu[0].stack_top = reinterpret_cast<u64>(__stacks_start) + kStackSize;
+  g_percpu[0].stack_top = stack_top(0);
   timer_init_frequency();
 }
 
@@ -176,11 +174,6 @@ u64 mm_init(const HostMemory& m) {
 void clean_to_poc(Pa pa, u64 size) { mmu_el2::clean_invalidate_to_poc(pa, size); }
 
 u32 cpus_boot(const CpuTopology& topology) {
-  // Linker symbols bounding one region: compared as addresses, not as C++ objects.
-  const u64 stacks_bytes = reinterpret_cast<u64>(__stacks_end) - reinterpret_cast<u64>(__stacks_start);
-  if (stacks_bytes < kMaxPcpus * kStackSize) {
-    panic("runhv.ld has fewer than %u stacks of %lu KiB", kMaxPcpus, kStackSize >> 10);
-  }
   g_topology = topology;
   const u32 cpus = topology.count < kMaxPcpus ? topology.count : kMaxPcpus;
   if (topology.count > kMaxPcpus) {

@@ -9,8 +9,8 @@ namespace runhv::arch {
 inline constexpr u64 kHcrGuest =
     (u64{1} << 0)      // VM: stage-2 translation on for EL1&0
     | (u64{1} << 1)    // SWIO: set/way cache maintenance by the guest is promoted to clean+invalidate
-    | (u64{1} << 3)    // FMO: physical FIQs go to EL2 (and virtual FIQs can be injected later)
-    | (u64{1} << 4)    // IMO: physical IRQs go to EL2 (the scheduler tick; vIRQs later)
+    | (u64{1} << 3)    // FMO: physical FIQs go to EL2
+    | (u64{1} << 4)    // IMO: physical IRQs go to EL2 (the scheduler tick); the guest's ICC_* are ICV_*
     | (u64{1} << 5)    // AMO: physical SErrors go to EL2
     | (u64{1} << 13)   // TWI: WFI traps (EC 0x01): the vCPU idles, hyp::on_wfi decides how
     | (u64{1} << 14)   // TWE: WFE traps too (EC 0x01, ISS.TI = 1): a spinning vCPU can yield

@@ -58,8 +58,9 @@ void save(GicState& s);
 
 // Makes virtual INTID `intid` pending, as a virtual Group 1 interrupt with `priority`: in the
 // live list registers (the vCPU is loaded here) or in a saved state. An INTID already in a list
-// register just gets its pending bit. False if every list register is in use (the caller keeps
-// it for later; with one vCPU and two sources this does not happen yet).
+// register just gets its pending bit. False if every list register is in use (nothing queues
+// it: with the virtual timer and the event channel as the only sources, a vCPU never has more
+// pending than there are list registers).
 bool inject_live(u32 intid, u8 priority = kDefaultPriority);
 bool inject_saved(GicState& s, u32 intid, u8 priority = kDefaultPriority);
 // True if a live list register holds a pending interrupt (a trapped WFI need not wait).

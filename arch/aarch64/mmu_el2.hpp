@@ -3,8 +3,8 @@
 //
 // One translation regime (TTBR0_EL2, E2H = 0), 4 KiB granule, 39-bit VA (TCR_EL2.T0SZ = 25): the
 // walk starts at level 1 (1 GiB per entry) and every mapping is a 2 MiB level-2 block. The
-// tables live in .bss and are built once by the boot CPU. Everything is read-write-executable
-// for now except devices (XN); per-section permissions come later.
+// tables live in .bss and are built once by the boot CPU. RAM is read-write-executable (2 MiB
+// blocks cannot separate the image's sections); devices are XN.
 #pragma once
 
 #include "core/types.hpp"

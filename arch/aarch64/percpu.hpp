@@ -9,6 +9,7 @@
 
 #define PERCPU_CURRENT 0
 #define PERCPU_STACK_TOP 8
+#define PERCPU_STACK_SIZE 0x4000  // 16 KiB a pCPU (an add immediate for boot.S)
 
 #ifndef __ASSEMBLER__
 #include "arch/aarch64/sysreg.hpp"
@@ -18,8 +19,7 @@
 
 namespace runhv::arch {
 
-// Each pCPU's stack (runhv.ld reserves kMaxPcpus of them, RUNHV_STACK_SIZE each).
-inline constexpr u64 kStackSize = u64{16} << 10;
+inline constexpr u64 kStackSize = PERCPU_STACK_SIZE;
 
 struct PerCpu {
   VcpuFrame* current = nullptr;  // the vCPU whose registers are loaded here, or null (idle)
@@ -38,6 +38,9 @@ static_assert(offsetof(PerCpu, current) == PERCPU_CURRENT);
 static_assert(offsetof(PerCpu, stack_top) == PERCPU_STACK_TOP);
 
 extern PerCpu g_percpu[kMaxPcpus];
+
+// The top of pCPU `index`'s stack.
+[[nodiscard]] u64 stack_top(u32 index);
 
 inline PerCpu& this_cpu() { return *reinterpret_cast<PerCpu*>(sysreg::read_tpidr_el2()); }
 inline u32 this_cpu_index() { return this_cpu().index; }

@@ -39,7 +39,7 @@ extern "C" {
 // world_switch.S: loads `frame` into the CPU and returns to the guest with ERET.
 [[noreturn]] void runhv_guest_resume(runhv::arch::VcpuFrame* frame);
 // Called by world_switch.S on a synchronous exception from the guest, with the saved frame;
-// returns the frame of the vCPU to resume (the same one, for now).
+// returns the frame of the vCPU to resume (another one after a reschedule: hyp::exit_resume).
 runhv::arch::VcpuFrame* runhv_guest_sync(runhv::arch::VcpuFrame* frame);
 }
 #endif

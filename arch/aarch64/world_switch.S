@@ -6,7 +6,7 @@
 // SPSR_EL2 into the frame of the vCPU loaded on this pCPU (TPIDR_EL2 points at the PerCpu,
 // whose first word is that frame; layouts in percpu.hpp and vcpu_frame.hpp), makes FP/SIMD trap
 // again, calls runhv_guest_sync(frame) / runhv_guest_irq(frame) on SP_EL2 and enters the frame
-// it returns (another vCPU's, once a scheduler switches: it calls vcpu_context_save/restore
+// it returns (another vCPU's after a reschedule: hyp/switch.cpp puts and loads the EL1 contexts
 // before returning the new frame). Entry: runhv_guest_resume(frame) records the frame as this
 // pCPU's current one, clears CPTR_EL2.TFP (the guest owns FP/SIMD; the hypervisor touches those
 // registers only in fpsimd.S), loads the frame and ERETs. SP_EL2 is reset to the top of this
