@@ -3,6 +3,7 @@
 #include "arch/aarch64/exception.hpp"
 
 #include "arch/aarch64/irq.hpp"
+#include "core/esr.hpp"
 #include "lib/panic.hpp"
 
 namespace runhv::arch {
@@ -36,46 +37,6 @@ const char* kind_name(u64 index) {
   return "?";
 }
 
-// The exception classes worth naming when something goes wrong early.
-const char* class_name(u32 ec) {
-  switch (ec) {
-    case 0x00:
-      return "unknown reason";
-    case 0x01:
-      return "WFI/WFE";
-    case 0x07:
-      return "FP/SIMD access";
-    case 0x0E:
-      return "illegal execution state";
-    case 0x15:
-      return "SVC";
-    case 0x16:
-      return "HVC";
-    case 0x17:
-      return "SMC";
-    case 0x18:
-      return "MSR/MRS/system instruction";
-    case 0x20:
-      return "instruction abort, lower EL";
-    case 0x21:
-      return "instruction abort, same EL";
-    case 0x22:
-      return "PC alignment";
-    case 0x24:
-      return "data abort, lower EL";
-    case 0x25:
-      return "data abort, same EL";
-    case 0x26:
-      return "SP alignment";
-    case 0x2F:
-      return "SError";
-    case 0x3C:
-      return "BRK";
-    default:
-      return "other";
-  }
-}
-
 }  // namespace
 }  // namespace runhv::arch
 
@@ -88,10 +49,9 @@ extern "C" void runhv_exception_entry(runhv::arch::ExceptionFrame* frame, runhv:
     return;
   }
   const bool sync = index % 4 == 0;
-  const runhv::u32 ec = esr_class(frame->esr);
   runhv::panic(
       "unexpected %s exception from %s: %s (ESR_EL2 0x%lx), ELR_EL2 0x%lx, FAR_EL2 0x%lx, "
       "SPSR_EL2 0x%lx",
-      kind_name(index), source_name(index), sync ? class_name(ec) : "-", frame->esr, frame->elr, frame->far,
-      frame->spsr);
+      kind_name(index), source_name(index), sync ? runhv::esr::ec_name(runhv::esr::Esr(frame->esr).ec()) : "-",
+      frame->esr, frame->elr, frame->far, frame->spsr);
 }

@@ -23,9 +23,6 @@ static_assert(offsetof(ExceptionFrame, far) == 34 * 8);
 enum class VectorSource : u8 { current_sp0, current_spx, lower_a64, lower_a32 };
 enum class VectorKind : u8 { sync, irq, fiq, serror };
 
-// ESR_ELx.EC (bits [31:26]).
-constexpr u32 esr_class(u64 esr) { return static_cast<u32>(bits(esr, 31, 26)); }
-
 }  // namespace runhv::arch
 
 // Called by vectors.S; returning resumes at frame->elr with the frame's registers.

@@ -33,23 +33,6 @@ using esr::Ec;
 using esr::Esr;
 using Handler = VcpuState* (*)(VcpuState& v, Esr esr);
 
-const char* class_name(Ec ec) {
-  switch (ec) {
-    case Ec::unknown:
-      return "unknown instruction";
-    case Ec::wfx:
-      return "WFI/WFE";
-    case Ec::fp_access:
-      return "FP/SIMD access";
-    case Ec::smc64:
-      return "SMC";
-    case Ec::sysreg:
-      return "system register access";
-    default:
-      return "unexpected exception";
-  }
-}
-
 [[gnu::format(printf, 3, 4)]] [[noreturn]] void fatal(VcpuState& v, const char* reason, const char* fmt, ...) {
   char detail[224];
   va_list args;
@@ -63,7 +46,7 @@ const char* class_name(Ec ec) {
 u64 reg_or_zero(const VcpuState& v, u32 n) { return n == 31 ? 0 : v.regs.x[n]; }
 
 VcpuState* other(VcpuState& v, Esr esr) {
-  const char* name = class_name(esr.ec());
+  const char* name = esr::ec_name(esr.ec());
   fatal(v, name, "%s (EC 0x%x, ESR_EL2 0x%lx) at pc 0x%lx, FAR_EL2 0x%lx", name, static_cast<u32>(esr.ec()), esr.raw(),
         v.regs.elr, sysreg::read_far_el2());
 }
