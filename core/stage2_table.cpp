@@ -10,7 +10,6 @@
 namespace runhv::mmu {
 namespace {
 
-using stage2::kBlock;
 using stage2::kEntries;
 
 constexpr bool is_valid(u64 d) { return (d & pte::VALID) != 0; }

@@ -52,9 +52,9 @@ inline constexpr u64 kL1Span = u64{1} << 30;  // one level-1 entry
 inline constexpr u64 kBlock = u64{2} << 20;   // one level-2 entry
 inline constexpr unsigned kEntries = 512;     // per 4 KiB table
 inline constexpr unsigned kRootEntries = 1024;
-inline constexpr u64 kRootBytes = kRootEntries * 8;  // two concatenated tables, aligned to this
-inline constexpr unsigned kMaxL2 = 4;                // level-2 tables: up to 4 GiB of mapped IPA space
-inline constexpr unsigned kMaxL3 = 4;                // level-3 tables: 2 MiB windows of single pages
+inline constexpr u64 kRootBytes = u64{kRootEntries} * 8;  // two concatenated tables, aligned to this
+inline constexpr unsigned kMaxL2 = 4;                     // level-2 tables: up to 4 GiB of mapped IPA space
+inline constexpr unsigned kMaxL3 = 4;                     // level-3 tables: 2 MiB windows of single pages
 
 // VTCR_EL2: T0SZ = 64 - 40, SL0 = 1 (level 1 with 4 KiB), IRGN0/ORGN0 = write-back (1),
 // SH0 = inner (3), TG0 = 4 KiB (0), PS = 40 bits (2); bit 31 is RES1.

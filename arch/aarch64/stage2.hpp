@@ -50,9 +50,9 @@ class Stage2Table {
 
   [[nodiscard]] mmu::Stage2Pool pool();
 
-  alignas(mmu::stage2::kRootBytes) u64 root_[mmu::stage2::kRootEntries];
-  alignas(kPageSize) u64 l2_[kMaxL2][mmu::stage2::kEntries];
-  alignas(kPageSize) u64 l3_[kMaxL3][mmu::stage2::kEntries];
+  alignas(mmu::stage2::kRootBytes) u64 root_[mmu::stage2::kRootEntries] = {};
+  alignas(kPageSize) u64 l2_[kMaxL2][mmu::stage2::kEntries] = {};
+  alignas(kPageSize) u64 l3_[kMaxL3][mmu::stage2::kEntries] = {};
   Tlb tlb_;  // after the tables: no vtable pointer ahead of the 8 KiB-aligned root
   mmu::Stage2Table table_;
 };
