@@ -1,6 +1,7 @@
 # The portable core: the list of sources built both for the host and for the target.
 set(RUNHV_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../core/walker.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/stage2_table.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/runstate.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/runstate_area.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/log.cpp

@@ -144,18 +144,18 @@ Core walk_tables(const Regime& r, Fetch&& fetch) {
     if (!fetch(table + index * 8, level, d, c.fault)) {
       return c;
     }
-    if ((d & desc::VALID) == 0) {
+    if ((d & pte::VALID) == 0) {
       c.fault = make_fault(FaultKind::translation, level, r.stage, fault_ipa);
       return c;
     }
-    const bool table_bit = (d & desc::TABLE) != 0;
+    const bool table_bit = (d & pte::TABLE) != 0;
     if (level < 3 && table_bit) {
       const u64 next = d & field_mask(47, r.gshift);
       if (beyond_oa(r, d, next)) {
         c.fault = make_fault(FaultKind::address_size, level, r.stage, fault_ipa);
         return c;
       }
-      c.table_bits |= d & field_mask(62, 59);
+      c.table_bits |= d & pte::s1::TABLE_ATTR_MASK;
       table = next;
       ++level;
       nbits = r.stride;
@@ -181,8 +181,8 @@ Core walk_tables(const Regime& r, Fetch&& fetch) {
 // Stage 1 permission check of leaf `d` with the hierarchical table bits `tb` (see the top).
 constexpr bool s1_permits(u64 d, u64 tb, u64 sctlr, Access a) {
   constexpr u64 kWxn = u64{1} << 19;  // SCTLR_EL1.WXN
-  const bool read_only = (d & desc::AP_RO) != 0 || (tb & desc::AP_TABLE_RO) != 0;
-  const bool el0_access = (d & desc::AP_EL0) != 0 && (tb & desc::AP_TABLE_NO_EL0) == 0;
+  const bool read_only = (d & pte::s1::AP_RO) != 0 || (tb & pte::s1::AP_TABLE_RO) != 0;
+  const bool el0_access = (d & pte::s1::AP_EL0) != 0 && (tb & pte::s1::AP_TABLE_NO_EL0) == 0;
   const bool el0_write = el0_access && !read_only;
   const bool wxn = (sctlr & kWxn) != 0;
   const bool el1 = a.el == El::el1;
@@ -193,9 +193,9 @@ constexpr bool s1_permits(u64 d, u64 tb, u64 sctlr, Access a) {
       return !read_only && (el1 || el0_access);
     case AccessType::exec:
       if (el1) {
-        return (d & desc::PXN) == 0 && (tb & desc::PXN_TABLE) == 0 && !el0_write && !(wxn && !read_only);
+        return (d & pte::s1::PXN) == 0 && (tb & pte::s1::PXN_TABLE) == 0 && !el0_write && !(wxn && !read_only);
       }
-      return (d & desc::UXN) == 0 && (tb & desc::UXN_TABLE) == 0 && !(wxn && el0_write);
+      return (d & pte::s1::UXN) == 0 && (tb & pte::s1::UXN_TABLE) == 0 && !(wxn && el0_write);
   }
   return false;
 }
@@ -203,11 +203,11 @@ constexpr bool s1_permits(u64 d, u64 tb, u64 sctlr, Access a) {
 constexpr bool s2_permits(u64 d, AccessType type) {
   switch (type) {
     case AccessType::read:
-      return (d & desc::S2AP_R) != 0;
+      return (d & pte::s2::S2AP_R) != 0;
     case AccessType::write:
-      return (d & desc::S2AP_W) != 0;
+      return (d & pte::s2::S2AP_W) != 0;
     case AccessType::exec:
-      return (d & (desc::PXN | desc::UXN)) == 0;  // XN[1:0]: any bit set = no execution
+      return (d & (pte::s2::XN0 | pte::s2::XN1)) == 0;  // XN[1:0]: any bit set = no execution
   }
   return false;
 }
@@ -303,7 +303,7 @@ Walk<Pa> Walker::stage2(Ipa ipa, AccessType type) {
   if (c.fault.kind != FaultKind::none) {
     return failed<Pa>(c.fault);
   }
-  if ((c.desc & desc::AF) == 0 && (vtcr & vtcr::HA) == 0) {
+  if ((c.desc & pte::AF) == 0 && (vtcr & vtcr::HA) == 0) {
     return failed<Pa>(make_fault(FaultKind::access_flag, c.level, Stage::two, ipa));
   }
   if (!s2_permits(c.desc, type)) {
@@ -376,7 +376,7 @@ Walk<Ipa> Walker::stage1(const Stage1Regs& regs, Va va, Access access) {
   if (c.fault.kind != FaultKind::none) {
     return failed<Ipa>(c.fault);
   }
-  if ((c.desc & desc::AF) == 0 && (tcr & tcr::HA) == 0) {
+  if ((c.desc & pte::AF) == 0 && (tcr & tcr::HA) == 0) {
     return failed<Ipa>(make_fault(FaultKind::access_flag, c.level, Stage::one, Ipa{}));
   }
   if (!s1_permits(c.desc, c.table_bits, regs.sctlr, access)) {

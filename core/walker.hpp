@@ -14,6 +14,7 @@
 #pragma once
 
 #include "core/guest_memory.hpp"
+#include "core/pte.hpp"
 #include "core/types.hpp"
 
 namespace runhv::mmu {
@@ -94,7 +95,8 @@ class Walker {
   u64 fetches_ = 0;
 };
 
-// Named register fields used by the walker and by the table builders in tests.
+// Named register fields used by the walker and by the table builders in tests (descriptor bits:
+// core/pte.hpp).
 namespace tcr {
 inline constexpr unsigned T0SZ_SHIFT = 0;  // [5:0]
 inline constexpr u64 EPD0 = u64{1} << 7;
@@ -115,24 +117,5 @@ inline constexpr unsigned TG0_SHIFT = 14;  // [15:14]: 00 4K, 01 64K, 10 16K
 inline constexpr unsigned PS_SHIFT = 16;   // [18:16]
 inline constexpr u64 HA = u64{1} << 21;
 }  // namespace vtcr
-
-namespace desc {
-inline constexpr u64 VALID = u64{1} << 0;
-inline constexpr u64 TABLE = u64{1} << 1;      // at levels < 3: table; at level 3 must be set (page)
-inline constexpr unsigned ATTRINDX_SHIFT = 2;  // stage 1 [4:2]; stage 2 MemAttr [5:2]
-inline constexpr u64 AP_EL0 = u64{1} << 6;     // stage 1 AP[1]: EL0 access
-inline constexpr u64 AP_RO = u64{1} << 7;      // stage 1 AP[2]: read-only
-inline constexpr u64 S2AP_R = u64{1} << 6;     // stage 2 S2AP[0]: read
-inline constexpr u64 S2AP_W = u64{1} << 7;     // stage 2 S2AP[1]: write
-inline constexpr unsigned SH_SHIFT = 8;        // [9:8]
-inline constexpr u64 AF = u64{1} << 10;
-inline constexpr u64 NG = u64{1} << 11;
-inline constexpr u64 PXN = u64{1} << 53;  // stage 1 PXN; stage 2 XN[0]
-inline constexpr u64 UXN = u64{1} << 54;  // stage 1 UXN; stage 2 XN[1]
-inline constexpr u64 PXN_TABLE = u64{1} << 59;
-inline constexpr u64 UXN_TABLE = u64{1} << 60;
-inline constexpr u64 AP_TABLE_NO_EL0 = u64{1} << 61;  // APTable[0]
-inline constexpr u64 AP_TABLE_RO = u64{1} << 62;      // APTable[1]
-}  // namespace desc
 
 }  // namespace runhv::mmu

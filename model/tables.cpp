@@ -11,7 +11,7 @@ namespace runhv::model {
 
 using mmu::Stage1Regs;
 using mmu::Stage2Regs;
-namespace desc = mmu::desc;
+namespace pte = runhv::pte;
 
 namespace {
 
@@ -65,24 +65,22 @@ struct TableIo {
   std::function<void(u64, u64)> write;  // store a descriptor
   std::function<u64()> alloc;           // a zeroed, granule-sized and aligned table
 
-  [[nodiscard]] static bool is_table(u64 d, int level) {
-    return level < 3 && (d & (desc::VALID | desc::TABLE)) == (desc::VALID | desc::TABLE);
-  }
+  [[nodiscard]] static bool is_table(u64 d, int level) { return level < 3 && (d & pte::TYPE_MASK) == pte::TYPE_TABLE; }
   [[nodiscard]] u64 next_table(u64 d) const { return d & mask_range(47, geo.gshift()); }
 
   // Replaces the block `d` at `entry` (level `level`) by a table of equivalent entries.
   void split(u64 entry, int level, u64 d) {
     const int child = level + 1;
     const u64 table = alloc();
-    const u64 attrs = d & (mask_range(63, 50) | mask_range(11, 2));
+    const u64 attrs = d & pte::LEAF_ATTR_MASK;
     const u64 base = d & mask_range(47, geo.level_shift(level));
     const u64 step = geo.level_size(child);
     const u64 n = u64{1} << geo.stride();
-    const u64 kind = desc::VALID | (child == 3 ? desc::TABLE : 0);
+    const u64 kind = child == 3 ? pte::TYPE_PAGE : pte::TYPE_BLOCK;
     for (u64 i = 0; i < n; ++i) {
       write(table + i * 8, attrs | kind | (base + i * step));
     }
-    write(entry, table | desc::VALID | desc::TABLE);
+    write(entry, table | pte::TYPE_TABLE);
   }
 
   // Address of the descriptor for `in` at `level`. With `create`, missing tables are allocated
@@ -98,11 +96,11 @@ struct TableIo {
         return e;
       }
       u64 d = read(e);
-      if ((d & desc::VALID) == 0) {
+      if ((d & pte::VALID) == 0) {
         if (!create) {
           return std::nullopt;
         }
-        d = alloc() | desc::VALID | desc::TABLE;
+        d = alloc() | pte::TYPE_TABLE;
         write(e, d);
       } else if (!is_table(d, l)) {
         if (!create) {
@@ -138,7 +136,7 @@ struct TableIo {
         }
       }
       const u64 e = *entry(root, i, level, true);
-      write(e, leaf_attrs(level) | o | desc::VALID | (level == 3 ? desc::TABLE : 0));
+      write(e, leaf_attrs(level) | o | (level == 3 ? pte::TYPE_PAGE : pte::TYPE_BLOCK));
       off += geo.level_size(level);
     }
   }
@@ -153,7 +151,7 @@ struct TableIo {
         const u64 e = table + geo.index(i, l) * 8;
         u64 d = read(e);
         const u64 sz = geo.level_size(l);
-        if ((d & desc::VALID) == 0) {
+        if ((d & pte::VALID) == 0) {
           advance = sz - (i & (sz - 1));  // nothing mapped up to the end of this entry
           break;
         }
@@ -176,14 +174,14 @@ struct TableIo {
     u64 table = root;
     for (int l = geo.start_level;; ++l) {
       const u64 d = read(table + geo.index(in, l) * 8);
-      if ((d & desc::VALID) == 0) {
+      if ((d & pte::VALID) == 0) {
         return std::nullopt;
       }
       if (is_table(d, l)) {
         table = next_table(d);
         continue;
       }
-      if (l == 3 ? (d & desc::TABLE) == 0 : l < geo.first_block_level()) {
+      if (l == 3 ? (d & pte::PAGE) == 0 : l < geo.first_block_level()) {
         return std::nullopt;
       }
       const unsigned shift = geo.level_shift(l);
@@ -298,20 +296,18 @@ Pa alloc_contiguous(Machine& m, DomId owner, u64 bytes, u64 align) {
 namespace {
 
 u64 s2_leaf_attrs(S2Perms p, bool device) {
-  u64 a = desc::AF;
-  // MemAttr[3:0]: 0b1111 Normal write-back, 0b0001 Device-nGnRE.
-  a |= (device ? u64{0b0001} : u64{0b1111}) << desc::ATTRINDX_SHIFT;
+  u64 a = pte::AF | (device ? pte::s2::MEMATTR_DEVICE_NGNRE : pte::s2::MEMATTR_NORMAL_WB);
   if (!device) {
-    a |= u64{3} << desc::SH_SHIFT;  // inner shareable
+    a |= pte::SH_INNER;
   }
   if (p.read) {
-    a |= desc::S2AP_R;
+    a |= pte::s2::S2AP_R;
   }
   if (p.write) {
-    a |= desc::S2AP_W;
+    a |= pte::s2::S2AP_W;
   }
   if (!p.exec) {
-    a |= desc::UXN;  // XN[1] = 1: not executable at any EL
+    a |= pte::s2::XN;  // not executable at any EL
   }
   return a;
 }
@@ -436,27 +432,27 @@ Ipa GuestPageAllocator::alloc(u64 bytes, u64 align) {
 namespace {
 
 u64 s1_leaf_attrs(const S1Attrs& a) {
-  u64 d = (a.device ? u64{1} : u64{0}) << desc::ATTRINDX_SHIFT;
+  u64 d = pte::s1::attrindx(a.device ? 1 : 0);
   if (!a.device) {
-    d |= u64{3} << desc::SH_SHIFT;
+    d |= pte::SH_INNER;
   }
   if (a.af) {
-    d |= desc::AF;
+    d |= pte::AF;
   }
   if (a.el0) {
-    d |= desc::AP_EL0;
+    d |= pte::s1::AP_EL0;
   }
   if (a.read_only) {
-    d |= desc::AP_RO;
+    d |= pte::s1::AP_RO;
   }
   if (!a.global) {
-    d |= desc::NG;
+    d |= pte::s1::NG;
   }
   if (a.pxn) {
-    d |= desc::PXN;
+    d |= pte::s1::PXN;
   }
   if (a.uxn) {
-    d |= desc::UXN;
+    d |= pte::s1::UXN;
   }
   return d;
 }

@@ -7,7 +7,7 @@
 // SCTLR_EL1/TCR_EL1/TTBR0_EL1/TTBR1_EL1. GuestSpace puts the two together: a domain with RAM at
 // IPA 0x4000'0000 and kernel virtual addresses from 0xffff'0000'0000'0000.
 //
-// Descriptor layout and register fields are those of core/walker.hpp (Arm ARM DDI 0487, D8).
+// Descriptor bits are core/pte.hpp, register fields core/walker.hpp (Arm ARM DDI 0487, D8).
 // The builders never free tables and do no TLB maintenance (there is no TLB in the model).
 // Misuse (unaligned ranges, exhausted guest RAM, inconsistent geometry) throws
 // std::invalid_argument or std::runtime_error.

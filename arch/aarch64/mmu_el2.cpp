@@ -4,6 +4,7 @@
 
 #include "arch/aarch64/mmu_el2_regs.hpp"
 #include "arch/aarch64/sysreg.hpp"
+#include "core/pte.hpp"
 #include "lib/panic.hpp"
 
 extern "C" {
@@ -27,16 +28,11 @@ constexpr u64 kMair = (u64{0xFF} << (8 * kAttrNormal)) | (u64{0x04} << (8 * kAtt
 constexpr u64 kTcr =
     25 | (u64{1} << 8) | (u64{1} << 10) | (u64{3} << 12) | (u64{2} << 16) | (u64{1} << 23) | (u64{1} << 31);
 
-// Descriptor bits, EL2 regime.
-constexpr u64 kValid = 1;
-constexpr u64 kTable = 2;           // level 1: next-level table (0 = block)
-constexpr u64 kApRw = u64{1} << 6;  // AP = 0b01: read/write (AP[1] is RES1 at EL2)
-constexpr u64 kShInner = u64{3} << 8;
-constexpr u64 kAf = u64{1} << 10;
-constexpr u64 kXn = u64{1} << 54;
-
-constexpr u64 kNormalBlock = kValid | (kAttrNormal << 2) | kApRw | kShInner | kAf;
-constexpr u64 kDeviceBlock = kValid | (kAttrDevice << 2) | kApRw | kAf | kXn;
+// Leaves, EL2 regime (AP[1] is RES1 there: AP = 0b01 is read/write).
+constexpr u64 kNormalBlock =
+    pte::TYPE_BLOCK | pte::s1::attrindx(kAttrNormal) | pte::s1::AP_RW_ALL | pte::SH_INNER | pte::AF;
+constexpr u64 kDeviceBlock =
+    pte::TYPE_BLOCK | pte::s1::attrindx(kAttrDevice) | pte::s1::AP_RW_ALL | pte::AF | pte::s1::XN;
 
 // SCTLR_EL2.M (MMU) and C (data cache).
 constexpr u64 kSctlrM = u64{1} << 0;
@@ -50,13 +46,13 @@ unsigned g_l2_used = 0;
 
 u64* l2_for(u64 va) {
   u64& entry = g_l1[va / kGiB];
-  if ((entry & kValid) == 0) {
+  if ((entry & pte::VALID) == 0) {
     if (g_l2_used == kL2Tables) {
       panic("EL2 stage 1: out of level-2 tables mapping 0x%lx", va);
     }
-    entry = reinterpret_cast<u64>(g_l2[g_l2_used++]) | kValid | kTable;
+    entry = reinterpret_cast<u64>(g_l2[g_l2_used++]) | pte::TYPE_TABLE;
   }
-  return reinterpret_cast<u64*>(entry & 0x0000'FFFF'FFFF'F000ULL);
+  return reinterpret_cast<u64*>(entry & pte::OA_MASK);
 }
 
 void map(u64 base, u64 size, u64 attrs) {

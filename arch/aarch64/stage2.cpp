@@ -1,4 +1,4 @@
-// Stage-2 translation for one domain: VTCR_EL2 (40-bit IPA, 4 KiB granule) and a block table
+// Stage 2 on the target: table storage, VTCR_EL2/VTTBR_EL2 and TLB maintenance by VMID
 // SPDX-License-Identifier: MIT
 #include "arch/aarch64/stage2.hpp"
 
@@ -7,132 +7,80 @@
 namespace runhv::arch {
 namespace {
 
-constexpr u64 kGiB = u64{1} << 30;
-constexpr u64 kIpaBits = 40;
-constexpr u64 kAddrMask = 0x0000'FFFF'FFFF'F000ULL;
+// The hypervisor's own memory is identity mapped at EL2: a table's Pa is its address. Only the
+// writer's accesses go through here (map); frames belong to the frame table.
+class IdentityMemory final : public GuestMemory {
+ public:
+  Frame* frame(Pa) override { return nullptr; }
+  u8* map(Pa pa) override { return reinterpret_cast<u8*>(pa.page_base().raw()); }
+  bool read_descriptor(Pa pa, u64& value) override {
+    value = __atomic_load_n(reinterpret_cast<const u64*>(pa.raw()), __ATOMIC_RELAXED);
+    return true;
+  }
+};
 
-// VTCR_EL2: T0SZ = 64 - 40, SL0 = 1 (start at level 1 with 4 KiB pages), IRGN0/ORGN0 =
-// write-back (1), SH0 = inner (3), TG0 = 4 KiB (0), PS = 40-bit (2); bit 31 is RES1.
-constexpr u64 kVtcr =
-    (64 - kIpaBits) | (u64{1} << 6) | (u64{1} << 8) | (u64{1} << 10) | (u64{3} << 12) | (u64{2} << 16) | (u64{1} << 31);
+constinit IdentityMemory g_identity;
 
-// Stage-2 descriptor bits.
-constexpr u64 kValid = 1;
-constexpr u64 kTable = 2;
-constexpr u64 kMemAttrNormalWb = u64{0xF} << 2;  // MemAttr = outer WB, inner WB
-constexpr u64 kS2apRw = u64{3} << 6;
-constexpr u64 kShInner = u64{3} << 8;
-constexpr u64 kAf = u64{1} << 10;
-constexpr u64 kS2apRo = u64{1} << 6;
-constexpr u64 kRamBlock = kValid | kMemAttrNormalWb | kS2apRw | kShInner | kAf;
-constexpr u64 kRoPage = kValid | kTable | kMemAttrNormalWb | kS2apRo | kShInner | kAf;  // level 3: bit 1 set
-constexpr u64 kRwPage = kValid | kTable | kMemAttrNormalWb | kS2apRw | kShInner | kAf;
-constexpr u64 kAttrMask = 0xFFF0'0000'0000'0FFCULL;  // everything but the output address and type
+constexpr u64 kVmidShift = 48;
+constexpr u64 kAddrBits = (u64{1} << kVmidShift) - 1;
 
-// Drops every stage-1&2 TLB entry of `vmid` that may hold `ipa`, on every CPU. VTTBR must hold
-// `vmid` (the caller runs on behalf of that domain).
-void invalidate_ipa(u64 ipa) {
-  asm volatile(
-      "dsb ishst\n"
-      "tlbi ipas2e1is, %0\n"
-      "dsb ish\n"
-      "tlbi vmalle1is\n"
-      "dsb ish\n"
-      "isb" ::"r"(ipa >> kPageShift)
-      : "memory");
+// Runs `tlbi` with VTTBR_EL2 = `vttbr` (the TLBI acts on its VMID) and everything masked, then
+// puts back what was there. The table entry's store is made visible before the TLBI.
+template <class Tlbi>
+void with_vttbr(u64 vttbr, Tlbi&& tlbi) {
+  u64 daif = 0;
+  asm volatile("mrs %0, daif\n msr daifset, #0xf" : "=r"(daif)::"memory");
+  sysreg::dsb_ishst();
+  const u64 saved = sysreg::read_vttbr_el2();
+  if (saved != vttbr) {
+    sysreg::write_vttbr_el2(vttbr);
+    sysreg::isb();
+  }
+  tlbi();
+  if (saved != vttbr) {
+    sysreg::write_vttbr_el2(saved);
+    sysreg::isb();
+  }
+  asm volatile("msr daif, %0" ::"r"(daif) : "memory");
 }
 
 }  // namespace
 
-bool Stage2Table::map_ram(Ipa ipa, Pa pa, u64 size) {
-  if (((ipa.raw() | pa.raw() | size) & (kBlock - 1)) != 0 || ipa.raw() + size > (u64{1} << kIpaBits)) {
-    return false;
+Stage2Table::Stage2Table() : tlb_(*this), table_(g_identity, tlb_, pool()) {}
+
+mmu::Stage2Pool Stage2Table::pool() {
+  mmu::Stage2Pool p;
+  p.root = Pa(reinterpret_cast<u64>(root_));
+  for (unsigned i = 0; i < kMaxL2; ++i) {
+    p.l2[i] = Pa(reinterpret_cast<u64>(l2_[i]));
   }
-  for (u64 off = 0; off < size; off += kBlock) {
-    const u64 at = ipa.raw() + off;
-    u64* l2 = l2_for(at);
-    if (l2 == nullptr) {
-      return false;
-    }
-    l2[(at / kBlock) % 512] = (pa.raw() + off) | kRamBlock;
+  for (unsigned i = 0; i < kMaxL3; ++i) {
+    p.l3[i] = Pa(reinterpret_cast<u64>(l3_[i]));
   }
-  return true;
+  return p;
 }
 
-u64* Stage2Table::l2_for(u64 at) {
-  u64& l1 = root_[at / kGiB];
-  if ((l1 & kValid) == 0) {
-    if (l2_used_ == kMaxL2) {
-      return nullptr;
-    }
-    l1 = reinterpret_cast<u64>(l2_[l2_used_++]) | kValid | kTable;
-  }
-  return reinterpret_cast<u64*>(l1 & kAddrMask);
+u64 Stage2Table::Tlb::vttbr(u16 vmid) const {
+  return (reinterpret_cast<u64>(table_.root_) & kAddrBits) | (u64{vmid} << kVmidShift);
 }
 
-bool Stage2Table::map_page_ro(Ipa ipa, Pa pa) {
-  if (((ipa.raw() | pa.raw()) & kPageMask) != 0 || ipa.raw() >= (u64{1} << kIpaBits)) {
-    return false;
-  }
-  u64* l2 = l2_for(ipa.raw());
-  if (l2 == nullptr) {
-    return false;
-  }
-  u64& l2e = l2[(ipa.raw() / kBlock) % 512];
-  if ((l2e & kValid) == 0) {
-    if (l3_used_ == kMaxL3) {
-      return false;
-    }
-    l2e = reinterpret_cast<u64>(l3_[l3_used_++]) | kValid | kTable;
-  } else if ((l2e & kTable) == 0) {
-    return false;  // a 2 MiB block is there
-  }
-  auto* l3 = reinterpret_cast<u64*>(l2e & kAddrMask);
-  l3[(ipa.raw() >> kPageShift) % 512] = pa.raw() | kRoPage;
-  return true;
+void Stage2Table::Tlb::invalidate_ipa(u16 vmid, Ipa ipa) {
+  with_vttbr(vttbr(vmid), [ipa] {
+    asm volatile(
+        "tlbi ipas2e1is, %0\n"
+        "dsb ish\n"
+        "tlbi vmalle1is\n"
+        "dsb ish\n"
+        "isb" ::"r"(ipa.raw() >> kPageShift)
+        : "memory");
+  });
 }
 
-bool Stage2Table::replace_page(Ipa ipa, Pa pa, Pa& old) {
-  old = Pa{0};
-  if (((ipa.raw() | pa.raw()) & kPageMask) != 0 || ipa.raw() >= (u64{1} << kIpaBits)) {
-    return false;
-  }
-  u64* l2 = l2_for(ipa.raw());
-  if (l2 == nullptr) {
-    return false;
-  }
-  // The TLB maintenance below acts on the VMID in VTTBR_EL2: the caller's domain.
-  u64& l2e = l2[(ipa.raw() / kBlock) % 512];
-  if ((l2e & kTable) == 0) {
-    if (l3_used_ == kMaxL3) {
-      return false;
-    }
-    u64* l3 = l3_[l3_used_++];
-    const u64 block = l2e;
-    const u64 base = block & kAddrMask & ~(kBlock - 1);
-    for (u64 i = 0; i < 512; ++i) {
-      l3[i] = (block & kValid) != 0 ? (base + i * kPageSize) | (block & kAttrMask) | kValid | kTable : 0;
-    }
-    // Break-before-make: the block goes, its TLB entries go, then the table comes.
-    __atomic_store_n(&l2e, u64{0}, __ATOMIC_RELAXED);
-    invalidate_ipa(ipa.raw());
-    __atomic_store_n(&l2e, reinterpret_cast<u64>(l3) | kValid | kTable, __ATOMIC_RELEASE);
-  }
-  auto* l3 = reinterpret_cast<u64*>(l2e & kAddrMask);
-  u64& pte = l3[(ipa.raw() >> kPageShift) % 512];
-  if ((pte & kValid) != 0) {
-    old = Pa{pte & kAddrMask};
-  }
-  __atomic_store_n(&pte, u64{0}, __ATOMIC_RELAXED);
-  invalidate_ipa(ipa.raw());
-  __atomic_store_n(&pte, pa.raw() | kRwPage, __ATOMIC_RELEASE);
-  sysreg::dsb_ish();
-  return true;
+void Stage2Table::Tlb::invalidate_vmid(u16 vmid) {
+  with_vttbr(vttbr(vmid), [] { asm volatile("tlbi vmalls12e1is\n dsb ish\n isb" ::: "memory"); });
 }
 
-mmu::Stage2Regs Stage2Table::regs(u16 vmid) const {
-  return {.vtcr = kVtcr, .vttbr = reinterpret_cast<u64>(root_) | (u64{vmid} << 48)};
-}
+void Stage2Table::Tlb::sync() { sysreg::dsb_ish(); }
 
 void load_stage2(const mmu::Stage2Regs& regs) {
   sysreg::dsb_ish();  // table writes visible to the walker

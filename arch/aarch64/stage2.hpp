@@ -1,17 +1,16 @@
-// Stage-2 translation for one domain: VTCR_EL2 (40-bit IPA, 4 KiB granule) and its tables
+// Stage 2 on the target: a domain's table storage, VTCR_EL2/VTTBR_EL2 and TLB maintenance
 // SPDX-License-Identifier: MIT
 //
-// The walk starts at level 1 with two concatenated tables (VTCR_EL2.T0SZ = 24, SL0 = 1: 1024
-// entries of 1 GiB, 8 KiB aligned); guest RAM is mapped with 2 MiB level-2 blocks as Normal
-// write-back, inner shareable, read/write; single hypervisor pages (the PV-time records) with
-// 4 KiB level-3 pages, read-only. VTTBR_EL2 carries the domain's VMID in [63:48].
+// The table logic is the portable writer in core/stage2_table.hpp; this wraps it with storage
+// in the hypervisor's identity-mapped memory (a Pa is the storage's own address) and the TLB
+// maintenance for the table's VMID, which need not be the VMID the calling CPU has loaded: the
+// invalidation switches VTTBR_EL2 to this table around the TLBI, interrupts masked.
 //
 // TLBs: entries are tagged with the VMID, so switching between domains needs no maintenance.
-// The tables are complete before a domain first runs; flush_guest_tlbs() once at boot drops
-// whatever a VMID might hold from before (a change to a live table would need a flush of its
-// VMID).
+// flush_guest_tlbs() once at boot drops whatever a VMID might hold from before.
 #pragma once
 
+#include "core/stage2_table.hpp"
 #include "core/types.hpp"
 #include "core/walker.hpp"
 
@@ -19,35 +18,43 @@ namespace runhv::arch {
 
 class Stage2Table {
  public:
-  static constexpr u64 kBlock = u64{2} << 20;
-  static constexpr unsigned kMaxL2 = 4;  // level-2 tables: up to 4 GiB of mapped IPA space
-  static constexpr unsigned kMaxL3 = 4;  // level-3 tables: 2 MiB windows of single pages
+  static constexpr u64 kBlock = mmu::Stage2Table::kBlock;
+  static constexpr unsigned kMaxL2 = mmu::Stage2Table::kMaxL2;
+  static constexpr unsigned kMaxL3 = mmu::Stage2Table::kMaxL3;
 
-  // Maps [ipa, ipa + size) to [pa, pa + size) as RAM. All three must be 2 MiB aligned. Returns
-  // false (and maps nothing more) when the table runs out of level-2 tables or the IPA is too big.
-  [[nodiscard]] bool map_ram(Ipa ipa, Pa pa, u64 size);
-  // Maps one 4 KiB page at `ipa` to `pa`, Normal write-back, read-only for the guest. False if
-  // the 2 MiB around `ipa` is already a block or no level-3 table is left.
-  [[nodiscard]] bool map_page_ro(Ipa ipa, Pa pa);
+  Stage2Table();
+  Stage2Table(const Stage2Table&) = delete;
+  Stage2Table& operator=(const Stage2Table&) = delete;
 
-  // Puts a read-write Normal page `pa` at `ipa` in a table that may be live: the caller runs on
-  // behalf of this domain, whose VMID is in VTTBR_EL2. A 2 MiB RAM block around `ipa` is split
-  // into pages first; each change is break-before-make with the VMID's TLB entries invalidated
-  // on every CPU. `old` receives the PA mapped there before (0 if none). False when no level-3
-  // table is left.
-  [[nodiscard]] bool replace_page(Ipa ipa, Pa pa, Pa& old);
-
-  // The registers a domain runs with (and the walker in core/ reads).
-  [[nodiscard]] mmu::Stage2Regs regs(u16 vmid) const;
+  // See mmu::Stage2Table.
+  [[nodiscard]] bool map_ram(Ipa ipa, Pa pa, u64 size) { return table_.map_ram(ipa, pa, size); }
+  [[nodiscard]] bool map_page_ro(Ipa ipa, Pa pa) { return table_.map_page_ro(ipa, pa); }
+  [[nodiscard]] bool replace_page(Ipa ipa, Pa pa, Pa& old) { return table_.replace_page(ipa, pa, old); }
+  [[nodiscard]] bool unmap_page(Ipa ipa, Pa& old) { return table_.unmap_page(ipa, old); }
+  // The registers a domain runs with (and the walker in core/ reads); the table is live from here.
+  [[nodiscard]] mmu::Stage2Regs regs(u16 vmid) { return table_.regs(vmid); }
 
  private:
-  u64* l2_for(u64 ipa);
+  // TLB maintenance for this table's VMID, with VTTBR_EL2 switched to this table around the TLBI.
+  class Tlb final : public mmu::Stage2Tlb {
+   public:
+    explicit Tlb(const Stage2Table& table) : table_(table) {}
+    void invalidate_ipa(u16 vmid, Ipa ipa) override;
+    void invalidate_vmid(u16 vmid) override;
+    void sync() override;
 
-  alignas(8192) u64 root_[1024] = {};
-  alignas(4096) u64 l2_[kMaxL2][512] = {};
-  alignas(4096) u64 l3_[kMaxL3][512] = {};
-  unsigned l2_used_ = 0;
-  unsigned l3_used_ = 0;
+   private:
+    [[nodiscard]] u64 vttbr(u16 vmid) const;
+    const Stage2Table& table_;
+  };
+
+  [[nodiscard]] mmu::Stage2Pool pool();
+
+  alignas(mmu::stage2::kRootBytes) u64 root_[mmu::stage2::kRootEntries] = {};
+  alignas(kPageSize) u64 l2_[kMaxL2][mmu::stage2::kEntries] = {};
+  alignas(kPageSize) u64 l3_[kMaxL3][mmu::stage2::kEntries] = {};
+  Tlb tlb_;  // after the tables: no vtable pointer ahead of the 8 KiB-aligned root
+  mmu::Stage2Table table_;
 };
 
 // Loads VTCR/VTTBR for a domain (no TLB maintenance: VMID-tagged).

@@ -7,6 +7,7 @@
 // addressed through va_minus_pa, 0 until finish_boot().
 #include "guests/probe/mmu.hpp"
 
+#include "core/pte.hpp"
 #include "guests/probe/layout.h"
 
 extern "C" {
@@ -22,30 +23,20 @@ namespace {
 constexpr u64 kPage = 4096;
 constexpr unsigned kPoolPages = 24;
 
-// Descriptor bits (VMSAv8-64, 4 KiB granule).
-constexpr u64 kValid = 1;
-constexpr u64 kTableOrPage = 3;  // table at levels 0-2, page at level 3
-constexpr u64 kBlock = 1;        // block at levels 1-2
-constexpr u64 kAttrDevice = 0 << 2;
-constexpr u64 kAttrNormal = 1 << 2;
-constexpr u64 kApEl1Rw = 0 << 6;
-constexpr u64 kApAllRw = 1 << 6;
-constexpr u64 kApEl1Ro = 2 << 6;
-constexpr u64 kApAllRo = 3 << 6;
-constexpr u64 kInnerShareable = 3 << 8;
-constexpr u64 kAccessFlag = 1 << 10;
-constexpr u64 kPxn = u64{1} << 53;
-constexpr u64 kUxn = u64{1} << 54;
-constexpr u64 kAddrMask = 0x0000fffffffff000;
+namespace pte = runhv::pte;
 
-constexpr u64 kNormal = kAttrNormal | kInnerShareable | kAccessFlag;
-constexpr u64 kKernelText = kNormal | kApEl1Ro | kUxn;
-constexpr u64 kKernelRo = kNormal | kApEl1Ro | kUxn | kPxn;
-constexpr u64 kKernelRw = kNormal | kApEl1Rw | kUxn | kPxn;
-constexpr u64 kUserText = kNormal | kApAllRo | kPxn;
-constexpr u64 kUserData = kNormal | kApAllRw | kUxn | kPxn;
-constexpr u64 kDevice = kAttrDevice | kAccessFlag | kApEl1Rw | kUxn | kPxn;
-constexpr u64 kIdmap = kNormal | kApEl1Rw | kUxn;  // EL1-executable, for the MMU switch-on
+// MAIR_EL1 indices (head.S): 0 Device-nGnRE, 1 Normal write-back.
+constexpr u64 kAttrDevice = pte::s1::attrindx(0);
+constexpr u64 kAttrNormal = pte::s1::attrindx(1);
+
+constexpr u64 kNormal = kAttrNormal | pte::SH_INNER | pte::AF;
+constexpr u64 kKernelText = kNormal | pte::s1::AP_RO_EL1 | pte::s1::UXN;
+constexpr u64 kKernelRo = kNormal | pte::s1::AP_RO_EL1 | pte::s1::UXN | pte::s1::PXN;
+constexpr u64 kKernelRw = kNormal | pte::s1::AP_RW_EL1 | pte::s1::UXN | pte::s1::PXN;
+constexpr u64 kUserText = kNormal | pte::s1::AP_RO_ALL | pte::s1::PXN;
+constexpr u64 kUserData = kNormal | pte::s1::AP_RW_ALL | pte::s1::UXN | pte::s1::PXN;
+constexpr u64 kDevice = kAttrDevice | pte::AF | pte::s1::AP_RW_EL1 | pte::s1::UXN | pte::s1::PXN;
+constexpr u64 kIdmap = kNormal | pte::s1::AP_RW_EL1 | pte::s1::UXN;  // EL1-executable, for the MMU switch-on
 
 struct State {
   i64 va_minus_pa;  // 0 while the MMU is off
@@ -77,16 +68,16 @@ bool map_leaf(u64* root, u64 va, u64 pa, u64 attrs, unsigned level) {
   u64* table = root;
   for (unsigned at = 0; at < level; ++at) {
     u64& entry = table[index_at(va, at)];
-    if ((entry & kValid) == 0) {
+    if ((entry & pte::VALID) == 0) {
       u64* next = alloc_table();
       if (next == nullptr) {
         return false;
       }
-      entry = pa_of(next) | kTableOrPage;
+      entry = pa_of(next) | pte::TYPE_TABLE;
     }
-    table = table_at(entry & kAddrMask);
+    table = table_at(entry & pte::OA_MASK);
   }
-  table[index_at(va, level)] = pa | attrs | (level == 3 ? kTableOrPage : kBlock);
+  table[index_at(va, level)] = pa | attrs | (level == 3 ? pte::TYPE_PAGE : pte::TYPE_BLOCK);
   return true;
 }
 
@@ -109,11 +100,11 @@ unsigned count_leaves_at(u64 table_pa, unsigned level) {
   unsigned leaves = 0;
   for (unsigned i = 0; i < 512; ++i) {
     const u64 entry = table[i];
-    if ((entry & kValid) == 0) {
+    if ((entry & pte::VALID) == 0) {
       continue;
     }
-    if (level < 3 && (entry & 3) == kTableOrPage) {
-      leaves += count_leaves_at(entry & kAddrMask, level + 1);
+    if (level < 3 && (entry & pte::TYPE_MASK) == pte::TYPE_TABLE) {
+      leaves += count_leaves_at(entry & pte::OA_MASK, level + 1);
     } else {
       ++leaves;
     }
@@ -171,21 +162,21 @@ bool map_kernel_page(u64 va, u64 pa, PageKind kind) {
   u64* table = probe_ttbr1_roots[1];
   for (unsigned at = 0; at < 3; ++at) {
     u64& entry = table[index_at(va, at)];
-    if ((entry & kValid) == 0) {
+    if ((entry & pte::VALID) == 0) {
       u64* next = alloc_table();
       if (next == nullptr) {
         return false;
       }
-      entry = pa_of(next) | kTableOrPage;
+      entry = pa_of(next) | pte::TYPE_TABLE;
     }
-    table = table_at(entry & kAddrMask);
+    table = table_at(entry & pte::OA_MASK);
   }
   u64& leaf = table[index_at(va, 3)];
-  if ((leaf & kValid) != 0) {
+  if ((leaf & pte::VALID) != 0) {
     leaf = 0;
     flush_tlb();
   }
-  leaf = (pa & kAddrMask) | attrs | kTableOrPage;
+  leaf = (pa & pte::OA_MASK) | attrs | pte::TYPE_PAGE;
   flush_tlb();
   return true;
 }

@@ -41,7 +41,6 @@ using model::Machine;
 using model::S1Attrs;
 using model::S2Perms;
 using model::Stage2Builder;
-namespace desc = mmu::desc;
 
 constexpr Access kRead{AccessType::read, El::el1};
 constexpr Access kWrite{AccessType::write, El::el1};
@@ -92,7 +91,7 @@ TEST_F(WalkerTest, FourLevel4KWalkReachesPageAndKeepsOffset) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.out, g.pa(ipa) + 0xabc);
   EXPECT_EQ(r.level, 3);  // the stage 2 leaf produced the PA
-  EXPECT_NE(r.leaf & desc::VALID, 0U);
+  EXPECT_NE(r.leaf & pte::VALID, 0U);
   // 4 stage 1 levels, each fetched after a 3-level stage 2 walk of its IPA (40-bit IPA, 4K:
   // start level 1), then the final 3-level stage 2 walk: 4 * (3 + 1) + 3.
   EXPECT_EQ(w.fetches(), 19U);
@@ -378,7 +377,7 @@ TEST(WalkerInvalidTest, InvalidStage1DescriptorAtEachLevelReportsThatLevel) {
     GuestSpace g(m);
     const Va va = GuestSpace::kernel_va(0x1'2345'6000);
     g.map_kernel(0x1'2345'6000);
-    g.s1().write_entry(va, level, g.s1().read_entry(va, level) & ~desc::VALID);
+    g.s1().write_entry(va, level, g.s1().read_entry(va, level) & ~pte::VALID);
     Walker w = g.walker();
     const Walk<Pa> r = w.translate(g.s1_regs(), va, kRead);
     EXPECT_TRUE(IsFault(r.fault, FaultKind::translation, level, Stage::one)) << level;
@@ -404,7 +403,7 @@ TEST(WalkerInvalidTest, InvalidStage2DescriptorAtEachLevelReportsThatLevel) {
 TEST_F(WalkerTest, BlockDescriptorAtLevel0IsTranslationFault) {
   const Va va = GuestSpace::kernel_va(0);
   g.map_kernel(0);
-  g.s1().write_entry(va, 0, 0x4000'0000 | desc::AF | desc::VALID);  // bits[1:0] = 01
+  g.s1().write_entry(va, 0, 0x4000'0000 | pte::AF | pte::VALID);  // bits[1:0] = 01
   EXPECT_TRUE(IsFault(translate(va).fault, FaultKind::translation, 0, Stage::one));
 }
 
@@ -415,7 +414,7 @@ TEST(WalkerGranuleTest, BlockDescriptorAtLevel1With16KIsTranslationFault) {
   GuestSpace g(m, opt);
   const Va va = GuestSpace::kernel_va(0);
   g.map_kernel(0, 0x4000);
-  g.s1().write_entry(va, 1, desc::AF | desc::VALID);
+  g.s1().write_entry(va, 1, pte::AF | pte::VALID);
   Walker w = g.walker();
   EXPECT_TRUE(IsFault(w.translate(g.s1_regs(), va, kRead).fault, FaultKind::translation, 1, Stage::one));
 }
@@ -423,7 +422,7 @@ TEST(WalkerGranuleTest, BlockDescriptorAtLevel1With16KIsTranslationFault) {
 TEST_F(WalkerTest, Level3EntryWithBlockEncodingIsTranslationFault) {
   const Va va = GuestSpace::kernel_va(0x9000);
   g.map_kernel(0x9000);
-  g.s1().write_entry(va, 3, g.s1().read_entry(va, 3) & ~desc::TABLE);
+  g.s1().write_entry(va, 3, g.s1().read_entry(va, 3) & ~pte::TABLE);
   EXPECT_TRUE(IsFault(translate(va).fault, FaultKind::translation, 3, Stage::one));
 }
 
@@ -451,7 +450,7 @@ TEST_F(WalkerTest, HardwareAccessFlagManagementSuppressesAfFault) {
 
 TEST_F(WalkerTest, Stage2AccessFlagClearIsStage2AccessFlagFault) {
   const Ipa ipa = g.map_kernel(0x2000);
-  g.s2().write_entry(ipa, 3, g.s2().read_entry(ipa, 3) & ~desc::AF);
+  g.s2().write_entry(ipa, 3, g.s2().read_entry(ipa, 3) & ~pte::AF);
   const Walk<Pa> r = translate(GuestSpace::kernel_va(0x2000));
   EXPECT_TRUE(IsFault(r.fault, FaultKind::access_flag, 3, Stage::two));
   EXPECT_EQ(r.fault.ipa, ipa);
@@ -498,7 +497,7 @@ TEST_F(WalkerTest, ApTableReadOnlyMakesEverythingBelowReadOnly) {
   g.map_kernel(0x4000'1000);
   EXPECT_TRUE(translate(va, kWrite).ok());
   // APTable[1] in the level 1 table descriptor: the page stays writable in its own AP bits.
-  g.s1().write_entry(va, 1, g.s1().read_entry(va, 1) | desc::AP_TABLE_RO);
+  g.s1().write_entry(va, 1, g.s1().read_entry(va, 1) | pte::s1::AP_TABLE_RO);
   EXPECT_TRUE(translate(va, kRead).ok());
   const Walk<Pa> r = translate(va, kWrite);
   EXPECT_TRUE(IsFault(r.fault, FaultKind::permission, 3, Stage::one));  // at the leaf level
@@ -508,7 +507,7 @@ TEST_F(WalkerTest, ApTableNoEl0RemovesEl0Access) {
   const Va va(0x40'0000);
   g.map_new(va, k4K, {.el0 = true});
   EXPECT_TRUE(translate(va, kEl0Read).ok());
-  g.s1().write_entry(va, 2, g.s1().read_entry(va, 2) | desc::AP_TABLE_NO_EL0);
+  g.s1().write_entry(va, 2, g.s1().read_entry(va, 2) | pte::s1::AP_TABLE_NO_EL0);
   EXPECT_TRUE(IsFault(translate(va, kEl0Read).fault, FaultKind::permission, 3, Stage::one));
   EXPECT_TRUE(translate(va, kWrite).ok());
 }
@@ -533,10 +532,10 @@ TEST_F(WalkerTest, PxnTableAndUxnTableForbidExecBelow) {
   g.map_new(va, k4K, {.el0 = true, .read_only = true});
   EXPECT_TRUE(translate(va, kExec).ok());
   EXPECT_TRUE(translate(va, kEl0Exec).ok());
-  g.s1().write_entry(va, 0, g.s1().read_entry(va, 0) | desc::PXN_TABLE);
+  g.s1().write_entry(va, 0, g.s1().read_entry(va, 0) | pte::s1::PXN_TABLE);
   EXPECT_TRUE(IsFault(translate(va, kExec).fault, FaultKind::permission, 3, Stage::one));
   EXPECT_TRUE(translate(va, kEl0Exec).ok());
-  g.s1().write_entry(va, 2, g.s1().read_entry(va, 2) | desc::UXN_TABLE);
+  g.s1().write_entry(va, 2, g.s1().read_entry(va, 2) | pte::s1::UXN_TABLE);
   EXPECT_TRUE(IsFault(translate(va, kEl0Exec).fault, FaultKind::permission, 3, Stage::one));
   EXPECT_TRUE(translate(va, kEl0Read).ok());  // data access unaffected
 }
@@ -547,7 +546,7 @@ TEST_F(WalkerTest, El1CannotExecuteEl0WritablePage) {
   EXPECT_TRUE(IsFault(translate(va, kExec).fault, FaultKind::permission, 3, Stage::one));
   EXPECT_TRUE(translate(va, kEl0Exec).ok());
   // Made read-only by APTable, EL0 no longer writes it: EL1 may execute again.
-  g.s1().write_entry(va, 1, g.s1().read_entry(va, 1) | desc::AP_TABLE_RO);
+  g.s1().write_entry(va, 1, g.s1().read_entry(va, 1) | pte::s1::AP_TABLE_RO);
   EXPECT_TRUE(translate(va, kExec).ok());
 }
 
@@ -689,9 +688,9 @@ TEST_F(WalkerTest, Stage2ExecuteNeverForbidsInstructionFetchOnly) {
   EXPECT_TRUE(IsFault(translate(va, kExec).fault, FaultKind::permission, 3, Stage::two));
   // Either XN bit counts.
   const u64 d = g.s2().read_entry(ipa, 3);
-  g.s2().write_entry(ipa, 3, (d & ~desc::UXN) | desc::PXN);
+  g.s2().write_entry(ipa, 3, (d & ~pte::s2::XN1) | pte::s2::XN0);
   EXPECT_TRUE(IsFault(translate(va, kExec).fault, FaultKind::permission, 3, Stage::two));
-  g.s2().write_entry(ipa, 3, d & ~desc::UXN);
+  g.s2().write_entry(ipa, 3, d & ~pte::s2::XN1);
   EXPECT_TRUE(translate(va, kExec).ok());
 }
 
@@ -827,7 +826,7 @@ TEST(WalkerStage2Test, BlockAtLevel0With4KIsTranslationFault) {
   Stage2Builder s2(m, {.ipa_bits = 48, .start_level = 0, .pa_bits = 48});
   EXPECT_EQ(bits(s2.regs().vtcr, 7, 6), 2U);
   s2.map(Ipa(0x1000), Pa(0x4000'0000), k4K);
-  s2.write_entry(Ipa(0x1000), 0, desc::VALID | desc::AF | desc::S2AP_R);
+  s2.write_entry(Ipa(0x1000), 0, pte::VALID | pte::AF | pte::s2::S2AP_R);
   Walker w(m, s2.regs());
   EXPECT_TRUE(IsFault(w.stage2(Ipa(0x1000), AccessType::read).fault, FaultKind::translation, 0, Stage::two));
 }
@@ -840,7 +839,7 @@ TEST_F(WalkerTest, Stage1TableOnMmioIsExternalAbortAtThatLevel) {
   const Va va = GuestSpace::kernel_va(0x7000);
   g.map_kernel(0x7000);
   // The level 1 descriptor points the level 2 table at the device page.
-  g.s1().write_entry(va, 1, 0x0900'0000 | desc::VALID | desc::TABLE);
+  g.s1().write_entry(va, 1, 0x0900'0000 | pte::VALID | pte::TABLE);
   const Walk<Pa> r = translate(va);
   EXPECT_TRUE(IsFault(r.fault, FaultKind::external_abort, 2, Stage::one));
   EXPECT_EQ(mmu::fault_status_code(r.fault), 0b010110U);
