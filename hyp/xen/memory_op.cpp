@@ -13,7 +13,7 @@ namespace {
 using xen::Errno;
 using xen::error;
 
-constexpr u64 kIpaLimit = u64{1} << 40;
+using mmu::stage2::kIpaLimit;
 
 long add_to_physmap(Vcpu& v, u64 arg) {
   Domain& d = *v.domain;
