@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "hyp/xen/handlers.hpp"
 
-namespace runhv::hyp::xen_hc {
+namespace runhv::hyp::hypercall {
 namespace {
 
 long console_write(Vcpu& v, u64 count, u64 buffer) {
@@ -33,4 +33,4 @@ long console_io(Vcpu& v, Args a) {
   return xen::error(xen::Errno::enosys);
 }
 
-}  // namespace runhv::hyp::xen_hc
+}  // namespace runhv::hyp::hypercall

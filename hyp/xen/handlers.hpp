@@ -10,7 +10,7 @@
 #include "core/xen_abi.hpp"
 #include "hyp/domain.hpp"
 
-namespace runhv::hyp::xen_hc {
+namespace runhv::hyp::hypercall {
 
 using Args = const u64*;  // x0..x4
 
@@ -29,4 +29,4 @@ inline long bad_pointer(const Vcpu& v, const char* what, u64 va) {
   return xen::error(xen::Errno::efault);
 }
 
-}  // namespace runhv::hyp::xen_hc
+}  // namespace runhv::hyp::hypercall

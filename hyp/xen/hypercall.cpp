@@ -10,7 +10,7 @@
 namespace runhv::hyp {
 namespace {
 
-using Handler = long (*)(Vcpu& v, xen_hc::Args a);
+using Handler = long (*)(Vcpu& v, hypercall::Args a);
 constexpr u64 kHypercalls = 64;
 
 constexpr auto kTable = [] {
@@ -18,12 +18,12 @@ constexpr auto kTable = [] {
     Handler h[kHypercalls];
   } t{};
   const auto at = [&t](xen::Hypercall n) -> Handler& { return t.h[static_cast<u64>(n)]; };
-  at(xen::Hypercall::memory_op) = xen_hc::memory_op;
-  at(xen::Hypercall::xen_version) = xen_hc::xen_version;
-  at(xen::Hypercall::console_io) = xen_hc::console_io;
-  at(xen::Hypercall::vm_assist) = xen_hc::vm_assist;
-  at(xen::Hypercall::vcpu_op) = xen_hc::vcpu_op;
-  at(xen::Hypercall::sched_op) = xen_hc::sched_op;
+  at(xen::Hypercall::memory_op) = hypercall::memory_op;
+  at(xen::Hypercall::xen_version) = hypercall::xen_version;
+  at(xen::Hypercall::console_io) = hypercall::console_io;
+  at(xen::Hypercall::vm_assist) = hypercall::vm_assist;
+  at(xen::Hypercall::vcpu_op) = hypercall::vcpu_op;
+  at(xen::Hypercall::sched_op) = hypercall::sched_op;
   return t;
 }();
 
@@ -37,7 +37,7 @@ void on_hypercall(arch::VcpuState& s) {
   if (number < kHypercalls && kTable.h[number] != nullptr) [[likely]] {
     result = kTable.h[number](v, arch::hypercall_args(s));
   } else {
-    guest_logf(xen_hc::budget(v), "d%uv%u: unknown hypercall %lu", xen_hc::dom(v), v.id, number);
+    guest_logf(hypercall::budget(v), "d%uv%u: unknown hypercall %lu", hypercall::dom(v), v.id, number);
     result = xen::error(xen::Errno::enosys);
   }
   if (result < 0) {

@@ -7,7 +7,7 @@
 #include "hyp/frame_table.hpp"
 #include "hyp/xen/handlers.hpp"
 
-namespace runhv::hyp::xen_hc {
+namespace runhv::hyp::hypercall {
 namespace {
 
 using xen::Errno;
@@ -62,4 +62,4 @@ long memory_op(Vcpu& v, Args a) {
   }
 }
 
-}  // namespace runhv::hyp::xen_hc
+}  // namespace runhv::hyp::hypercall

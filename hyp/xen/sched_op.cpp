@@ -3,7 +3,7 @@
 #include "hyp/scheduling.hpp"
 #include "hyp/xen/handlers.hpp"
 
-namespace runhv::hyp::xen_hc {
+namespace runhv::hyp::hypercall {
 namespace {
 
 const char* shutdown_reason(u32 reason) {
@@ -48,4 +48,4 @@ long sched_op(Vcpu& v, Args a) {
   }
 }
 
-}  // namespace runhv::hyp::xen_hc
+}  // namespace runhv::hyp::hypercall

@@ -4,7 +4,7 @@
 #include "hyp/xen/handlers.hpp"
 #include "hyp/xen/vcpu_info.hpp"
 
-namespace runhv::hyp::xen_hc {
+namespace runhv::hyp::hypercall {
 namespace {
 
 using xen::Errno;
@@ -91,4 +91,4 @@ long vcpu_op(Vcpu& v, Args a) {
   }
 }
 
-}  // namespace runhv::hyp::xen_hc
+}  // namespace runhv::hyp::hypercall

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "hyp/xen/handlers.hpp"
 
-namespace runhv::hyp::xen_hc {
+namespace runhv::hyp::hypercall {
 namespace {
 
 using xen::Errno;
@@ -57,4 +57,4 @@ long xen_version(Vcpu& v, Args a) {
   }
 }
 
-}  // namespace runhv::hyp::xen_hc
+}  // namespace runhv::hyp::hypercall

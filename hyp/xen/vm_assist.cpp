@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "hyp/xen/handlers.hpp"
 
-namespace runhv::hyp::xen_hc {
+namespace runhv::hyp::hypercall {
 
 long vm_assist(Vcpu& v, Args a) {
   const long result = runstate_vm_assist(v.domain->runstate, static_cast<u32>(a[0]), static_cast<u32>(a[1]));
@@ -12,4 +12,4 @@ long vm_assist(Vcpu& v, Args a) {
   return result;
 }
 
-}  // namespace runhv::hyp::xen_hc
+}  // namespace runhv::hyp::hypercall
