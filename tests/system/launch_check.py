@@ -54,6 +54,13 @@ def fail(msg):
     sys.exit(1)
 
 
+def neighbour_passed(probes):
+    """d2, the domain sharing the pCPU with a misbehaving d1, finished its scenario."""
+    d2 = [p for p in probes if p["domain"] == 2]
+    if not d2 or not all(p.get("pass") is True for p in d2):
+        fail(f"d2 (the neighbour) did not finish its scenario: {d2}")
+
+
 def vcpus(summary):
     for dom, recs in summary["domains"].items():
         for rec in recs:
@@ -173,9 +180,7 @@ def main():
                 fail("no fault line for d1v0")
             if "runhv: d1 stopped (data abort)" not in lines:
                 fail("d1 not stopped by its data abort")
-            d2 = [p for p in probes if p["domain"] == 2]
-            if not d2 or not all(p.get("pass") is True for p in d2):
-                fail(f"d2 did not finish its scenario: {d2}")
+            neighbour_passed(probes)
             if not any(re.match(r"^runhv: d2 stopped \((SYSTEM_OFF|poweroff|shutdown.*)\)$", x) for x in lines):
                 fail("d2 did not stop by itself")
         elif check == "sysregs":
@@ -195,9 +200,7 @@ def main():
                 fail("d1 not stopped by the refused register")
             if any(p.get("scenario") == "sysregs_cntp" for p in probes):
                 fail("d1 went on past the refused register")
-            d2 = [p for p in probes if p["domain"] == 2]
-            if not d2 or not all(p.get("pass") is True for p in d2):
-                fail(f"d2 did not finish its scenario: {d2}")
+            neighbour_passed(probes)
         elif check == "hypercalls":
             recs = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "hypercalls"]
             if not recs or recs[0].get("pass") is not True:
@@ -343,9 +346,7 @@ def check_hostile(summary, probes, lines):
     print(f"launch_check: hostile: {r['random_calls']} random calls ({r['random_skipped']} skipped), "
           f"ok {r['random_ok']}, ENOSYS {r['random_enosys']}, EFAULT {r['random_efault']}, "
           f"EINVAL {r['random_einval']}, ENOENT {r['random_enoent']}, other {r['random_other_errno']}")
-    d2 = [p for p in probes if p["domain"] == 2]
-    if not d2 or not all(p.get("pass") is True for p in d2):
-        fail(f"d2 (the neighbour) did not pass: {d2}")
+    neighbour_passed(probes)
     if any(re.match(r"^runhv: .*(panic|PANIC)", x) for x in lines):
         fail("runhv panicked")
 
