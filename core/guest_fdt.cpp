@@ -2,9 +2,9 @@
 // SPDX-License-Identifier: MIT
 #include "core/guest_fdt.hpp"
 
+#include "abi/pvtime.hpp"
 #include "core/format.hpp"
 #include "core/psci.hpp"
-#include "core/smccc.hpp"
 
 namespace runhv {
 

@@ -2,24 +2,23 @@
 // MMIO bus all read
 // SPDX-License-Identifier: MIT
 //
-// Xen's public Arm guest layout (xen/include/public/arch-arm.h, GUEST_*), so a guest built for
-// Xen's dom0less finds its devices where Xen puts them, plus runhv's PV-time page:
+// Xen's public Arm guest layout (abi/xen_arch_arm.hpp), so a guest built for Xen's dom0less finds
+// its devices where Xen puts them, plus runhv's PV-time page:
 //
-//   0x0300'1000  GICv3 distributor, 64 KiB            GUEST_GICV3_GICD_BASE/SIZE
-//                (GICv2: GICD 4 KiB here, GICC 8 KiB at 0x0300'2000: GUEST_GICD/GICC_*)
+//   0x0300'1000  GICv3 distributor, 64 KiB (GICv2: GICD 4 KiB here, GICC 8 KiB at 0x0300'2000)
 //   0x0302'0000  GICv3 redistributors, 128 KiB a vCPU, room for 128 (16 MiB)
-//                                                     GUEST_GICV3_GICR0_BASE/SIZE
-//   0x090A'0000  PV-time stolen-time records, 64 B a vCPU (runhv; QEMU virt's VIRT_PVTIME)
-//   0x2200'0000  PL011 (vPL011), 4 KiB, SPI 32        GUEST_PL011_BASE/SIZE, GUEST_VPL011_SPI
-//   0x3800'0000  grant-table window, 16 MiB           GUEST_GNTTAB_BASE/SIZE
-//   0x4000'0000  RAM, up to 3 GiB                     GUEST_RAM0_BASE/SIZE
-//   INTID 31     event-channel upcall (PPI 15)        GUEST_EVTCHN_PPI
+//   0x090A'0000  PV-time stolen-time records, 64 B a vCPU (runhv's; QEMU virt's VIRT_PVTIME)
+//   0x2200'0000  PL011 (vPL011), 4 KiB, SPI 32
+//   0x3800'0000  grant-table window, 16 MiB
+//   0x4000'0000  RAM, up to 3 GiB
+//   INTID 31     event-channel upcall (PPI 15)
 //   INTID 27     virtual timer (PPI 11)
 //
 // The PV-time page sits in the hole Xen leaves between the redistributors and ACPI (0x2000'0000)
 // and is clear of everything above; the static_asserts below keep every region apart.
 #pragma once
 
+#include "abi/xen_arch_arm.hpp"
 #include "core/types.hpp"
 
 namespace runhv {
@@ -50,18 +49,18 @@ struct GuestLayout {
 };
 
 inline constexpr GuestLayout kGuestLayout{
-    .ram = {0x4000'0000, 0xC000'0000},
-    .gicd = {0x0300'1000, 0x1'0000},
-    .gicr = {0x0302'0000, 0x100'0000},
-    .gicr_stride = 0x2'0000,
-    .gicv2_gicd = {0x0300'1000, 0x1000},
-    .gicv2_gicc = {0x0300'2000, 0x2000},
-    .uart = {0x2200'0000, 0x1000},
-    .uart_intid = 32,
-    .grant_table = {0x3800'0000, 0x100'0000},
-    .pv_time = {0x090A'0000, 0x1'0000},
-    .evtchn_intid = 31,
-    .vtimer_intid = 27,
+    .ram = {xen::arm::kRam0Base, xen::arm::kRam0Size},
+    .gicd = {xen::arm::kGicv3DistBase, xen::arm::kGicv3DistSize},
+    .gicr = {xen::arm::kGicv3RedistBase, xen::arm::kGicv3RedistSize},
+    .gicr_stride = xen::arm::kGicv3RedistStride,
+    .gicv2_gicd = {xen::arm::kGicv2DistBase, xen::arm::kGicv2DistSize},
+    .gicv2_gicc = {xen::arm::kGicv2CpuBase, xen::arm::kGicv2CpuSize},
+    .uart = {xen::arm::kPl011Base, xen::arm::kPl011Size},
+    .uart_intid = xen::arm::kVpl011Spi,
+    .grant_table = {xen::arm::kGrantTableBase, xen::arm::kGrantTableSize},
+    .pv_time = {0x090A'0000, 0x1'0000},  // runhv's: 1024 records of 64 bytes
+    .evtchn_intid = xen::arm::kEventChannelPpi,
+    .vtimer_intid = 27,  // PPI 11, the EL1 virtual timer (the Arm generic-timer binding)
 };
 
 constexpr bool guest_regions_apart(const GuestLayout& l) {

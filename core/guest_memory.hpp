@@ -12,8 +12,8 @@
 // benchmarks) it is model::Machine, a sparse model with MMIO holes and foreign pages.
 #pragma once
 
+#include "abi/xen.hpp"
 #include "core/types.hpp"
-#include "core/xen_abi.hpp"
 
 namespace runhv {
 

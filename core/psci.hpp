@@ -46,8 +46,10 @@
 // vcpu_vmpidr() for VMPIDR_EL2 and vcpu_affinity() for the guest device tree's cpu@ reg.
 #pragma once
 
+#include "abi/psci.hpp"
+#include "abi/pvtime.hpp"
+#include "abi/smccc.hpp"
 #include "core/runstate.hpp"
-#include "core/smccc.hpp"
 #include "core/types.hpp"
 
 namespace runhv {

@@ -9,8 +9,8 @@
 // holds exactly. A clock that goes backwards is treated as standing still.
 #pragma once
 
+#include "abi/xen.hpp"
 #include "core/types.hpp"
-#include "core/xen_abi.hpp"
 
 namespace runhv {
 

@@ -7,16 +7,16 @@
 // the context switch; while it is loaded the registers are the truth.
 #pragma once
 
+#include "abi/pvtime.hpp"
+#include "abi/xen.hpp"
 #include "arch/arch.hpp"
 #include "core/guest_copy.hpp"
 #include "core/guest_layout.hpp"
 #include "core/limits.hpp"
 #include "core/mmio.hpp"
 #include "core/sched.hpp"
-#include "core/smccc.hpp"
 #include "core/types.hpp"
 #include "core/vcpu_op.hpp"
-#include "core/xen_abi.hpp"
 #include "hyp/domain_console.hpp"
 
 namespace runhv::hyp {

@@ -6,6 +6,7 @@
     arch/      includes no hyp/                      (the architecture, behind arch/arch.hpp)
     platform/  includes no hyp/ and no arch/
     hyp/       includes from arch/ only arch/arch.hpp (the seam)
+    guests/    include no hypervisor code: the ABI (abi/) and freestanding core headers only
 
 Prints every violation as FILE:LINE: what and exits 1 if there is any.
 """
@@ -22,6 +23,7 @@ RULES = {
     "arch": lambda inc: not inc.startswith("hyp/"),
     "platform": lambda inc: not inc.startswith(("hyp/", "arch/")),
     "hyp": lambda inc: not inc.startswith("arch/") or inc == "arch/arch.hpp",
+    "guests": lambda inc: not inc.startswith(("hyp/", "arch/", "platform/")),
 }
 
 

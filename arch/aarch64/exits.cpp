@@ -17,6 +17,7 @@
 // pending on this pCPU.
 #include <stdarg.h>
 
+#include "abi/xen.hpp"
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/vcpu_frame.hpp"
 #include "arch/arch.hpp"
@@ -24,7 +25,6 @@
 #include "core/format.hpp"
 #include "core/mmio.hpp"
 #include "core/sysreg_table.hpp"
-#include "core/xen_abi.hpp"
 
 namespace runhv::arch {
 namespace {

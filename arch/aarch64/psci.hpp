@@ -5,9 +5,9 @@
 // started at EL1 (QEMU without virtualization=on), so a misconfigured run can still power off.
 #pragma once
 
+#include "abi/psci.hpp"
 #include "arch/aarch64/smccc_call.hpp"
 #include "arch/aarch64/sysreg.hpp"
-#include "core/smccc.hpp"
 #include "core/types.hpp"
 
 namespace runhv::arch::psci {

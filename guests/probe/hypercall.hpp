@@ -2,67 +2,54 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "abi/psci.hpp"
+#include "abi/xen.hpp"
 #include "guests/probe/sysreg.hpp"
 
 namespace probe::xen {
 
-inline constexpr u64 kMemoryOp = 12;
-inline constexpr u64 kXenVersion = 17;
-inline constexpr u64 kConsoleIo = 18;
-inline constexpr u64 kVmAssist = 21;
-inline constexpr u64 kVcpuOp = 24;
-inline constexpr u64 kSchedOp = 29;
-inline constexpr u64 kConsoleIoWrite = 0;
-inline constexpr u64 kSchedOpYield = 0;
-inline constexpr u64 kSchedOpShutdown = 2;
-inline constexpr u32 kShutdownPoweroff = 0;
-inline constexpr u64 kXenVerVersion = 0;
-inline constexpr u64 kXenVerGetFeatures = 6;
-inline constexpr u64 kVcpuOpRegisterRunstateMemoryArea = 5;
-inline constexpr u64 kVcpuOpRegisterVcpuInfo = 10;
-inline constexpr u64 kXenMemAddToPhysmap = 7;
-inline constexpr u32 kMapSpaceSharedInfo = 0;
-inline constexpr u32 kMapSpaceGrantTable = 1;
-inline constexpr u16 kDomidSelf = 0x7FF0;
+// The Xen ABI is abi/xen.hpp's: these are its values under the probe's short names.
+namespace abi = runhv::xen;
+template <class E>
+constexpr u64 v(E e) {
+  return static_cast<u64>(e);
+}
+constexpr long err(abi::Errno e) { return static_cast<long>(e); }
+
+inline constexpr u64 kMemoryOp = v(abi::Hypercall::memory_op);
+inline constexpr u64 kXenVersion = v(abi::Hypercall::xen_version);
+inline constexpr u64 kConsoleIo = v(abi::Hypercall::console_io);
+inline constexpr u64 kVmAssist = v(abi::Hypercall::vm_assist);
+inline constexpr u64 kVcpuOp = v(abi::Hypercall::vcpu_op);
+inline constexpr u64 kSchedOp = v(abi::Hypercall::sched_op);
+inline constexpr u64 kConsoleIoWrite = v(abi::ConsoleIo::write);
+inline constexpr u64 kSchedOpYield = v(abi::SchedOp::yield);
+inline constexpr u64 kSchedOpShutdown = v(abi::SchedOp::shutdown);
+inline constexpr u32 kShutdownPoweroff = static_cast<u32>(abi::ShutdownReason::poweroff);
+inline constexpr u64 kXenVerVersion = v(abi::XenVer::version);
+inline constexpr u64 kXenVerGetFeatures = v(abi::XenVer::get_features);
+inline constexpr u64 kVcpuOpRegisterRunstateMemoryArea = v(abi::VcpuOp::register_runstate_memory_area);
+inline constexpr u64 kVcpuOpRegisterVcpuInfo = v(abi::VcpuOp::register_vcpu_info);
+inline constexpr u64 kXenMemAddToPhysmap = v(abi::MemoryOp::add_to_physmap);
+inline constexpr u32 kMapSpaceSharedInfo = static_cast<u32>(abi::MapSpace::shared_info);
+inline constexpr u32 kMapSpaceGrantTable = static_cast<u32>(abi::MapSpace::grant_table);
+inline constexpr u16 kDomidSelf = static_cast<u16>(abi::DomId::self);
 
 // Xen errno values (returned negated).
-inline constexpr long kEnoent = 2;
-inline constexpr long kEfault = 14;
-inline constexpr long kEnxio = 6;
-inline constexpr long kEbusy = 16;
-inline constexpr long kEperm = 1;
-inline constexpr long kEinval = 22;
-inline constexpr long kEnosys = 38;
+inline constexpr long kEperm = err(abi::Errno::eperm);
+inline constexpr long kEnoent = err(abi::Errno::enoent);
+inline constexpr long kEnxio = err(abi::Errno::enxio);
+inline constexpr long kEacces = err(abi::Errno::eacces);
+inline constexpr long kEfault = err(abi::Errno::efault);
+inline constexpr long kEbusy = err(abi::Errno::ebusy);
+inline constexpr long kEinval = err(abi::Errno::einval);
+inline constexpr long kEnosys = err(abi::Errno::enosys);
 
-struct SchedShutdown {
-  u32 reason;
-};
-
-struct RegisterVcpuInfo {
-  u64 mfn;  // guest frame number
-  u32 offset;
-  u32 rsvd;
-};
-
-struct VcpuInfo {  // Arm: 48 bytes
-  u8 evtchn_upcall_pending;
-  u8 pad[7];
-  u64 evtchn_pending_sel;
-  u64 time[4];
-};
-
-struct AddToPhysmap {
-  u16 domid;
-  u16 size;
-  u32 space;
-  u64 idx;
-  u64 gpfn;
-};
-
-struct FeatureInfo {
-  u32 submap_idx;
-  u32 submap;
-};
+using SchedShutdown = abi::sched_shutdown;
+using RegisterVcpuInfo = abi::vcpu_register_vcpu_info;
+using VcpuInfo = abi::vcpu_info;
+using AddToPhysmap = abi::xen_add_to_physmap;
+using FeatureInfo = abi::xen_feature_info;
 
 // Pointer arguments are kernel VAs: the hypervisor translates them with the caller's stage 1.
 inline long hypercall(u64 number, u64 a0, u64 a1 = 0, u64 a2 = 0) {
@@ -78,10 +65,11 @@ inline long hypercall(u64 number, u64 a0, u64 a1 = 0, u64 a2 = 0) {
 
 namespace probe::smccc {
 
-inline constexpr u32 kPsciVersion = 0x84000000;
-inline constexpr u32 kPsciCpuOff = 0x84000002;
-inline constexpr u32 kPsciCpuOn64 = 0xC4000003;  // x1 target MPIDR, x2 entry PA, x3 context (x0)
-inline constexpr u32 kPsciSystemOff = 0x84000008;
+using Psci = runhv::psci::Fn;
+inline constexpr u32 kPsciVersion = static_cast<u32>(Psci::version);
+inline constexpr u32 kPsciCpuOff = static_cast<u32>(Psci::cpu_off);
+inline constexpr u32 kPsciCpuOn64 = static_cast<u32>(Psci::cpu_on64);  // x1 target MPIDR, x2 entry PA, x3 context
+inline constexpr u32 kPsciSystemOff = static_cast<u32>(Psci::system_off);
 
 // SMCCC 1.1: x0..x3 arguments and results, x4..x17 preserved by the callee.
 inline u64 hvc(u32 function, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0) {

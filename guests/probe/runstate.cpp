@@ -45,7 +45,7 @@ void read(const volatile void* area, Info& out, ReadCounts& counts) {
     const u64 entry = w[1];
     read_barrier();
     out.state = static_cast<u32>(w[0]);
-    out.pad = 0;
+    out.pad_ = 0;
     out.time[0] = w[2];
     out.time[1] = w[3];
     out.time[2] = w[4];

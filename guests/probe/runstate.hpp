@@ -11,31 +11,28 @@
 // same number. A torn read (parts of two updates) breaks it.
 #pragma once
 
+#include "abi/xen.hpp"
 #include "guests/probe/percpu.hpp"
 #include "guests/probe/report.hpp"
 
 namespace probe::runstate {
 
-inline constexpr u64 kUpdateFlag = u64{1} << 63;  // XEN_RUNSTATE_UPDATE
-inline constexpr u32 kRunning = 0;
-inline constexpr u32 kRunnable = 1;
-inline constexpr u32 kBlocked = 2;
-inline constexpr u32 kOffline = 3;
+// abi/xen.hpp's values under the probe's short names.
+namespace abi = runhv::xen;
+inline constexpr u64 kUpdateFlag = abi::kRunstateUpdate;
+inline constexpr i32 kRunning = static_cast<i32>(abi::RunstateState::running);
+inline constexpr i32 kRunnable = static_cast<i32>(abi::RunstateState::runnable);
+inline constexpr i32 kBlocked = static_cast<i32>(abi::RunstateState::blocked);
+inline constexpr i32 kOffline = static_cast<i32>(abi::RunstateState::offline);
 
-inline constexpr u64 kVcpuOpGetRunstateInfo = 4;
-inline constexpr u64 kVcpuOpRegisterVa = 5;
-inline constexpr u64 kVcpuOpRegisterPhys = 14;
+inline constexpr u64 kVcpuOpGetRunstateInfo = static_cast<u64>(abi::VcpuOp::get_runstate_info);
+inline constexpr u64 kVcpuOpRegisterVa = static_cast<u64>(abi::VcpuOp::register_runstate_memory_area);
+inline constexpr u64 kVcpuOpRegisterPhys = static_cast<u64>(abi::VcpuOp::register_runstate_phys_area);
 inline constexpr u64 kPhysUnregister = ~u64{0};
-inline constexpr u64 kVmAssistEnable = 0;
-inline constexpr u64 kVmAssistRunstateUpdateFlag = 5;
+inline constexpr u64 kVmAssistEnable = static_cast<u64>(abi::VmAssistCmd::enable);
+inline constexpr u64 kVmAssistRunstateUpdateFlag = abi::kVmAssistRunstateUpdateFlag;
 
-struct Info {
-  u32 state;
-  u32 pad;
-  u64 state_entry_time;
-  u64 time[4];
-};
-static_assert(sizeof(Info) == 48);
+using Info = abi::vcpu_runstate_info;
 
 inline u64 sum(const Info& i) { return i.time[0] + i.time[1] + i.time[2] + i.time[3]; }
 // state_entry_time - sum(time[]): the vCPU's creation time, the same for every complete update.

@@ -5,6 +5,9 @@
 // Every scenario prints one PROBE record per CPU it used, with "cpu" and "pinned_pages" (the
 // pages runhv must still hold for that vCPU's registrations when the domain shuts down: the
 // launch check compares them with runhv's stats). See README.md for the fields.
+#include "abi/pvtime.hpp"
+#include "abi/smccc.hpp"
+#include "abi/xen_arch_arm.hpp"
 #include "guests/probe/hypercall.hpp"
 #include "guests/probe/layout.h"
 #include "guests/probe/mmu.hpp"
@@ -547,16 +550,12 @@ bool run_update_flag(const Options& o, const Platform& p) {
 
 namespace {
 
-constexpr u32 kSmcccVersion = 0x80000000;
-constexpr u32 kSmcccArchFeatures = 0x80000001;
-constexpr u32 kPvTimeFeatures = 0xC5000020;
-constexpr u32 kPvTimeSt = 0xC5000021;
+constexpr u32 kSmcccVersion = static_cast<u32>(runhv::smccc::Fn::version);
+constexpr u32 kSmcccArchFeatures = static_cast<u32>(runhv::smccc::Fn::arch_features);
+constexpr u32 kPvTimeFeatures = static_cast<u32>(runhv::pvtime::Fn::features);
+constexpr u32 kPvTimeSt = static_cast<u32>(runhv::pvtime::Fn::st);
 
-struct StolenTime {
-  u32 revision;
-  u32 attributes;
-  u64 stolen_time;
-};
+using runhv::pvtime::StolenTime;
 
 }  // namespace
 
@@ -735,7 +734,7 @@ Storm storm(u64 count) {
   return s;
 }
 
-constexpr long kEacces = 13;
+using xen::kEacces;
 
 }  // namespace
 
@@ -747,7 +746,7 @@ bool run_hostile(const Options& o, const Platform& p) {
   if (!p.xen) {
     return no_hypervisor(kName);
   }
-  constexpr u64 kGicdIpa = 0x0800'0000;
+  constexpr u64 kGicdIpa = runhv::xen::arm::kGicv3DistBase;  // the guest's GIC distributor, not RAM
   constexpr u64 kPastRamIpa = 0x4200'0000;  // just past this domain's 32 MiB: the next domain's RAM on the host
   constexpr u64 kFarIpa = 0x6000'0000;      // machine RAM runhv uses for itself, not mapped for a guest
   constexpr u64 kPvTimeIpa = 0x090A'0000;   // mapped read-only in stage 2

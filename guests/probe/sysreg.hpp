@@ -2,15 +2,17 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <stdint.h>
+#include "core/types.hpp"
 
 namespace probe {
 
-using u8 = uint8_t;
-using u16 = uint16_t;
-using u32 = uint32_t;
-using u64 = uint64_t;
-using i64 = int64_t;
+// The integer types are the core's (and so the ABI headers', abi/).
+using runhv::i32;
+using runhv::i64;
+using runhv::u16;
+using runhv::u32;
+using runhv::u64;
+using runhv::u8;
 
 #define PROBE_SYSREG(name)                        \
   inline u64 read_##name() {                      \

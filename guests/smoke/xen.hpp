@@ -4,6 +4,9 @@
 
 #include <stdint.h>
 
+#include "abi/psci.hpp"
+#include "abi/xen.hpp"
+
 namespace smoke {
 
 // Xen hypercall: x16 = number, x0..x2 = arguments, x0 = result; x1, x2 and x16 may change.
@@ -27,11 +30,12 @@ inline uint64_t smccc_hvc(uint32_t function) {
   return x0;
 }
 
-inline constexpr uint64_t kXenVersion = 17;
-inline constexpr uint64_t kConsoleIo = 18;
-inline constexpr uint64_t kXenVerVersion = 0;
-inline constexpr uint64_t kConsoleIoWrite = 0;
-inline constexpr uint32_t kPsciVersion = 0x84000000;
-inline constexpr uint32_t kPsciSystemOff = 0x84000008;
+// The numbers are abi/'s.
+inline constexpr uint64_t kXenVersion = static_cast<uint64_t>(runhv::xen::Hypercall::xen_version);
+inline constexpr uint64_t kConsoleIo = static_cast<uint64_t>(runhv::xen::Hypercall::console_io);
+inline constexpr uint64_t kXenVerVersion = static_cast<uint64_t>(runhv::xen::XenVer::version);
+inline constexpr uint64_t kConsoleIoWrite = static_cast<uint64_t>(runhv::xen::ConsoleIo::write);
+inline constexpr uint32_t kPsciVersion = static_cast<uint32_t>(runhv::psci::Fn::version);
+inline constexpr uint32_t kPsciSystemOff = static_cast<uint32_t>(runhv::psci::Fn::system_off);
 
 }  // namespace smoke

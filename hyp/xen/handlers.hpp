@@ -6,8 +6,8 @@
 // the domain owns). A bad argument gets the error code Xen gives for it and a budgeted log line.
 #pragma once
 
+#include "abi/xen.hpp"
 #include "core/log.hpp"
-#include "core/xen_abi.hpp"
 #include "hyp/domain.hpp"
 
 namespace runhv::hyp::hypercall {

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "core/xen_abi.hpp"
+#include "abi/xen.hpp"
 #include "hyp/domain.hpp"
 
 namespace runhv::hyp {
