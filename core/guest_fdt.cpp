@@ -12,7 +12,9 @@ namespace {
 
 constexpr u32 kGicV2MaxVcpus = 8;          // GICv2 has eight CPU interfaces
 constexpr u64 kGicV3FramePair = 0x2'0000;  // a redistributor's RD_base + SGI_base, 64 KiB each
-constexpr u32 kGicSpecPpi = 1;             // first cell of an interrupt specifier: 0 SPI, 1 PPI
+constexpr u32 kGicSpecSpi = 0;             // first cell of an interrupt specifier: 0 SPI, 1 PPI
+constexpr u32 kGicSpecPpi = 1;
+constexpr u32 kIrqTypeLevelHigh = 4;
 constexpr u32 kMaxPpi = 15;
 
 // PPI numbers of the architected timers (INTID - 16), in the arm,armv8-timer binding's order.
@@ -187,6 +189,19 @@ void write_timer(FdtWriter& w) {
   w.end_node();
 }
 
+void write_uart(FdtWriter& w, const GuestFdtConfig& c) {
+  char name[48];
+  unit_name(name, "sbsa-uart", c.uart_base);
+  w.begin_node(name);
+  w.prop_string("compatible", "arm,sbsa-uart");
+  w.prop_reg(c.uart_base, kGuestLayout.uart.size);
+  const u32 interrupts[3] = {kGicSpecSpi, c.uart_spi, kIrqTypeLevelHigh};
+  w.prop_cells("interrupts", interrupts);
+  w.prop_u32("interrupt-parent", kGuestFdtGicPhandle);
+  w.prop_u32("current-speed", 115200);
+  w.end_node();
+}
+
 void write_hypervisor(FdtWriter& w, const GuestFdtConfig& c) {
   w.begin_node("hypervisor");
   const char* const compatible[] = {kGuestFdtXenCompatible, "xen,xen"};
@@ -234,6 +249,9 @@ FdtResult build_guest_fdt(u8* buf, usize size, const GuestFdtConfig& c) {
   write_memory(w, c);
   write_gic(w, c);
   write_timer(w);
+  if (c.vpl011) {
+    write_uart(w, c);
+  }
   write_hypervisor(w, c);
   if (c.pv_time) {
     write_reserved_memory(w, c);

@@ -16,6 +16,8 @@
 //       reg = <0 0x03001000 0 0x10000>, <0 0x03020000 0 (vcpus * 0x20000)>; phandle = <65000>; };
 //     timer { compatible = "arm,armv8-timer"; always-on; interrupt-parent = <&gic>;
 //       interrupts = <1 13 0xf08>, <1 14 0xf08>, <1 11 0xf08>, <1 10 0xf08>; };
+//     [sbsa-uart@22000000 { compatible = "arm,sbsa-uart"; reg = <0 0x22000000 0 0x1000>;
+//       interrupts = <0 0 4>; interrupt-parent = <&gic>; current-speed = <115200>; };]
 //     hypervisor { compatible = "xen,xen-4.19", "xen,xen"; reg = <0 0x38000000 0 0x1000000>;
 //       interrupts = <1 15 0xf08>; interrupt-parent = <&gic>; };
 //     reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;
@@ -42,6 +44,9 @@
 //   QEMU virt has it: runhv saves and restores the virtual timer with the vCPU and serves
 //   CPU_SUSPEND as a standby, so no state a guest can enter loses the timer; without it Linux
 //   would flag the timer CLOCK_EVT_FEAT_C3STOP and want a broadcast timer.
+// - The UART (only with vpl011, as Xen's dom0less `vpl011` property): Xen's make_vpl011_uart_node
+//   node, an SBSA generic UART (Linux's sbsa-uart driver needs `current-speed` and uses 32-bit
+//   accesses), its SPI level-high.
 // - /chosen: no stdout-path by default (a Xen domU's console is hvc0); bootargs as configured.
 // - /reserved-memory/pv-time@<base> (the name the 2025 Xen PV-time series used): the ARM DEN
 //   0057A stolen-time records, 64 bytes per vCPU, `no-map`, no compatible (Linux has no binding
@@ -93,6 +98,10 @@ struct GuestFdtConfig {
   u64 grant_table_base = kGuestLayout.grant_table.base;
   u64 grant_table_size = kGuestLayout.grant_table.size;  // 16 MiB = 4096 frames; must not be 0
   u32 evtchn_ppi = kGuestLayout.evtchn_intid - 16;       // PPI number 0..15: 15 = INTID 31
+
+  bool vpl011 = false;                          // the emulated UART (Xen's vpl011) is offered
+  u64 uart_base = kGuestLayout.uart.base;       // its 4 KiB frame
+  u32 uart_spi = kGuestLayout.uart_intid - 32;  // SPI number: 0 = INTID 32
 
   bool pv_time = false;                          // the ARM DEN 0057A stolen-time region is offered
   u64 pv_time_base = kGuestLayout.pv_time.base;  // page aligned

@@ -84,6 +84,7 @@ class Reader {
       return;
     }
     d.pv_time = v != 0;
+    d.vpl011 = fdt_getprop(fdt_, node, "vpl011", nullptr) != nullptr;
     if (!runstate_mode(node, d) || !pins(node, d) || !modules(node, d)) {
       return;
     }

@@ -9,6 +9,7 @@
 //   module@... { compatible = "multiboot,kernel", "multiboot,module"; reg = <addr size>;
 //                bootargs = "..."; }    the kernel (an arm64 Image), placed by the loader
 //   module@... { compatible = "multiboot,ramdisk", "multiboot,module"; reg = <...>; }
+//   vpl011;                             an emulated SBSA UART at 0x22000000, SPI 32
 // runhv adds, where Xen has nothing to say:
 //   runhv,vcpu-pins = <p0 p1 ...>;      pCPU of each vCPU (absent: the scheduler places them)
 //   runhv,slice-us = <1000>;            time slice of the domain's vCPUs
@@ -40,6 +41,7 @@ struct DomUConfig {
   u32 slice_us = 1000;
   VaPolicy runstate_mode = VaPolicy::mapped;
   bool pv_time = true;
+  bool vpl011 = false;  // `vpl011`: the domain gets Xen's emulated UART
 };
 
 struct DomUList {

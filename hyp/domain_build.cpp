@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #include "hyp/domain_build.hpp"
 
+#include <string.h>
+
 #include "core/format.hpp"
 #include "core/guest_fdt.hpp"
 #include "core/guest_layout.hpp"
@@ -101,9 +103,15 @@ void build_domu(u16 number, const dt::DomUConfig& c, RamCarver& carver, Pa pv_pa
   const u64 image_size = read_u64(image + 16);
   const u64 footprint = text_offset + (image_size > c.kernel.size ? image_size : c.kernel.size);
   const u64 dtb_offset = (ram_size < kGuestDtbLimit ? ram_size : kGuestDtbLimit) - kGuestDtbRoom;
-  if (ram_size <= kGuestDtbRoom || footprint > dtb_offset) {
-    panic("/chosen/%s: %lu KiB of RAM do not hold the kernel (%lu bytes from offset 0x%lx) and its device tree", c.name,
-          ram_size >> 10, footprint - text_offset, text_offset);
+  // The ramdisk goes right after the kernel's footprint, 2 MiB aligned (booting.rst: in the same
+  // 1 GiB window as the kernel, which RAM below 512 MiB guarantees).
+  const u64 initrd_offset = align_up(footprint, k2MiB);
+  const u64 initrd_end = initrd_offset + c.ramdisk.size;
+  if (ram_size <= kGuestDtbRoom || footprint > dtb_offset || initrd_end > dtb_offset) {
+    panic(
+        "/chosen/%s: %lu KiB of RAM do not hold the kernel (%lu bytes from offset 0x%lx), its ramdisk (%lu bytes) "
+        "and its device tree",
+        c.name, ram_size >> 10, footprint - text_offset, text_offset, c.ramdisk.size);
   }
   if (ram_size > kGuestLayout.ram.size) {
     panic("/chosen/%s: %lu MiB of RAM is more than the guest RAM bank (%lu MiB)", c.name, ram_size >> 20,
@@ -125,11 +133,21 @@ void build_domu(u16 number, const dt::DomUConfig& c, RamCarver& carver, Pa pv_pa
                              .slice_ns = u64{c.slice_us} * 1000,
                              .va_policy = c.runstate_mode,
                              .pv_time_page = c.pv_time ? pv_page : Pa{0}});
+  if (c.ramdisk.present()) {
+    memcpy(reinterpret_cast<u8*>(ram.raw() + initrd_offset), reinterpret_cast<const u8*>(c.ramdisk.base.raw()),
+           c.ramdisk.size);
+    arch::clean_to_poc(Pa{ram.raw() + initrd_offset}, c.ramdisk.size);
+  }
   GuestFdtConfig fc{};
   fc.vcpus = c.vcpus;
   fc.bootargs = c.bootargs;
+  if (c.ramdisk.present()) {
+    fc.initrd_start = kGuestRamIpa.raw() + initrd_offset;
+    fc.initrd_end = kGuestRamIpa.raw() + initrd_end;
+  }
   fc.ram_size = ram_size;
   fc.pv_time = c.pv_time;
+  fc.vpl011 = c.vpl011;
   fc.pv_time_size = kPageSize;
   u8* dtb = reinterpret_cast<u8*>(ram.raw() + dtb_offset);
   const FdtResult fdt = build_guest_fdt(dtb, kGuestDtbRoom, fc);
@@ -152,7 +170,7 @@ void build_domu(u16 number, const dt::DomUConfig& c, RamCarver& carver, Pa pv_pa
                  c.kernel.size, d.entry.raw(), fdt.size, dtb_ipa,
                  c.runstate_mode == VaPolicy::legacy ? "legacy" : "mapped", c.pv_time ? "on" : "off");
   if (c.ramdisk.present()) {
-    console::print("runhv: d%u: ramdisk module ignored (not supported yet)\n", n);
+    console::print("runhv: d%u: ramdisk %lu bytes at IPA 0x%lx\n", n, c.ramdisk.size, fc.initrd_start);
   }
   start_domain(d, dtb_ipa);
 }

@@ -25,7 +25,7 @@ import tempfile
 import time
 
 RAM_BASE = 0x4000_0000
-MODULE_AREA = 64 << 20  # images live in the top 64 MiB of RAM
+MODULE_AREA = 192 << 20  # images live in the top 192 MiB of RAM
 ALIGN = 2 << 20
 
 
@@ -92,7 +92,9 @@ def build_dtb(scenario, tmp, smp, mem_mb, guests_dir, qemu, stats_interval_ms=0)
     addr = top - MODULE_AREA
     loaders, overrides, placed = [], [], []
     for dom, path, f, ac, sc in modules_of(scen_dtb):
-        image = f if os.path.isabs(f) else os.path.join(guests_dir, f)
+        # Relative names: the aarch64 guests (build/aarch64/guests), else the build tree (linux/...).
+        image = f if os.path.isabs(f) else next(
+            (p for p in (os.path.join(d, f) for d in guests_dir) if os.path.exists(p)), os.path.join(guests_dir[0], f))
         if not os.path.exists(image):
             die(f"{scenario}: {path}: image {image} not found (is the build complete?)")
         size = os.path.getsize(image)
@@ -150,7 +152,7 @@ def main():
     image = os.path.join(args.build, "aarch64", "runhv.elf")
     if not os.path.exists(image):
         die(f"{image} not found: build first (./runhv run builds)")
-    guests_dir = os.path.join(args.build, "aarch64", "guests")
+    guests_dir = (os.path.join(args.build, "aarch64", "guests"), args.build)
 
     with tempfile.TemporaryDirectory(prefix="runhv-launch-") as tmp:
         dtb, loaders, placed = build_dtb(args.scenario, tmp, args.smp, args.mem, guests_dir,

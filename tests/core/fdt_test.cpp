@@ -896,3 +896,26 @@ TEST(GuestFdt, ConfigurationsItCannotDescribeAreRefusedWithoutWriting) {
 
 }  // namespace
 }  // namespace runhv
+
+namespace runhv {
+namespace {
+
+TEST(GuestFdt, Vpl011AddsXensSbsaUartNodeOnlyWhenOffered) {
+  GuestFdtConfig c;
+  c.vpl011 = true;
+  const Decompiled d = decompile(guest_blob(c));
+  ASSERT_TRUE(d.ran);
+  const Props uart = {{"compatible", R"("arm,sbsa-uart")"},
+                      {"reg", "<0x0 0x22000000 0x0 0x1000>"},
+                      {"interrupts", "<0x0 0x0 0x4>"},  // SPI 0 = INTID 32, level-high
+                      {"interrupt-parent", "<0xfde8>"},
+                      {"current-speed", "<0x1c200>"}};  // 115200
+  ASSERT_EQ(1U, d.tree.count("/sbsa-uart@22000000"));
+  EXPECT_EQ(uart, d.tree.at("/sbsa-uart@22000000"));
+  expect_only_the_hypervisor_warning(d.warnings);
+  c.vpl011 = false;
+  EXPECT_EQ(0U, decompile(guest_blob(c)).tree.count("/sbsa-uart@22000000"));
+}
+
+}  // namespace
+}  // namespace runhv
