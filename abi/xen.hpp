@@ -207,6 +207,26 @@ static_assert(offsetof(shared_info, evtchn_mask) == 560);
 static_assert(offsetof(shared_info, wc_version) == 1072);
 static_assert(offsetof(shared_info, wc_sec_hi) == 1084);
 
+// ---- hvm_op (public/hvm/hvm_op.h, params.h): the parameters a guest may read.
+enum class HvmOp : u32 { set_param = 0, get_param = 1 };
+enum class HvmParam : u32 {
+  callback_irq = 0,
+  store_pfn = 1,
+  store_evtchn = 2,
+  console_pfn = 17,
+  console_evtchn = 18,
+  monitor_ring_pfn = 28,
+};
+struct xen_hvm_param {
+  u16 domid;
+  u16 pad_;  // implicit padding in the C header, made explicit
+  u32 index;
+  u64 value;
+};
+static_assert(sizeof(xen_hvm_param) == 16);
+static_assert(offsetof(xen_hvm_param, index) == 4);
+static_assert(offsetof(xen_hvm_param, value) == 8);
+
 struct xen_add_to_physmap {
   u16 domid;
   u16 size;

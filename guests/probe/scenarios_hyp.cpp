@@ -74,6 +74,17 @@ long runstate_area_for(u32 vcpu, u64 arg) {
   return xen::hypercall(xen::kVcpuOp, xen::kVcpuOpRegisterRunstateMemoryArea, vcpu, arg);
 }
 
+// HVMOP_{get,set}_param of parameter `index` of domain `domid`; *value gets what came back.
+long hvm_param(xen::abi::HvmOp op, u16 domid, xen::abi::HvmParam index, u64* value = nullptr) {
+  static xen::abi::xen_hvm_param arg;
+  arg = {domid, 0, static_cast<u32>(index), 0xDEAD};
+  const long rc = xen::hypercall(xen::kHvmOp, xen::v(op), reinterpret_cast<u64>(&arg));
+  if (value != nullptr) {
+    *value = arg.value;
+  }
+  return rc;
+}
+
 }  // namespace
 
 bool run_hypercalls(const Options&, const Platform& platform) {
@@ -92,6 +103,13 @@ bool run_hypercalls(const Options&, const Platform& platform) {
   features.submap_idx = 0;
   const long good_submap = xen::hypercall(xen::kXenVersion, xen::kXenVerGetFeatures, reinterpret_cast<u64>(&features));
 
+  using xen::abi::HvmOp;
+  using xen::abi::HvmParam;
+  u64 store_pfn = ~u64{0};
+  u64 console_pfn = ~u64{0};
+  const long get_store_pfn = hvm_param(HvmOp::get_param, xen::kDomidSelf, HvmParam::store_pfn, &store_pfn);
+  const long get_console_pfn = hvm_param(HvmOp::get_param, xen::kDomidSelf, HvmParam::console_pfn, &console_pfn);
+
   const Check checks[] = {
       {"unknown_hypercall", -xen::kEnosys, xen::hypercall(99, 0)},
       {"unknown_sched_op", -xen::kEnosys, xen::hypercall(xen::kSchedOp, 99, 0)},
@@ -105,6 +123,15 @@ bool run_hypercalls(const Options&, const Platform& platform) {
       {"get_features", 0, good_submap},
       {"vm_assist_bad_type", -xen::kEinval, xen::hypercall(xen::kVmAssist, 0, 3)},
       {"vcpu_op_valid_unregister", 0, runstate_area_for(0, reinterpret_cast<u64>(&area_arg))},
+      // As Xen's Arm do_hvm_op answers a domU without xenstore or PV console (values 0).
+      {"hvm_get_store_pfn", 0, get_store_pfn},
+      {"hvm_get_console_pfn", 0, get_console_pfn},
+      {"hvm_get_unknown_param", -xen::kEinval, hvm_param(HvmOp::get_param, xen::kDomidSelf, static_cast<HvmParam>(3))},
+      {"hvm_set_store_pfn", -xen::kEperm, hvm_param(HvmOp::set_param, xen::kDomidSelf, HvmParam::store_pfn)},
+      {"hvm_get_monitor_ring", -xen::kEperm, hvm_param(HvmOp::get_param, xen::kDomidSelf, HvmParam::monitor_ring_pfn)},
+      {"hvm_get_no_such_domain", -xen::err(xen::abi::Errno::esrch),
+       hvm_param(HvmOp::get_param, 99, HvmParam::store_pfn)},
+      {"hvm_unknown_op", -xen::kEnosys, xen::hypercall(xen::kHvmOp, 7, 0)},
   };
   bool pass = true;
   Record r("hypercalls");
@@ -141,6 +168,9 @@ bool run_hypercalls(const Options&, const Platform& platform) {
   const bool features_ok = (features.submap & (1U << 2)) != 0 && (features.submap & (1U << 18)) != 0;
   r.num("features", features.submap).flag("features_ok", features_ok);
   pass = pass && features_ok;
+  // The parameters came back as 0 (they went in as 0xDEAD).
+  r.num("hvm_store_pfn", store_pfn).num("hvm_console_pfn", console_pfn);
+  pass = pass && store_pfn == 0 && console_pfn == 0;
   r.flag("pass", pass).end();
   return pass;
 }
