@@ -207,6 +207,30 @@ static_assert(offsetof(shared_info, evtchn_mask) == 560);
 static_assert(offsetof(shared_info, wc_version) == 1072);
 static_assert(offsetof(shared_info, wc_sec_hi) == 1084);
 
+// ---- grant_table_op (public/grant_table.h): the calls a guest makes to set its table up.
+enum class GnttabOp : u32 { setup_table = 2, query_size = 6, set_version = 8, get_version = 10 };
+enum class GnttabStatus : i16 { okay = 0, general_error = -1, bad_domain = -2, permission_denied = -8 };
+inline constexpr u64 kMapIdxGrantTableStatus = u64{1} << 31;  // XENMAPIDX_grant_table_status
+struct gnttab_query_size {
+  u16 dom;  // IN
+  u16 pad_;
+  u32 nr_frames;      // OUT
+  u32 max_nr_frames;  // OUT
+  i16 status;         // OUT
+  u16 pad1_;
+};
+static_assert(sizeof(gnttab_query_size) == 16);
+static_assert(offsetof(gnttab_query_size, status) == 12);
+struct gnttab_set_version {
+  u32 version;  // IN/OUT
+};
+struct gnttab_get_version {
+  u16 dom;  // IN
+  u16 pad_;
+  u32 version;  // OUT
+};
+static_assert(sizeof(gnttab_get_version) == 8);
+
 // ---- hvm_op (public/hvm/hvm_op.h, params.h): the parameters a guest may read.
 enum class HvmOp : u32 { set_param = 0, get_param = 1 };
 enum class HvmParam : u32 {

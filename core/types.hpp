@@ -9,6 +9,7 @@
 namespace runhv {
 
 using i8 = int8_t;
+using i16 = int16_t;
 using u8 = uint8_t;
 using u16 = uint16_t;
 using u32 = uint32_t;

@@ -64,7 +64,13 @@ struct Domain {
   pvtime::StolenTime* pv_time = nullptr;  // the records (hypervisor page), or null: not offered
   Ipa entry{};                            // vCPU 0's first instruction
   u64 dtb_ipa = 0;                        // vCPU 0's x0
-  MmioBus mmio{};                         // the emulated devices, at their places in the guest layout (hyp/mmio.cpp)
+  // The grant table (version 1): its shared frames (hypervisor memory the guest maps into its
+  // grant window with add_to_physmap) and where each is mapped (hyp/xen/grant_table.cpp).
+  static constexpr u32 kGrantFrames = 32;  // GNTTABOP_query_size's max_nr_frames
+  u32 grant_frames_used = 1;
+  u64 grant_frame_gpfn[kGrantFrames]{};  // 0: not mapped
+  alignas(kPageSize) u8 grant_frames[kGrantFrames][kPageSize]{};
+  MmioBus mmio{};  // the emulated devices, at their places in the guest layout (hyp/mmio.cpp)
   // The shared_info page (hypervisor memory the guest maps with add_to_physmap, as Xen shares a
   // xenheap page).
   alignas(kPageSize) u8 shared_info[kPageSize]{};

@@ -1,7 +1,9 @@
 // Probe scenarios about the hypervisor itself: sleeping in WFI, a fault, hypercall error paths
 // SPDX-License-Identifier: MIT
+#include "abi/xen_arch_arm.hpp"
 #include "guests/probe/console.hpp"
 #include "guests/probe/hypercall.hpp"
+#include "guests/probe/layout.h"
 #include "guests/probe/mmu.hpp"
 #include "guests/probe/percpu.hpp"
 #include "guests/probe/report.hpp"
@@ -192,10 +194,74 @@ long register_vcpu_info(u64 offset) {
   return xen::hypercall(xen::kVcpuOp, xen::kVcpuOpRegisterVcpuInfo, 0, reinterpret_cast<u64>(&arg));
 }
 
-long add_to_physmap(u16 domid, u32 space, u64 gpfn) {
+long add_to_physmap(u16 domid, u32 space, u64 gpfn, u64 idx = 0) {
   static xen::AddToPhysmap arg;
-  arg = {domid, 0, space, 0, gpfn};
+  arg = {domid, 0, space, idx, gpfn};
   return xen::hypercall(xen::kMemoryOp, xen::kXenMemAddToPhysmap, reinterpret_cast<u64>(&arg));
+}
+
+long grant_table_op(xen::abi::GnttabOp op, void* arg, u64 count = 1) {
+  return xen::hypercall(xen::kGrantTableOp, xen::v(op), reinterpret_cast<u64>(arg), count);
+}
+
+// The grant table as Linux sets it up: query_size, set_version(1), frames mapped into the
+// window the device tree names (0x3800_0000); a frame keeps its contents when it moves.
+bool grant_table_checks(Record& r) {
+  using xen::abi::GnttabOp;
+  constexpr u64 kWindowGpfn = runhv::xen::arm::kGrantTableBase >> 12;
+  static xen::abi::gnttab_query_size q;
+  q = {};
+  q.dom = xen::kDomidSelf;
+  const long query = grant_table_op(GnttabOp::query_size, &q);
+  const u32 frames_before = q.nr_frames;
+  const u32 max_frames = q.max_nr_frames;
+  static xen::abi::gnttab_set_version sv;
+  sv.version = 2;
+  const long set_v2 = grant_table_op(GnttabOp::set_version, &sv);
+  sv.version = 1;
+  const long set_v1 = grant_table_op(GnttabOp::set_version, &sv);
+  const long bad_count = grant_table_op(GnttabOp::query_size, &q, 2);
+  q = {};
+  q.dom = 99;
+  grant_table_op(GnttabOp::query_size, &q);
+  const auto bad_domain_status = static_cast<i64>(q.status);
+  const long map0 = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, kWindowGpfn, 0);
+  const long map1 = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, kWindowGpfn + 1, 1);
+  const long beyond = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, kWindowGpfn + 2, max_frames);
+  const long status_frame =
+      add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, kWindowGpfn + 2, xen::abi::kMapIdxGrantTableStatus);
+  q = {};
+  q.dom = xen::kDomidSelf;
+  grant_table_op(GnttabOp::query_size, &q);
+  const u32 frames_after = q.nr_frames;
+  // Frame 0: write through the window, move it, read it where it went.
+  const u64 va0 = PROBE_SCRATCH_VA + 20 * 4096;
+  const u64 va_moved = PROBE_SCRATCH_VA + 21 * 4096;
+  bool kept = mmu::map_kernel_page(va0, kWindowGpfn << 12, mmu::PageKind::ram_rw);
+  if (kept) {
+    *reinterpret_cast<volatile u64*>(va0) = 0x6772'616e'7430ULL;
+  }
+  const long moved = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, kWindowGpfn + 5, 0);
+  kept = kept && mmu::map_kernel_page(va_moved, (kWindowGpfn + 5) << 12, mmu::PageKind::ram_rw) &&
+         *reinterpret_cast<volatile u64*>(va_moved) == 0x6772'616e'7430ULL;
+  r.num("gnttab_query_size", static_cast<u64>(-query))
+      .num("gnttab_nr_frames", frames_before)
+      .num("gnttab_max_nr_frames", max_frames)
+      .num("gnttab_set_version_2", static_cast<u64>(-set_v2))
+      .num("gnttab_set_version_1", static_cast<u64>(-set_v1))
+      .num("gnttab_version", sv.version)
+      .num("gnttab_bad_count", static_cast<u64>(-bad_count))
+      .num("gnttab_bad_domain_status", static_cast<u64>(-bad_domain_status))
+      .num("gnttab_map_frame0", static_cast<u64>(-map0))
+      .num("gnttab_map_frame1", static_cast<u64>(-map1))
+      .num("gnttab_map_beyond", static_cast<u64>(-beyond))
+      .num("gnttab_map_status_frame", static_cast<u64>(-status_frame))
+      .num("gnttab_nr_frames_after", frames_after)
+      .num("gnttab_move_frame0", static_cast<u64>(-moved))
+      .flag("gnttab_frame_kept", kept);
+  return query == 0 && frames_before == 1 && max_frames >= 4 && set_v2 == -xen::kEinval && set_v1 == 0 &&
+         sv.version == 1 && bad_count == -xen::kEinval && bad_domain_status == -2 && map0 == 0 && map1 == 0 &&
+         beyond == -xen::kEinval && status_frame == -xen::kEinval && frames_after == 2 && moved == 0 && kept;
 }
 
 }  // namespace
@@ -227,7 +293,7 @@ bool run_events(const Options&, const Platform& platform) {
   asm volatile("dsb ish" ::: "memory");
   const u64 gpfn = mmu::virt_to_phys(const_cast<u64*>(shared_info_page)) >> 12;
   const long other_domain = add_to_physmap(5, xen::kMapSpaceSharedInfo, gpfn);
-  const long grant_table = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, gpfn);
+  const long grant_table = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, gpfn, 0x7fff'ffff);
   const long mapped = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceSharedInfo, gpfn);
   asm volatile("dsb ish" ::: "memory");
   isb();
@@ -235,11 +301,12 @@ bool run_events(const Options&, const Platform& platform) {
   shared_info_page[101] = 42;  // writable
   const bool shared_ok = mapped == 0 && seen == 0 && shared_info_page[101] == 42;
 
+  Record r("events");
+  const bool grants_ok = grant_table_checks(r);
   const bool pass = crossing == -xen::kEnxio && beyond == -xen::kEinval && registered == 0 && upcall &&
                     event_irqs >= 1 && again == -xen::kEbusy && other_domain == -xen::kEperm &&
-                    grant_table == -xen::kEinval && shared_ok;
-  Record("events")
-      .flag("hypervisor", true)
+                    grant_table == -xen::kEinval && shared_ok && grants_ok;
+  r.flag("hypervisor", true)
       .num("vcpu_info_crossing", static_cast<u64>(-crossing))
       .num("vcpu_info_beyond_page", static_cast<u64>(-beyond))
       .num("vcpu_info", static_cast<u64>(-registered))

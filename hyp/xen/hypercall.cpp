@@ -1,7 +1,7 @@
 // Xen hypercalls: one table from hypercall number to handler (hyp/xen/handlers.hpp)
 // SPDX-License-Identifier: MIT
 //
-// Served: xen_version, console_io, sched_op, vcpu_op, memory_op, vm_assist, hvm_op. Any other number
+// Served: xen_version, console_io, sched_op, vcpu_op, memory_op, vm_assist, hvm_op, grant_table_op. Any other number
 // returns -ENOSYS with a budgeted log line. Not handled yet: a guest running with its data cache
 // off writes around the hypervisor's cacheable view of its RAM; QEMU has no caches, real hardware
 // would need the source lines invalidated first.
@@ -25,6 +25,7 @@ constexpr auto kTable = [] {
   at(xen::Hypercall::vcpu_op) = hypercall::vcpu_op;
   at(xen::Hypercall::sched_op) = hypercall::sched_op;
   at(xen::Hypercall::hvm_op) = hypercall::hvm_op;
+  at(xen::Hypercall::grant_table_op) = hypercall::grant_table_op;
   return t;
 }();
 

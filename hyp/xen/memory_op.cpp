@@ -3,8 +3,11 @@
 //
 // XENMAPSPACE_shared_info (idx 0): the domain's shared_info page (Domain::shared_info, zeroed at
 // creation) replaces whatever the domain had at `gpfn` in stage 2 — a RAM page the guest gives
-// up, as Xen does. Other map spaces: -EINVAL; another domain: -EPERM; other commands: -ENOSYS.
+// up, as Xen does. XENMAPSPACE_grant_table (idx below Domain::kGrantFrames, no status bit): grant
+// frame idx goes to `gpfn`, and away from where it was. Other map spaces and indices: -EINVAL;
+// another domain: -EPERM; other commands: -ENOSYS.
 #include "hyp/frame_table.hpp"
+#include "hyp/xen/grant_table.hpp"
 #include "hyp/xen/handlers.hpp"
 
 namespace runhv::hyp::hypercall {
@@ -14,6 +17,24 @@ using xen::Errno;
 using xen::error;
 
 using mmu::stage2::kIpaLimit;
+
+// Puts hypervisor page `page` at `ipa` of d's stage 2; the domain's RAM page that was there is
+// given up (it stays allocated while pinned).
+long map_page(Vcpu& v, Ipa ipa, Pa page) {
+  Domain& d = *v.domain;
+  Pa old{};
+  if (!d.s2.replace_page(ipa, page, old)) {
+    guest_logf(budget(v), "d%uv%u: add_to_physmap: no stage-2 table left for gpfn 0x%lx", dom(v), v.id,
+               ipa.page_number());
+    return error(Errno::enomem);
+  }
+  if (old.raw() != 0) {
+    if (Frame* f = frame_table().frame(old); f != nullptr && f->owner() == d.space.id) {
+      f->release();
+    }
+  }
+  return 0;
+}
 
 long add_to_physmap(Vcpu& v, u64 arg) {
   Domain& d = *v.domain;
@@ -26,28 +47,40 @@ long add_to_physmap(Vcpu& v, u64 arg) {
     guest_logf(budget(v), "d%uv%u: add_to_physmap for d%u refused", n, v.id, static_cast<unsigned>(xatp.domid));
     return error(Errno::eperm);
   }
-  if (static_cast<xen::MapSpace>(xatp.space) != xen::MapSpace::shared_info || xatp.idx != 0) {
-    guest_logf(budget(v), "d%uv%u: add_to_physmap: space %u idx %lu not supported", n, v.id, xatp.space, xatp.idx);
-    return error(Errno::einval);
-  }
-  const Ipa ipa(xatp.gpfn << kPageShift);
   if (xatp.gpfn >= (kIpaLimit >> kPageShift)) {
     guest_logf(budget(v), "d%uv%u: add_to_physmap: gpfn 0x%lx out of range", n, v.id, xatp.gpfn);
     return error(Errno::einval);
   }
-  Pa old{};
-  if (!d.s2.replace_page(ipa, Pa(reinterpret_cast<u64>(d.shared_info)), old)) {
-    guest_logf(budget(v), "d%uv%u: add_to_physmap: no stage-2 table left for gpfn 0x%lx", n, v.id, xatp.gpfn);
-    return error(Errno::enomem);
-  }
-  if (old.raw() != 0) {
-    // The RAM page that was there is the domain's no more (it stays allocated while pinned).
-    if (Frame* f = frame_table().frame(old); f != nullptr && f->owner() == d.space.id) {
-      f->release();
+  const Ipa ipa(xatp.gpfn << kPageShift);
+  switch (static_cast<xen::MapSpace>(xatp.space)) {
+    case xen::MapSpace::shared_info:
+      if (xatp.idx != 0) {
+        break;
+      }
+      if (const long rc = map_page(v, ipa, Pa(reinterpret_cast<u64>(d.shared_info))); rc != 0) {
+        return rc;
+      }
+      guest_logf(budget(v), "d%uv%u: shared_info mapped at gpfn 0x%lx", n, v.id, xatp.gpfn);
+      return 0;
+    case xen::MapSpace::grant_table: {
+      const Pa frame = grant_frame(d, xatp.idx);
+      if (frame.raw() == 0) {
+        break;
+      }
+      if (const long rc = map_page(v, ipa, frame); rc != 0) {
+        return rc;
+      }
+      if (const Ipa before = grant_frame_moved(d, xatp.idx, xatp.gpfn); before.raw() != 0) {
+        Pa gone{};
+        (void)d.s2.unmap_page(before, gone);
+      }
+      return 0;
     }
+    default:
+      break;
   }
-  guest_logf(budget(v), "d%uv%u: shared_info mapped at gpfn 0x%lx", n, v.id, xatp.gpfn);
-  return 0;
+  guest_logf(budget(v), "d%uv%u: add_to_physmap: space %u idx %lu not supported", n, v.id, xatp.space, xatp.idx);
+  return error(Errno::einval);
 }
 
 }  // namespace
