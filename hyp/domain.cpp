@@ -68,6 +68,9 @@ Domain& create_domain(const DomainConfig& c) {
     }
     d.pv_time = records;
   }
+  if (c.vpl011 && !add_device(d, kGuestLayout.uart, d.uart, "vpl011")) {
+    panic("d%u: cannot place the vPL011 at IPA 0x%lx", n, kGuestLayout.uart.base);
+  }
   d.space = DomainSpace{.id = id, .mem = &frame_table(), .s2 = d.s2.regs(c.number)};
   d.runstate.space = d.space;
   d.runstate.va_policy = c.va_policy;

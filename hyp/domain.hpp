@@ -17,6 +17,7 @@
 #include "core/sched.hpp"
 #include "core/types.hpp"
 #include "core/vcpu_op.hpp"
+#include "core/vpl011.hpp"
 #include "hyp/domain_console.hpp"
 
 namespace runhv::hyp {
@@ -49,6 +50,16 @@ static_assert(offsetof(Vcpu, arch) == 0);
 
 inline Vcpu& vcpu_of(arch::VcpuState& s) { return *reinterpret_cast<Vcpu*>(&s); }
 
+// The vPL011's interrupt line: SPI kGuestLayout.uart_intid of the domain's vGIC.
+class UartIrq final : public IrqLine {
+ public:
+  void set_level(bool high) override { high_ = high; }
+  [[nodiscard]] bool high() const { return high_; }
+
+ private:
+  bool high_ = false;
+};
+
 struct Domain {
   u16 number = 0;  // the N of dN; also the VMID
   volatile bool running = false;
@@ -70,7 +81,11 @@ struct Domain {
   u32 grant_frames_used = 1;
   u64 grant_frame_gpfn[kGrantFrames]{};  // 0: not mapped
   alignas(kPageSize) u8 grant_frames[kGrantFrames][kPageSize]{};
-  MmioBus mmio{};  // the emulated devices, at their places in the guest layout (hyp/mmio.cpp)
+  MmioBus mmio{};
+  SpinLock mmio_lock;  // one trapped device access of the domain at a time
+  UartIrq uart_irq{};
+  Vpl011 uart{console, uart_irq};  // on the bus when the domain has `vpl011`  // the emulated devices, at their places
+                                   // in the guest layout (hyp/mmio.cpp)
   // The shared_info page (hypervisor memory the guest maps with add_to_physmap, as Xen shares a
   // xenheap page).
   alignas(kPageSize) u8 shared_info[kPageSize]{};
@@ -88,7 +103,8 @@ struct DomainConfig {
   const u8* pins = nullptr;  // pCPU of each vCPU, or nullptr: placed by the scheduler
   u64 slice_ns = 0;          // 0: the scheduler's default
   VaPolicy va_policy = VaPolicy::mapped;
-  Pa pv_time_page{};  // a hypervisor-owned page for the PV-time records, or 0: not offered
+  Pa pv_time_page{};    // a hypervisor-owned page for the PV-time records, or 0: not offered
+  bool vpl011 = false;  // the emulated UART at kGuestLayout.uart
 };
 
 // Builds domain `config.number`: takes its RAM frames, zeroes the RAM, copies the image, maps

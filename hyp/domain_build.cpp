@@ -132,7 +132,8 @@ void build_domu(u16 number, const dt::DomUConfig& c, RamCarver& carver, Pa pv_pa
                              .pins = c.pinned ? c.pins : nullptr,
                              .slice_ns = u64{c.slice_us} * 1000,
                              .va_policy = c.runstate_mode,
-                             .pv_time_page = c.pv_time ? pv_page : Pa{0}});
+                             .pv_time_page = c.pv_time ? pv_page : Pa{0},
+                             .vpl011 = c.vpl011});
   if (c.ramdisk.present()) {
     memcpy(reinterpret_cast<u8*>(ram.raw() + initrd_offset), reinterpret_cast<const u8*>(c.ramdisk.base.raw()),
            c.ramdisk.size);

@@ -7,16 +7,19 @@
 #pragma once
 
 #include "core/types.hpp"
+#include "core/vpl011.hpp"
 
 namespace runhv::hyp {
 
-class DomainConsole {
+// Also the vPL011's output (ByteSink): console_io and the UART print the same [dN] lines.
+class DomainConsole final : public ByteSink {
  public:
   static constexpr usize kLine = 1024;  // PROBE records are long JSON lines
 
   constexpr explicit DomainConsole(u16 domain) : domain_(domain) {}
 
   void write(const char* text, usize n);
+  void put(const char* bytes, usize n) override { write(bytes, n); }
   // Prints a partial line, if any (when the domain stops).
   void flush();
 

@@ -12,6 +12,12 @@ bool add_device(Domain& d, const GuestRegion& region, MmioDevice& device, const 
   return d.mmio.add(Ipa(region.base), region.size, device, name);
 }
 
-MmioOutcome on_mmio(arch::VcpuState& s, MmioAccess& access) { return vcpu_of(s).domain->mmio.dispatch(access); }
+MmioOutcome on_mmio(arch::VcpuState& s, MmioAccess& access) {
+  Domain& d = *vcpu_of(s).domain;
+  d.mmio_lock.lock();
+  const MmioOutcome outcome = d.mmio.dispatch(access);
+  d.mmio_lock.unlock();
+  return outcome;
+}
 
 }  // namespace runhv::hyp
