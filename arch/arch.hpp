@@ -16,6 +16,7 @@
 #include "core/limits.hpp"
 #include "core/mmio.hpp"
 #include "core/types.hpp"
+#include "core/vgic.hpp"
 #include "core/walker.hpp"
 
 namespace runhv::arch {
@@ -89,11 +90,12 @@ void vcpu_put(VcpuState& v);
 [[nodiscard]] u64 hardware_translate(u64 va);
 // The loaded vCPU's guest-timer deadline in ns, or kNever when it is off or masked.
 [[nodiscard]] u64 guest_timer_deadline();
-// Makes interrupt `intid` pending for `v` (live if loaded here, else in its saved state).
-// False when it cannot be held (every list register in use) or there is no interrupt controller.
-bool inject_irq(VcpuState& v, u32 intid);
-// The loaded vCPU has an interrupt pending.
-[[nodiscard]] bool irq_pending_live();
+// The list-register exchange with the domain's vGIC (core/vgic.hpp), live if `v` is loaded here,
+// else in its saved state: sync folds what the guest did with the last fill back into the vGIC;
+// fill hands the vGIC's deliverable interrupts for vCPU `vcpu` to the list registers.
+// Inline: v.lrs_used != 0 — the last fill wrote some; take_guest_timer_fired(v).
+void vgic_sync(VcpuState& v, Vgic& vgic, u32 vcpu);
+void vgic_fill(VcpuState& v, Vgic& vgic, u32 vcpu);
 
 // Inline, the guest's registers: hypercall_number(v), hypercall_args(v) (kHypercallArgs of
 // them), set_hypercall_result(v, value) — the Xen hypercall convention; gpr(v, n) — general
@@ -112,6 +114,8 @@ namespace runhv::hyp {
 // The end of every guest exit: the vCPU to enter next (after a reschedule if one is pending
 // here); does not return when this pCPU goes idle.
 arch::VcpuState* exit_resume(arch::VcpuState& v);
+// The guest wrote ICC_SGI1R_EL1 (an SGI to the vCPUs `value` names).
+void on_sgi(arch::VcpuState& v, u64 value);
 // A Xen hypercall (its number and arguments in the guest's registers).
 void on_hypercall(arch::VcpuState& v);
 // An SMCCC call (PSCI, SMCCC arch calls, PV time).

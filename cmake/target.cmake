@@ -97,6 +97,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/ich.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/timer.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/vtimer.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/vgic_lr.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/irq.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/vcpu.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/vcpu_context.cpp
@@ -113,7 +114,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/domain_build.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/switch.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/vcpu_lifecycle.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/events.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/irq.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/stats.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/shutdown.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/smccc.cpp

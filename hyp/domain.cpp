@@ -68,6 +68,11 @@ Domain& create_domain(const DomainConfig& c) {
     }
     d.pv_time = records;
   }
+  d.uart_irq.domain = &d;
+  if (!d.vgic.reset(c.vcpus) || !add_device(d, kGuestLayout.gicd, d.vgic.distributor(), "vgicd") ||
+      !add_device(d, {kGuestLayout.gicr.base, d.vgic.redistributors_size()}, d.vgic.redistributors(), "vgicr")) {
+    panic("d%u: cannot place the vGIC at IPA 0x%lx / 0x%lx", n, kGuestLayout.gicd.base, kGuestLayout.gicr.base);
+  }
   if (c.vpl011 && !add_device(d, kGuestLayout.uart, d.uart, "vpl011")) {
     panic("d%u: cannot place the vPL011 at IPA 0x%lx", n, kGuestLayout.uart.base);
   }

@@ -17,6 +17,7 @@
 #include "core/sched.hpp"
 #include "core/types.hpp"
 #include "core/vcpu_op.hpp"
+#include "core/vgic.hpp"
 #include "core/vpl011.hpp"
 #include "hyp/domain_console.hpp"
 
@@ -41,23 +42,21 @@ struct Vcpu {
   VcpuRunstate runstate;  // accounting + registered areas (core/vcpu_op.hpp)
   SchedVcpu sched{};      // the scheduler's part (core/sched.hpp)
   VcpuCounters counters{};
-  bool started = false;         // given an entry point once (PSCI CPU_ON, or domain start for vCPU 0)
-  volatile i32 loaded_on = -1;  // the pCPU whose registers hold this vCPU's context, or -1
-  xen::vcpu_info* vcpu_info{};  // VCPUOP_register_vcpu_info's area (hypervisor view), or null
-  Frame* vcpu_info_frame{};     // ... and the pinned frame it is in
+  bool started = false;            // given an entry point once (PSCI CPU_ON, or domain start for vCPU 0)
+  volatile i32 loaded_on = -1;     // the pCPU whose registers hold this vCPU's context, or -1
+  xen::vcpu_info* vcpu_info{};     // VCPUOP_register_vcpu_info's area (hypervisor view), or null
+  Frame* vcpu_info_frame{};        // ... and the pinned frame it is in
+  volatile bool irq_kick = false;  // the vGIC has something new for it: fill before its entry
 };
 static_assert(offsetof(Vcpu, arch) == 0);
 
 inline Vcpu& vcpu_of(arch::VcpuState& s) { return *reinterpret_cast<Vcpu*>(&s); }
 
-// The vPL011's interrupt line: SPI kGuestLayout.uart_intid of the domain's vGIC.
+// The vPL011's interrupt line: SPI kGuestLayout.uart_intid of the domain's vGIC (hyp/irq.cpp).
 class UartIrq final : public IrqLine {
  public:
-  void set_level(bool high) override { high_ = high; }
-  [[nodiscard]] bool high() const { return high_; }
-
- private:
-  bool high_ = false;
+  void set_level(bool high) override;
+  Domain* domain = nullptr;
 };
 
 struct Domain {
@@ -82,7 +81,8 @@ struct Domain {
   u64 grant_frame_gpfn[kGrantFrames]{};  // 0: not mapped
   alignas(kPageSize) u8 grant_frames[kGrantFrames][kPageSize]{};
   MmioBus mmio{};
-  SpinLock mmio_lock;  // one trapped device access of the domain at a time
+  SpinLock lock;  // the devices and the vGIC: one trapped access or interrupt change at a time
+  Vgic vgic;      // on the bus at kGuestLayout.gicd / .gicr
   UartIrq uart_irq{};
   Vpl011 uart{console, uart_irq};  // on the bus when the domain has `vpl011`  // the emulated devices, at their places
                                    // in the guest layout (hyp/mmio.cpp)
@@ -120,6 +120,18 @@ void start_domain(Domain& d, u64 dtb_ipa);
 // Puts `device` on d's MMIO bus at `region` of the guest layout; false if the region is not
 // wholly in the layout's device space (outside RAM) or overlaps another device.
 bool add_device(Domain& d, const GuestRegion& region, MmioDevice& device, const char* name);
+
+// hyp/irq.cpp, the domain's interrupts (all through its vGIC), each with d.lock taken inside:
+// Interrupt `intid` (an SGI/PPI of `v`, or an SPI) made pending, and its target kicked.
+void raise_irq(Vcpu& v, u32 intid);
+// vCPU `t` has new interrupt state: it fills its list registers before its next entry, exiting
+// if it runs on another pCPU, waking if it is blocked.
+void irq_kick(Vcpu& t);
+// Right before entering `v` (which is loaded here): the guest timer's interrupt, then the list
+// registers exchanged with the vGIC when anything changed.
+void irq_prepare(Vcpu& v);
+// For WFI: the vGIC has a deliverable interrupt for the loaded `v`.
+[[nodiscard]] bool irq_pending(Vcpu& v);
 
 // True if `v` is the vCPU loaded on this pCPU.
 [[nodiscard]] inline bool vcpu_is_current(const Vcpu& v) { return arch::loaded() == &v.arch; }

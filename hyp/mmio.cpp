@@ -14,9 +14,15 @@ bool add_device(Domain& d, const GuestRegion& region, MmioDevice& device, const 
 
 MmioOutcome on_mmio(arch::VcpuState& s, MmioAccess& access) {
   Domain& d = *vcpu_of(s).domain;
-  d.mmio_lock.lock();
+  d.lock.lock();
   const MmioOutcome outcome = d.mmio.dispatch(access);
-  d.mmio_lock.unlock();
+  const u32 kicks = d.vgic.take_kicks();  // a GIC register write that concerns other vCPUs
+  d.lock.unlock();
+  for (u32 i = 0; i < d.nr_vcpus; ++i) {
+    if ((kicks & (u32{1} << i)) != 0) {
+      irq_kick(d.vcpus[i]);
+    }
+  }
   return outcome;
 }
 

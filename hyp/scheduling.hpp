@@ -25,11 +25,9 @@ long vcpu_up(Vcpu& caller, u32 target, u64 entry, u64 context);
 long vcpu_down(Vcpu& caller, u32 target);
 [[nodiscard]] bool vcpu_is_up(const Domain& d, u32 target);
 // The domain's event-channel interrupt (PPI 15 = INTID 31, the guest DT's /hypervisor
-// interrupt) made pending for `v`, and `v` woken if it was blocked
-// (SCHEDOP_block, WFI). `v` must be the caller or not loaded on any pCPU; returns false (nothing
-// injected) otherwise or when no list register is free.
+// interrupt) made pending for `v` in the vGIC, and `v` kicked (hyp/irq.cpp).
 inline constexpr u32 kEventChannelIntid = kGuestLayout.evtchn_intid;
-bool vcpu_raise_event(Vcpu& v);
+void vcpu_raise_event(Vcpu& v);
 // SCHEDOP_shutdown / PSCI SYSTEM_OFF / a fatal guest fault: stops every vCPU of the caller's
 // domain, prints its statistics and "runhv: dN stopped (<reason>)"; powers the machine off when
 // no domain is left. Does not return to the caller's guest.

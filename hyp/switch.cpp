@@ -171,6 +171,7 @@ void run_loop() {
         loop.prime_irq = false;
         arch::timer_program(arch::this_cpu_index(), arch::now_ns());
       }
+      irq_prepare(*next);
       arch::vcpu_resume_prepare(next->arch);
       arch::vcpu_run(next->arch);
     }
@@ -203,10 +204,12 @@ void on_ipi(u32 pcpu) { g_loop[pcpu].need_resched = true; }
 
 arch::VcpuState* exit_resume(arch::VcpuState& v) {
   if (!this_loop().need_resched) [[likely]] {
+    irq_prepare(vcpu_of(v));
     arch::vcpu_resume_prepare(v);
     return &v;
   }
   if (Vcpu* next = reschedule()) {
+    irq_prepare(*next);
     arch::vcpu_resume_prepare(next->arch);
     return &next->arch;
   }

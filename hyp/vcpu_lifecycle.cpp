@@ -13,8 +13,9 @@ SpinLock g_up_lock;  // one vcpu_up at a time (the target's registers are writte
 // The loaded, running vCPU `v` blocks unless it has a virtual interrupt pending, until its
 // guest timer's deadline.
 void block_current(Vcpu& v) {
+  irq_prepare(v);
   arch::vcpu_resume_prepare(v.arch);
-  if (!arch::irq_ready() || arch::irq_pending_live()) {
+  if (!arch::irq_ready() || irq_pending(v)) {
     return;  // nothing would end the wait, or nothing to wait for
   }
   const u64 deadline = arch::guest_timer_deadline();

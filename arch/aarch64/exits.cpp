@@ -119,7 +119,11 @@ VcpuState* system_register(VcpuState& v, Esr esr) {
     v.regs.elr += esr.instruction_bytes();
     return hyp::exit_resume(v);
   }
-  // SysregResult::Kind::sgi1r comes with the vGIC; until then it is refused like any other.
+  if (r.kind == SysregResult::Kind::sgi1r && !a.read) {
+    hyp::on_sgi(v, reg_or_zero(v, a.rt));
+    v.regs.elr += esr.instruction_bytes();
+    return hyp::exit_resume(v);
+  }
   char name[32];
   format_sysreg_name(name, sizeof name, a.key());
   fatal(v, "system register access",

@@ -1,4 +1,4 @@
-// GICv3 virtual CPU interface (ICH_* at EL2): list registers, inject, save and restore per vCPU
+// GICv3 virtual CPU interface (ICH_* at EL2): list registers, save and restore per vCPU
 // SPDX-License-Identifier: MIT
 #include "arch/aarch64/ich.hpp"
 
@@ -11,26 +11,6 @@ u32 g_lrs = 0;  // 0 until init(): no virtual interface
 
 // ICH_LR<n>_EL2 takes its number in the instruction: one case per register.
 #define RUNHV_LR_CASES(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
-
-u64 make_lr(u32 intid, u8 priority) {
-  return kLrStatePending | kLrGroup1 | (u64{priority} << kLrPriorityShift) | (intid & kLrVintidMask);
-}
-
-// Adds `intid` to the list registers `lr` (count n); `free` holds one bit per empty register.
-// Returns the index written, or -1.
-int place(const u64* lr, u32 n, u64 free, u32 intid) {
-  for (u32 i = 0; i < n; ++i) {
-    if ((lr[i] & kLrStateMask) != 0 && (lr[i] & kLrVintidMask) == intid) {
-      return static_cast<int>(i);
-    }
-  }
-  for (u32 i = 0; i < n; ++i) {
-    if ((free & (u64{1} << i)) != 0) {
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
-}
 
 }  // namespace
 
@@ -106,47 +86,6 @@ void save(GicState& s) {
   }
   sysreg::write_ich_hcr_el2(0);
   sysreg::isb();
-}
-
-bool inject_live(u32 intid, u8 priority) {
-  u64 lr[kMaxLrs];
-  for (u32 i = 0; i < g_lrs; ++i) {
-    lr[i] = read_lr(i);
-  }
-  // ICH_ELRSR_EL2: bit n set = list register n holds no interrupt.
-  const int at = place(lr, g_lrs, sysreg::read_ich_elrsr_el2(), intid);
-  if (at < 0) {
-    return false;
-  }
-  const u64 old = lr[at];
-  write_lr(static_cast<u32>(at), (old & kLrStateMask) != 0 ? old | kLrStatePending : make_lr(intid, priority));
-  sysreg::isb();
-  return true;
-}
-
-bool inject_saved(GicState& s, u32 intid, u8 priority) {
-  u64 free = 0;
-  for (u32 i = 0; i < g_lrs; ++i) {
-    if ((s.lr[i] & kLrStateMask) == 0) {
-      free |= u64{1} << i;
-    }
-  }
-  const int at = place(s.lr, g_lrs, free, intid);
-  if (at < 0) {
-    return false;
-  }
-  u64& lr = s.lr[at];
-  lr = (lr & kLrStateMask) != 0 ? lr | kLrStatePending : make_lr(intid, priority);
-  return true;
-}
-
-bool pending_live() {
-  for (u32 i = 0; i < g_lrs; ++i) {
-    if ((read_lr(i) & kLrStatePending) != 0) {
-      return true;
-    }
-  }
-  return false;
 }
 
 }  // namespace runhv::arch::ich

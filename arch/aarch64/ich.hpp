@@ -1,4 +1,4 @@
-// GICv3 virtual CPU interface (ICH_* at EL2): list registers, inject, save and restore per vCPU
+// GICv3 virtual CPU interface (ICH_* at EL2): list registers, save and restore per vCPU
 // SPDX-License-Identifier: MIT
 //
 // A guest at EL1 with HCR_EL2.IMO = 1 uses ICC_* registers that are really the ICV_* view of
@@ -29,10 +29,6 @@ inline constexpr u64 kLrStateMask = u64{3} << 62;
 // ICH_HCR_EL2.
 inline constexpr u64 kHcrEn = u64{1} << 0;  // En: the virtual CPU interface operates
 
-// The priority injected interrupts get (5 bits are kept: 0xA0 = level 20 of 32; a guest with
-// Linux's PMR of 0xF0 takes it).
-inline constexpr u8 kDefaultPriority = 0xA0;
-
 struct GicState {
   u64 lr[kMaxLrs];
   u64 vmcr;
@@ -55,16 +51,6 @@ GicState initial_state();
 // Loads `s` into the interface / stores the interface into `s` and disables it.
 void restore(const GicState& s);
 void save(GicState& s);
-
-// Makes virtual INTID `intid` pending, as a virtual Group 1 interrupt with `priority`: in the
-// live list registers (the vCPU is loaded here) or in a saved state. An INTID already in a list
-// register just gets its pending bit. False if every list register is in use (nothing queues
-// it: with the virtual timer and the event channel as the only sources, a vCPU never has more
-// pending than there are list registers).
-bool inject_live(u32 intid, u8 priority = kDefaultPriority);
-bool inject_saved(GicState& s, u32 intid, u8 priority = kDefaultPriority);
-// True if a live list register holds a pending interrupt (a trapped WFI need not wait).
-bool pending_live();
 
 // Read/write of list register `n` (below lr_count()).
 u64 read_lr(u32 n);

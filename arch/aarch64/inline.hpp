@@ -20,6 +20,14 @@ inline void vcpu_resume_prepare(VcpuState& v) {
   }
 }
 
+// The guest timer fired since the last call (its interrupt, INTID 27, is then the vGIC's to
+// deliver).
+[[nodiscard]] inline bool take_guest_timer_fired(VcpuState& v) {
+  const bool fired = v.vtimer_fired;
+  v.vtimer_fired = false;
+  return fired;
+}
+
 // Xen on Arm: HVC #0xEA1, number in x16, arguments in x0..x4, result in x0.
 inline constexpr u32 kHypercallArgs = 5;
 [[nodiscard]] inline u64 hypercall_number(const VcpuState& v) { return v.regs.x[16]; }

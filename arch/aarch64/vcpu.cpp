@@ -52,13 +52,4 @@ u64 hardware_translate(u64 va) {
 
 u64 guest_timer_deadline() { return vtimer_deadline_live(); }
 
-bool inject_irq(VcpuState& v, u32 intid) {
-  if (!ich::present()) {
-    return false;
-  }
-  return loaded() == &v ? ich::inject_live(intid) : ich::inject_saved(v.ctx.gic, intid);
-}
-
-bool irq_pending_live() { return ich::pending_live(); }
-
 }  // namespace runhv::arch

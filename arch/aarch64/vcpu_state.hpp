@@ -14,7 +14,9 @@ namespace runhv::arch {
 struct VcpuState {
   VcpuFrame regs{};  // first: what world_switch.S saves and loads
   VcpuContext ctx{};
-  bool vtimer_masked = false;  // runhv set CNTV_CTL.IMASK and injected INTID 27 (vtimer.hpp)
+  bool vtimer_masked = false;  // runhv set CNTV_CTL.IMASK: the guest's timer fired (vtimer.hpp)
+  bool vtimer_fired = false;   // ... and the vGIC has not been told yet (take_guest_timer_fired)
+  u32 lrs_used = 0;            // list registers the last vgic_fill() wrote (0..lrs_used-1)
 };
 static_assert(offsetof(VcpuState, regs) == 0);
 

@@ -14,7 +14,7 @@ void vtimer_fired(VcpuState& v) {
   sysreg::write_cntv_ctl_el0(sysreg::read_cntv_ctl_el0() | kTimerImask);
   sysreg::isb();
   v.vtimer_masked = true;
-  ich::inject_live(gicv3::kIntidVirtualTimer);
+  v.vtimer_fired = true;
 }
 
 void vtimer_unmask(VcpuState& v) {

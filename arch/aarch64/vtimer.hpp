@@ -2,12 +2,13 @@
 // SPDX-License-Identifier: MIT
 //
 // When its condition is met while a vCPU is loaded (the physical PPI 27 reaches EL2),
-// vtimer_fired() masks it at the source (CNTV_CTL.IMASK) and injects virtual INTID 27;
+// vtimer_fired() masks it at the source (CNTV_CTL.IMASK) for virtual INTID 27 to be delivered;
 // vtimer_unmask(), on the way back into the loaded vCPU, lifts the mask once the guest has
 // handled the interrupt (INTID 27 is in no list register any more), so that a guest which only
 // moves CVAL (and never rewrites CNTV_CTL) gets its next tick; a condition still met fires again
-// at once, as a level would. vtimer_catch_up() injects, at switch-in, what fired while the vCPU
-// was off its pCPU. CNTVOFF is 0 (timer.hpp): CVAL counts CNTPCT ticks.
+// at once, as a level would. vtimer_catch_up() notes, at switch-in, what fired while the vCPU
+// was off its pCPU. Either way v.vtimer_fired tells the hypervisor to make INTID 27 pending in
+// the domain's vGIC. CNTVOFF is 0 (timer.hpp): CVAL counts CNTPCT ticks.
 #pragma once
 
 #include "arch/aarch64/gicv3_redist.hpp"
@@ -29,7 +30,7 @@ inline void vtimer_catch_up(VcpuState& v) {
   if (e.cntv_cval <= sysreg::read_cntpct_el0() - e.cntvoff) {
     e.cntv_ctl |= kTimerImask;
     v.vtimer_masked = true;
-    ich::inject_saved(v.ctx.gic, gicv3::kIntidVirtualTimer);
+    v.vtimer_fired = true;
   }
 }
 // The loaded vCPU's deadline in ns, or kNever when the timer is off or masked.

@@ -1,7 +1,8 @@
-// Probe interrupt controller: GICv3 CPU interface (system registers), native GICD/GICR set-up
+// Probe interrupt controller: GICv3 CPU interface (system registers), GICD/GICR set-up
 // SPDX-License-Identifier: MIT
 #include "guests/probe/gic.hpp"
 
+#include "abi/xen_arch_arm.hpp"
 #include "guests/probe/console.hpp"
 #include "guests/probe/mmu.hpp"
 
@@ -55,8 +56,13 @@ u64 find_redistributor(u64 gicr_va, u64 frames) {
 u64 gicr_va = 0;  // the redistributor frames mapped by init_native (CPU 0)
 u64 gicr_frames = 0;
 
-// This CPU's redistributor: awake, `intid` (a PPI) enabled as Group 1.
-bool init_redistributor(unsigned intid) {
+// The PPIs the probe takes: its timer, and under Xen the event-channel upcall.
+u32 ppis(const Platform& platform, unsigned timer_intid) {
+  return (u32{1} << timer_intid) | (platform.xen ? u32{1} << runhv::xen::arm::kEventChannelPpi : 0);
+}
+
+// This CPU's redistributor: awake, the PPIs in `mask` enabled as Group 1.
+bool init_redistributor(u32 mask) {
   const u64 rd = find_redistributor(gicr_va, gicr_frames);
   if (rd == 0) {
     return fail("no redistributor for this CPU");
@@ -64,15 +70,19 @@ bool init_redistributor(unsigned intid) {
   reg32(rd, kGicrWaker) = reg32(rd, kGicrWaker) & ~kWakerProcessorSleep;
   while ((reg32(rd, kGicrWaker) & kWakerChildrenAsleep) != 0) {
   }
-  const u32 bit = u32{1} << intid;
-  reg32(rd, kGicrIgroupr0) = reg32(rd, kGicrIgroupr0) | bit;  // Group 1 (non-secure)
-  reg32(rd, kGicrIgrpmodr0) = reg32(rd, kGicrIgrpmodr0) & ~bit;
-  *reinterpret_cast<volatile u8*>(rd + kGicrIpriorityr + intid) = 0x80;
-  reg32(rd, kGicrIsenabler0) = bit;
+  reg32(rd, kGicrIgroupr0) = reg32(rd, kGicrIgroupr0) | mask;  // Group 1 (non-secure)
+  reg32(rd, kGicrIgrpmodr0) = reg32(rd, kGicrIgrpmodr0) & ~mask;
+  for (unsigned intid = 16; intid < 32; ++intid) {
+    if ((mask & (u32{1} << intid)) != 0) {
+      *reinterpret_cast<volatile u8*>(rd + kGicrIpriorityr + intid) = 0x80;
+    }
+  }
+  reg32(rd, kGicrIsenabler0) = mask;
   return true;
 }
 
-bool init_native(const Platform& platform, unsigned intid) {
+// The distributor and this CPU's redistributor, natively and under a hypervisor's vGIC alike.
+bool init_distributor(const Platform& platform, u32 mask) {
   if (platform.gicd_pa == 0 || platform.gicr_pa == 0) {
     return fail("no arm,gic-v3 node with GICD and GICR");
   }
@@ -91,7 +101,7 @@ bool init_native(const Platform& platform, unsigned intid) {
   reg32(gicd, kGicdCtlr) = reg32(gicd, kGicdCtlr) | kGicdCtlrAre | kGicdCtlrGrp1;
   while ((reg32(gicd, kGicdCtlr) & kGicdCtlrRwp) != 0) {
   }
-  return init_redistributor(intid);
+  return init_redistributor(mask);
 }
 
 void init_cpu_interface() {
@@ -111,7 +121,7 @@ void enable_system_registers() {
 
 bool init(const Platform& platform, unsigned intid) {
   enable_system_registers();
-  if (!platform.xen && !init_native(platform, intid)) {
+  if (!init_distributor(platform, ppis(platform, intid))) {
     return false;
   }
   init_cpu_interface();
@@ -120,7 +130,7 @@ bool init(const Platform& platform, unsigned intid) {
 
 bool init_secondary(const Platform& platform, unsigned intid) {
   enable_system_registers();
-  if (!platform.xen && !init_redistributor(intid)) {
+  if (!init_redistributor(ppis(platform, intid))) {
     return false;
   }
   init_cpu_interface();

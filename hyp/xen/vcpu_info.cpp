@@ -46,10 +46,7 @@ long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
   v.vcpu_info = area;
   v.vcpu_info_frame = gp.frame;
   // As Xen does after moving vcpu_info: events are marked pending, so the upcall is raised.
-  if (!vcpu_raise_event(v)) {
-    guest_logf(v.domain->runstate.log_budget,
-               "d%uv%u: register_vcpu_info: event upcall not raised now (vCPU running elsewhere)", d, v.id);
-  }
+  vcpu_raise_event(v);
   return 0;
 }
 
