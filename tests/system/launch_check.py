@@ -201,6 +201,23 @@ def main():
             if any(p.get("scenario") == "sysregs_cntp" for p in probes):
                 fail("d1 went on past the refused register")
             neighbour_passed(probes)
+        elif check == "linux_boot":
+            # What the stock kernel itself printed, under runhv, as a dom0less domU.
+            bad = [x for x in lines if re.search(r"BUG:|WARNING:|Oops|Call trace|Kernel panic", x)]
+            if bad:
+                fail(f"the Linux guest reported trouble: {bad[:3]}")
+            for needle in ("] Xen 4.19 support found", "] xen:events: Using 2-level ABI",
+                           "] xen:grant_table: Grant tables using version 1 layout", "] Xen: initializing cpu1",
+                           "] GICv3: CPU1: found redistributor 1 region 0:0x0000000003040000"):
+                if not any(x.startswith("[d1] ") and needle in x for x in lines):
+                    fail(f"no kernel line with {needle!r}")
+            start = [x for x in lines if x.startswith('[d1] LINUX {"record":"start",')]
+            if not start or json.loads(start[0][len("[d1] LINUX "):])["cpus_online"] != 2:
+                fail(f"the init did not see 2 CPUs online: {start}")
+            if '[d1] LINUX {"record":"end","pass":true}' not in lines:
+                fail("the init did not finish its phases")
+            if "runhv: d1 stopped (poweroff)" not in lines:
+                fail("Linux did not power off through SCHEDOP_shutdown(poweroff)")
         elif check == "hypercalls":
             recs = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "hypercalls"]
             if not recs or recs[0].get("pass") is not True:
