@@ -14,4 +14,5 @@ set(RUNHV_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../core/guest_fdt.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/mmio.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/sysreg_table.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/evtchn.cpp
 )
