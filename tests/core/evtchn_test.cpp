@@ -380,6 +380,21 @@ TEST_F(EvtchnTest, CloseMakesThePeerUnboundAndSendsThenDrop) {
   EXPECT_EQ(status(*b, pb).status, static_cast<u32>(EvtchnStat::interdomain));
 }
 
+TEST_F(EvtchnTest, CloseByTheBinderLeavesTheAllocatorWaiting) {
+  u32 pa = 0;
+  u32 pb = 0;
+  connect(pa, pb);
+  ASSERT_EQ(close(*b, pb), 0);
+  auto sa = status(*a, pa);
+  EXPECT_EQ(sa.status, static_cast<u32>(EvtchnStat::unbound));
+  EXPECT_EQ(sa.u.unbound.dom, 2);
+  Upcall up;
+  EXPECT_EQ(send(*a, pa, &up), 0);
+  EXPECT_FALSE(up.raise);
+  EXPECT_FALSE(b->pending(pb));
+  EXPECT_EQ(status(*b, pb).status, static_cast<u32>(EvtchnStat::closed));
+}
+
 TEST_F(EvtchnTest, CloseErrors) {
   EXPECT_EQ(close(*a, 0), error(Errno::einval));     // reserved
   EXPECT_EQ(close(*a, 5), error(Errno::einval));     // free
@@ -573,6 +588,17 @@ TEST_F(EvtchnTest, VcpuInfoDefaultsToSharedInfoForVcpu0Only) {
   g.vcpu_info[1].evtchn_upcall_pending = 1;
   g.shared.evtchn_mask[0] |= u64{1} << p0;  // vCPU 0's port is not vCPU 1's to handle here
   EXPECT_EQ(g.linux_upcall(1), std::vector<u32>{p1});
+}
+
+TEST_F(EvtchnTest, UnregisteredVcpuInfoIsNoLongerWritten) {
+  const u32 p = ipi(*a, 1);
+  evtchn_set_vcpu_info(a->ev, 1, nullptr);  // vCPU teardown, before its frame is unpinned
+  Upcall up;
+  ASSERT_EQ(send(*a, p, &up), 0);
+  EXPECT_FALSE(up.raise);
+  EXPECT_EQ(a->vcpu_info[1].evtchn_pending_sel, 0U);
+  EXPECT_EQ(a->vcpu_info[1].evtchn_upcall_pending, 0);
+  EXPECT_TRUE(a->pending(p));
 }
 
 TEST_F(EvtchnTest, NoSharedInfoMeansNoDelivery) {
