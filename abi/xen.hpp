@@ -273,4 +273,168 @@ struct sched_shutdown {
 };
 static_assert(sizeof(sched_shutdown) == 4);
 
+// ---- Event channels (event_channel.h; VIRQ numbers from xen.h)
+// event_channel_op(cmd, arg): cmd is one of these, arg the matching struct below.
+enum class EvtchnOp : u32 {
+  bind_interdomain = 0,
+  bind_virq = 1,
+  bind_pirq = 2,
+  close = 3,
+  send = 4,
+  status = 5,
+  alloc_unbound = 6,
+  bind_ipi = 7,
+  bind_vcpu = 8,
+  unmask = 9,
+  reset = 10,
+  init_control = 11,
+  expand_array = 12,
+  set_priority = 13,
+  reset_cont = 14,  // Xen-internal (the continuation of reset); a guest calling it gets reset's path
+};
+
+// The 2-level ABI: one pending and one mask bit per port in shared_info, 64 words of 64 bits on a
+// 64-bit guest (EVTCHN_2L_NR_CHANNELS), and a selector word per vCPU naming the words to scan.
+inline constexpr u32 kEvtchn2lWordBits = 64;
+inline constexpr u32 kEvtchn2lPorts = kEvtchn2lWordBits * kEvtchn2lWordBits;
+
+// EVTCHNSTAT_*: evtchn_status.status.
+enum class EvtchnStat : u32 { closed = 0, unbound = 1, interdomain = 2, pirq = 3, virq = 4, ipi = 5 };
+
+// VIRQ_* (xen.h): (V) per vCPU, (D) per domain, (G) global.
+namespace virq {
+inline constexpr u32 timer = 0;       // V
+inline constexpr u32 debug = 1;       // V
+inline constexpr u32 console = 2;     // G
+inline constexpr u32 dom_exc = 3;     // G
+inline constexpr u32 tbuf = 4;        // G
+inline constexpr u32 debugger = 6;    // G
+inline constexpr u32 xenoprof = 7;    // V
+inline constexpr u32 con_ring = 8;    // G
+inline constexpr u32 pcpu_state = 9;  // G
+inline constexpr u32 mem_event = 10;  // G
+inline constexpr u32 argo = 11;       // D
+inline constexpr u32 enomem = 12;     // G
+inline constexpr u32 xenpmu = 13;     // V
+inline constexpr u32 arch_0 = 16;     // VIRQ_ARCH_0..7: global on Arm
+inline constexpr u32 arch_7 = 23;
+inline constexpr u32 count = 24;  // NR_VIRQS
+}  // namespace virq
+
+inline constexpr u32 kBindPirqWillShare = 1;  // BIND_PIRQ__WILL_SHARE
+
+struct evtchn_alloc_unbound {
+  u16 dom;         // IN: DOMID_SELF (or the caller's own id, or a domain it controls)
+  u16 remote_dom;  // IN: who may bind to it; DOMID_SELF is the caller
+  u32 port;        // OUT
+};
+static_assert(sizeof(evtchn_alloc_unbound) == 8);
+static_assert(offsetof(evtchn_alloc_unbound, remote_dom) == 2);
+static_assert(offsetof(evtchn_alloc_unbound, port) == 4);
+
+struct evtchn_bind_interdomain {
+  u16 remote_dom;   // IN
+  u16 pad_;         // implicit in the C header
+  u32 remote_port;  // IN
+  u32 local_port;   // OUT
+};
+static_assert(sizeof(evtchn_bind_interdomain) == 12);
+static_assert(offsetof(evtchn_bind_interdomain, remote_port) == 4);
+static_assert(offsetof(evtchn_bind_interdomain, local_port) == 8);
+
+struct evtchn_bind_virq {
+  u32 virq;  // IN
+  u32 vcpu;  // IN
+  u32 port;  // OUT
+};
+static_assert(sizeof(evtchn_bind_virq) == 12);
+static_assert(offsetof(evtchn_bind_virq, port) == 8);
+
+struct evtchn_bind_pirq {
+  u32 pirq;   // IN
+  u32 flags;  // IN: kBindPirqWillShare
+  u32 port;   // OUT
+};
+static_assert(sizeof(evtchn_bind_pirq) == 12);
+
+struct evtchn_bind_ipi {
+  u32 vcpu;  // IN
+  u32 port;  // OUT
+};
+static_assert(sizeof(evtchn_bind_ipi) == 8);
+static_assert(offsetof(evtchn_bind_ipi, port) == 4);
+
+struct evtchn_close {
+  u32 port;
+};
+struct evtchn_send {
+  u32 port;
+};
+struct evtchn_unmask {
+  u32 port;
+};
+static_assert(sizeof(evtchn_close) == 4 && sizeof(evtchn_send) == 4 && sizeof(evtchn_unmask) == 4);
+
+struct evtchn_status {
+  u16 dom;     // IN: DOMID_SELF or a domain id
+  u16 pad_;    // implicit in the C header
+  u32 port;    // IN
+  u32 status;  // OUT: EvtchnStat
+  u32 vcpu;    // OUT: the vCPU the channel notifies
+  union {      // OUT, by status; members other than the one filled keep what the guest passed
+    struct {
+      u16 dom;
+    } unbound;
+    struct {
+      u16 dom;
+      u16 pad_;
+      u32 port;
+    } interdomain;
+    u32 pirq;
+    u32 virq;
+  } u;
+};
+static_assert(sizeof(evtchn_status) == 24);
+static_assert(alignof(evtchn_status) == 4);
+static_assert(offsetof(evtchn_status, port) == 4);
+static_assert(offsetof(evtchn_status, status) == 8);
+static_assert(offsetof(evtchn_status, vcpu) == 12);
+static_assert(offsetof(evtchn_status, u) == 16);
+static_assert(offsetof(evtchn_status, u.interdomain.port) == 20);
+
+struct evtchn_bind_vcpu {
+  u32 port;  // IN
+  u32 vcpu;  // IN
+};
+static_assert(sizeof(evtchn_bind_vcpu) == 8);
+
+struct evtchn_reset {
+  u16 dom;  // IN: DOMID_SELF or a domain id
+};
+static_assert(sizeof(evtchn_reset) == 2);
+
+// FIFO ABI (not offered by runhv; the structs are here for their sizes).
+struct evtchn_init_control {
+  u64 control_gfn;  // IN
+  u32 offset;       // IN
+  u32 vcpu;         // IN
+  u8 link_bits;     // OUT
+  u8 pad_[7];
+};
+static_assert(sizeof(evtchn_init_control) == 24);
+static_assert(offsetof(evtchn_init_control, offset) == 8);
+static_assert(offsetof(evtchn_init_control, vcpu) == 12);
+static_assert(offsetof(evtchn_init_control, link_bits) == 16);
+
+struct evtchn_expand_array {
+  u64 array_gfn;
+};
+static_assert(sizeof(evtchn_expand_array) == 8);
+
+struct evtchn_set_priority {
+  u32 port;
+  u32 priority;
+};
+static_assert(sizeof(evtchn_set_priority) == 8);
+
 }  // namespace runhv::xen

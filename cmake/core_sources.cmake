@@ -17,4 +17,5 @@ set(RUNHV_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../core/vpl011.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/vgic.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/vgic_mmio.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/evtchn.cpp
 )
