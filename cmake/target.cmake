@@ -129,6 +129,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/xen/vm_assist.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/xen/hvm_op.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/xen/grant_table.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/xen/event_channel.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/guest_images.S
   ${RUNHV_SOURCE_ROOT}/hyp/main.cpp)
 add_dependencies(runhv smoke_guest_bin)

@@ -10,6 +10,7 @@
 #include "hyp/frame_table.hpp"
 #include "hyp/sched_loop.hpp"
 #include "hyp/scheduling.hpp"
+#include "hyp/xen/event_channel.hpp"
 #include "lib/panic.hpp"
 
 namespace runhv::hyp {
@@ -69,6 +70,7 @@ Domain& create_domain(const DomainConfig& c) {
     d.pv_time = records;
   }
   d.uart_irq.domain = &d;
+  evtchn_domain_init(d);
   if (!d.vgic.reset(c.vcpus) || !add_device(d, kGuestLayout.gicd, d.vgic.distributor(), "vgicd") ||
       !add_device(d, {kGuestLayout.gicr.base, d.vgic.redistributors_size()}, d.vgic.redistributors(), "vgicr")) {
     panic("d%u: cannot place the vGIC at IPA 0x%lx / 0x%lx", n, kGuestLayout.gicd.base, kGuestLayout.gicr.base);

@@ -10,6 +10,7 @@
 #include "abi/pvtime.hpp"
 #include "abi/xen.hpp"
 #include "arch/arch.hpp"
+#include "core/evtchn.hpp"
 #include "core/guest_copy.hpp"
 #include "core/guest_layout.hpp"
 #include "core/limits.hpp"
@@ -80,6 +81,7 @@ struct Domain {
   u32 grant_frames_used = 1;
   u64 grant_frame_gpfn[kGrantFrames]{};  // 0: not mapped
   alignas(kPageSize) u8 grant_frames[kGrantFrames][kPageSize]{};
+  EvtchnDomain evtchn{};  // its event channels (hyp/xen/event_channel.cpp)
   MmioBus mmio{};
   SpinLock lock;  // the devices and the vGIC: one trapped access or interrupt change at a time
   Vgic vgic;      // on the bus at kGuestLayout.gicd / .gicr

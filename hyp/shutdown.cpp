@@ -6,6 +6,7 @@
 #include "hyp/frame_table.hpp"
 #include "hyp/sched_loop.hpp"
 #include "hyp/scheduling.hpp"
+#include "hyp/xen/event_channel.hpp"
 #include "hyp/xen/vcpu_info.hpp"
 
 namespace runhv::hyp {
@@ -41,6 +42,7 @@ void domain_shutdown(Vcpu& caller, const char* reason) {
     held += d.vcpus[i].runstate.area.pinned_frames();
     d.vcpus[i].runstate.area.release();
   }
+  evtchn_domain_teardown(d);
   release_vcpu_info(d);
   console::print("runhv: teardown {\"domain\":%u,\"pinned_pages_released\":%lu,\"machine_pinned_pages\":%lu}\n",
                  static_cast<unsigned>(d.number), held, frame_table().pinned());

@@ -24,6 +24,7 @@ inline constexpr u64 kVcpuOp = v(abi::Hypercall::vcpu_op);
 inline constexpr u64 kSchedOp = v(abi::Hypercall::sched_op);
 inline constexpr u64 kHvmOp = v(abi::Hypercall::hvm_op);
 inline constexpr u64 kGrantTableOp = v(abi::Hypercall::grant_table_op);
+inline constexpr u64 kEventChannelOp = v(abi::Hypercall::event_channel_op);
 inline constexpr u64 kConsoleIoWrite = v(abi::ConsoleIo::write);
 inline constexpr u64 kSchedOpYield = v(abi::SchedOp::yield);
 inline constexpr u64 kSchedOpShutdown = v(abi::SchedOp::shutdown);

@@ -264,6 +264,84 @@ bool grant_table_checks(Record& r) {
          beyond == -xen::kEinval && status_frame == -xen::kEinval && frames_after == 2 && moved == 0 && kept;
 }
 
+long evtchn_op(xen::abi::EvtchnOp op, void* arg) {
+  return xen::hypercall(xen::kEventChannelOp, xen::v(op), reinterpret_cast<u64>(arg));
+}
+
+bool pending_in_shared_info(u32 port) {
+  // shared_info.evtchn_pending starts at byte 48: u64 word 6.
+  return ((shared_info_page[6 + port / 64] >> (port % 64)) & 1) != 0;
+}
+
+// Event channels once shared_info is mapped: a loopback interdomain pair and an IPI port, each
+// send seen as the port's pending bit in shared_info and as an upcall; Xen's refusals.
+bool event_channel_checks(Record& r, volatile xen::VcpuInfo& info) {
+  using xen::abi::EvtchnOp;
+  // What a guest's upcall handler does first: the next event finds the upcall flag clear.
+  info.evtchn_upcall_pending = 0;
+  info.evtchn_pending_sel = 0;
+  asm volatile("dsb ish" ::: "memory");
+  const u64 irqs_before = counters().event_irqs;
+  static xen::abi::evtchn_alloc_unbound unbound;
+  unbound = {xen::kDomidSelf, xen::kDomidSelf, 0};
+  const long alloc = evtchn_op(EvtchnOp::alloc_unbound, &unbound);
+  static xen::abi::evtchn_bind_interdomain inter;
+  inter = {xen::kDomidSelf, 0, unbound.port, 0};
+  const long bind = evtchn_op(EvtchnOp::bind_interdomain, &inter);
+  static xen::abi::evtchn_send send;
+  send.port = inter.local_port;
+  const long sent = evtchn_op(EvtchnOp::send, &send);  // to its peer, unbound.port
+  asm volatile("dsb ish" ::: "memory");
+  const bool peer_pending = pending_in_shared_info(unbound.port);
+  static xen::abi::evtchn_bind_ipi ipi;
+  ipi = {0, 0};
+  const long bind_ipi = evtchn_op(EvtchnOp::bind_ipi, &ipi);
+  send.port = ipi.port;
+  const long sent_ipi = evtchn_op(EvtchnOp::send, &send);
+  asm volatile("dsb ish" ::: "memory");
+  const bool ipi_pending = pending_in_shared_info(ipi.port);
+  const u64 start = timer::now();
+  while (counters().event_irqs == irqs_before && timer::now() - start < timer::frequency() / 10) {
+    irqs_on();
+    isb();
+    irqs_off();
+  }
+  const u64 upcalls = counters().event_irqs - irqs_before;
+  const bool upcall_flag = info.evtchn_upcall_pending == 1 && info.evtchn_pending_sel != 0;
+  static xen::abi::evtchn_close close;
+  close.port = inter.local_port;
+  const long closed = evtchn_op(EvtchnOp::close, &close);
+  static xen::abi::evtchn_status status;
+  status = {};
+  status.dom = xen::kDomidSelf;
+  status.port = unbound.port;
+  const long stat = evtchn_op(EvtchnOp::status, &status);
+  send.port = 4000;
+  const long bad_port = evtchn_op(EvtchnOp::send, &send);
+  static u8 fifo[16];
+  const long fifo_refused = evtchn_op(EvtchnOp::init_control, fifo);
+  const long unknown = xen::hypercall(xen::kEventChannelOp, 99, 0);
+  constexpr long kEopnotsupp = 95;
+  r.num("evtchn_alloc_unbound", static_cast<u64>(-alloc))
+      .num("evtchn_bind_interdomain", static_cast<u64>(-bind))
+      .num("evtchn_send", static_cast<u64>(-sent))
+      .flag("evtchn_peer_pending", peer_pending)
+      .num("evtchn_bind_ipi", static_cast<u64>(-bind_ipi))
+      .num("evtchn_send_ipi", static_cast<u64>(-sent_ipi))
+      .flag("evtchn_ipi_pending", ipi_pending)
+      .num("evtchn_upcalls", upcalls)
+      .flag("evtchn_upcall_flag", upcall_flag)
+      .num("evtchn_close", static_cast<u64>(-closed))
+      .num("evtchn_status_after_close", status.status)
+      .num("evtchn_bad_port", static_cast<u64>(-bad_port))
+      .num("evtchn_init_control", static_cast<u64>(-fifo_refused))
+      .num("evtchn_unknown_op", static_cast<u64>(-unknown));
+  return alloc == 0 && bind == 0 && inter.local_port != unbound.port && sent == 0 && peer_pending && bind_ipi == 0 &&
+         sent_ipi == 0 && ipi_pending && upcalls >= 1 && upcall_flag && closed == 0 && stat == 0 &&
+         status.status == static_cast<u32>(xen::abi::EvtchnStat::unbound) && bad_port == -xen::kEinval &&
+         fifo_refused == -kEopnotsupp && unknown == -xen::kEnosys;
+}
+
 }  // namespace
 
 bool run_events(const Options&, const Platform& platform) {
@@ -303,9 +381,12 @@ bool run_events(const Options&, const Platform& platform) {
 
   Record r("events");
   const bool grants_ok = grant_table_checks(r);
+  const bool events_ok =
+      shared_ok &&
+      event_channel_checks(r, *reinterpret_cast<volatile xen::VcpuInfo*>(reinterpret_cast<u8*>(vcpu_info_page) + 64));
   const bool pass = crossing == -xen::kEnxio && beyond == -xen::kEinval && registered == 0 && upcall &&
                     event_irqs >= 1 && again == -xen::kEbusy && other_domain == -xen::kEperm &&
-                    grant_table == -xen::kEinval && shared_ok && grants_ok;
+                    grant_table == -xen::kEinval && shared_ok && grants_ok && events_ok;
   r.flag("hypervisor", true)
       .num("vcpu_info_crossing", static_cast<u64>(-crossing))
       .num("vcpu_info_beyond_page", static_cast<u64>(-beyond))

@@ -22,6 +22,7 @@ long memory_op(Vcpu& v, Args a);
 long vm_assist(Vcpu& v, Args a);
 long hvm_op(Vcpu& v, Args a);
 long grant_table_op(Vcpu& v, Args a);
+long event_channel_op(Vcpu& v, Args a);
 
 // The caller's domain log budget, and the common "bad argument pointer" answer.
 inline LogBudget& budget(const Vcpu& v) { return v.domain->runstate.log_budget; }

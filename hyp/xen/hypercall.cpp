@@ -1,10 +1,10 @@
 // Xen hypercalls: one table from hypercall number to handler (hyp/xen/handlers.hpp)
 // SPDX-License-Identifier: MIT
 //
-// Served: xen_version, console_io, sched_op, vcpu_op, memory_op, vm_assist, hvm_op, grant_table_op. Any other number
-// returns -ENOSYS with a budgeted log line. Not handled yet: a guest running with its data cache
-// off writes around the hypervisor's cacheable view of its RAM; QEMU has no caches, real hardware
-// would need the source lines invalidated first.
+// Served: xen_version, console_io, sched_op, vcpu_op, memory_op, vm_assist, hvm_op, grant_table_op, event_channel_op.
+// Any other number returns -ENOSYS with a budgeted log line. Not handled yet: a guest running with its data cache off
+// writes around the hypervisor's cacheable view of its RAM; QEMU has no caches, real hardware would need the source
+// lines invalidated first.
 #include "hyp/xen/handlers.hpp"
 
 namespace runhv::hyp {
@@ -26,6 +26,7 @@ constexpr auto kTable = [] {
   at(xen::Hypercall::sched_op) = hypercall::sched_op;
   at(xen::Hypercall::hvm_op) = hypercall::hvm_op;
   at(xen::Hypercall::grant_table_op) = hypercall::grant_table_op;
+  at(xen::Hypercall::event_channel_op) = hypercall::event_channel_op;
   return t;
 }();
 

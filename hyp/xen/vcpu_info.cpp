@@ -6,6 +6,7 @@
 
 #include "core/log.hpp"
 #include "hyp/scheduling.hpp"
+#include "hyp/xen/event_channel.hpp"
 
 namespace runhv::hyp {
 namespace {
@@ -45,6 +46,7 @@ long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
   area->evtchn_upcall_pending = 1;
   v.vcpu_info = area;
   v.vcpu_info_frame = gp.frame;
+  evtchn_vcpu_info_moved(v, area);
   // As Xen does after moving vcpu_info: events are marked pending, so the upcall is raised.
   vcpu_raise_event(v);
   return 0;
@@ -54,6 +56,7 @@ void release_vcpu_info(Domain& d) {
   for (u32 i = 0; i < d.nr_vcpus; ++i) {
     Vcpu& v = d.vcpus[i];
     if (v.vcpu_info_frame != nullptr) {
+      evtchn_vcpu_info_moved(v, nullptr);
       v.vcpu_info_frame->unpin();
       v.vcpu_info = nullptr;
       v.vcpu_info_frame = nullptr;

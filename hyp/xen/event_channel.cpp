@@ -1,0 +1,87 @@
+// event_channel_op: Xen event channels, 2-level ABI (core/evtchn), for every domain under one lock
+// SPDX-License-Identifier: MIT
+//
+// The argument is copied from the guest once, the operation runs under the event-channel lock
+// (interdomain operations touch two domains' tables), the result is copied back, and a vCPU whose
+// upcall became pending gets INTID 31 through its vGIC after the lock is dropped. Each domain
+// gets ports 1..1023, as Xen's dom0less gives a domU.
+#include "hyp/xen/event_channel.hpp"
+
+#include "hyp/scheduling.hpp"
+#include "hyp/xen/handlers.hpp"
+
+namespace runhv::hyp {
+namespace {
+
+constexpr u32 kMaxPort = 1023;
+
+SpinLock g_lock;
+
+class Directory final : public EvtchnDirectory {
+ public:
+  EvtchnDomain* find(DomId id) override {
+    Domain* d = find_domain(static_cast<u16>(id));
+    return d != nullptr ? &d->evtchn : nullptr;
+  }
+};
+Directory g_directory;
+
+void raise(const Upcall& up) {
+  if (!up.raise) {
+    return;
+  }
+  Domain* d = find_domain(static_cast<u16>(up.domain));
+  if (d != nullptr && up.vcpu < d->nr_vcpus) {
+    vcpu_raise_event(d->vcpus[up.vcpu]);
+  }
+}
+
+}  // namespace
+
+void evtchn_domain_init(Domain& d) {
+  g_lock.lock();
+  evtchn_init(d.evtchn, xen::domid(d.number), d.nr_vcpus, reinterpret_cast<xen::shared_info*>(d.shared_info),
+              &d.runstate.log_budget);
+  d.evtchn.max_port = kMaxPort;
+  g_lock.unlock();
+}
+
+void evtchn_vcpu_info_moved(Vcpu& v, xen::vcpu_info* area) {
+  g_lock.lock();
+  evtchn_set_vcpu_info(v.domain->evtchn, v.id, area);
+  g_lock.unlock();
+}
+
+void evtchn_domain_teardown(Domain& d) {
+  g_lock.lock();
+  evtchn_destroy(g_directory, d.evtchn);
+  g_lock.unlock();
+}
+
+namespace hypercall {
+
+long event_channel_op(Vcpu& v, Args a) {
+  const auto cmd = static_cast<u32>(a[0]);
+  const EvtchnOpInfo info = evtchn_op_info(cmd);
+  alignas(8) u8 arg[64];
+  if (info.size == 0 || info.size > sizeof arg) {
+    guest_logf(budget(v), "d%uv%u: event_channel_op: unsupported command %u", dom(v), v.id, cmd);
+    return xen::error(xen::Errno::enosys);
+  }
+  const mmu::Stage1Regs ctx = guest_stage1(v);
+  if (copy_from_guest(v.domain->space, ctx, arg, Va(a[1]), info.size) != 0) {
+    return bad_pointer(v, "event_channel_op", a[1]);
+  }
+  Upcall up;
+  g_lock.lock();
+  const long rc = evtchn_op(g_directory, v.domain->evtchn, cmd, arg, up);
+  g_lock.unlock();
+  if (rc == 0 && info.copy_back && copy_to_guest(v.domain->space, ctx, Va(a[1]), arg, info.size) != 0) {
+    return bad_pointer(v, "event_channel_op", a[1]);
+  }
+  raise(up);
+  return rc;
+}
+
+}  // namespace hypercall
+}  // namespace runhv::hyp
