@@ -130,8 +130,14 @@ void raise_irq(Vcpu& v, u32 intid);
 // if it runs on another pCPU, waking if it is blocked.
 void irq_kick(Vcpu& t);
 // Right before entering `v` (which is loaded here): the guest timer's interrupt, then the list
-// registers exchanged with the vGIC when anything changed.
-void irq_prepare(Vcpu& v);
+// registers exchanged with the vGIC when anything changed (the slow part out of line).
+void irq_exchange(Vcpu& v);
+inline void irq_prepare(Vcpu& v) {
+  if (!v.arch.vtimer_fired && v.arch.lrs_used == 0 && !v.irq_kick) [[likely]] {
+    return;
+  }
+  irq_exchange(v);
+}
 // For WFI: the vGIC has a deliverable interrupt for the loaded `v`.
 [[nodiscard]] bool irq_pending(Vcpu& v);
 

@@ -45,15 +45,15 @@ void raise_irq(Vcpu& v, u32 intid) {
   }
 }
 
-void irq_prepare(Vcpu& v) {
-  if (arch::take_guest_timer_fired(v.arch)) [[unlikely]] {
+void irq_exchange(Vcpu& v) {
+  if (arch::take_guest_timer_fired(v.arch)) {
     Domain& d = *v.domain;
     d.lock.lock();
     d.vgic.set_pending(v.id, kGuestLayout.vtimer_intid);
     d.lock.unlock();
     v.irq_kick = true;
   }
-  if (v.arch.lrs_used == 0 && !v.irq_kick) [[likely]] {
+  if (v.arch.lrs_used == 0 && !v.irq_kick) {
     return;
   }
   Domain& d = *v.domain;
