@@ -54,6 +54,32 @@ def fail(msg):
     sys.exit(1)
 
 
+def linux_domain_ok(lines, dom, cpus, kpti=False):
+    """What the stock kernel itself printed as dom0less domain `dom` with `cpus` vCPUs."""
+    mine = [x[len(f"[d{dom}] "):] for x in lines if x.startswith(f"[d{dom}] ")]
+    bad = [x for x in mine if re.search(r"BUG:|WARNING:|Oops|Call trace|Kernel panic", x)]
+    if bad:
+        fail(f"d{dom}: the Linux guest reported trouble: {bad[:3]}")
+    needles = ["] Xen 4.19 support found", "] xen:events: Using 2-level ABI",
+               "] xen:grant_table: Grant tables using version 1 layout"]
+    needles += [f"] Xen: initializing cpu{c}" for c in range(cpus)]
+    needles += [f"] GICv3: CPU{c}: found redistributor {c} region 0:0x{0x3020000 + c * 0x20000:016x}"
+                for c in range(cpus)]
+    needles.append("] CPU features: detected: Kernel page table isolation (KPTI)" if kpti else
+                   "] CPU features: kernel page table isolation forced OFF by kpti command line option")
+    for needle in needles:
+        if not any(needle in x for x in mine):
+            fail(f"d{dom}: no kernel line with {needle!r}")
+    start = [x for x in mine if x.startswith('LINUX {"record":"start",')]
+    if not start or json.loads(start[0][len("LINUX "):])["cpus_online"] != cpus:
+        fail(f"d{dom}: the init did not see {cpus} CPUs online: {start}")
+    if 'LINUX {"record":"end","pass":true}' not in mine:
+        fail(f"d{dom}: the init did not finish its phases")
+    if f"runhv: d{dom} stopped (poweroff)" not in lines:
+        fail(f"d{dom}: Linux did not power off through SCHEDOP_shutdown(poweroff)")
+    print(f"launch_check: d{dom}: Linux up on {cpus} vCPUs{' with KPTI' if kpti else ''}, init done, powered off")
+
+
 def neighbour_passed(probes):
     """d2, the domain sharing the pCPU with a misbehaving d1, finished its scenario."""
     d2 = [p for p in probes if p["domain"] == 2]
@@ -202,22 +228,17 @@ def main():
                 fail("d1 went on past the refused register")
             neighbour_passed(probes)
         elif check == "linux_boot":
-            # What the stock kernel itself printed, under runhv, as a dom0less domU.
-            bad = [x for x in lines if re.search(r"BUG:|WARNING:|Oops|Call trace|Kernel panic", x)]
-            if bad:
-                fail(f"the Linux guest reported trouble: {bad[:3]}")
-            for needle in ("] Xen 4.19 support found", "] xen:events: Using 2-level ABI",
-                           "] xen:grant_table: Grant tables using version 1 layout", "] Xen: initializing cpu1",
-                           "] GICv3: CPU1: found redistributor 1 region 0:0x0000000003040000"):
-                if not any(x.startswith("[d1] ") and needle in x for x in lines):
-                    fail(f"no kernel line with {needle!r}")
-            start = [x for x in lines if x.startswith('[d1] LINUX {"record":"start",')]
-            if not start or json.loads(start[0][len("[d1] LINUX "):])["cpus_online"] != 2:
-                fail(f"the init did not see 2 CPUs online: {start}")
-            if '[d1] LINUX {"record":"end","pass":true}' not in lines:
-                fail("the init did not finish its phases")
-            if "runhv: d1 stopped (poweroff)" not in lines:
-                fail("Linux did not power off through SCHEDOP_shutdown(poweroff)")
+            linux_domain_ok(lines, 1, 2)
+        elif check == "linux_smp4":
+            linux_domain_ok(lines, 1, 4)
+        elif check == "linux_kpti":
+            linux_domain_ok(lines, 1, 2, kpti=True)
+        elif check == "linux_mixed":
+            linux_domain_ok(lines, 1, 2)
+            linux_domain_ok(lines, 2, 2, kpti=True)
+            d3 = [p for p in probes if p["domain"] == 3]
+            if not d3 or not all(p.get("pass") is True for p in d3):
+                fail(f"d3 (the probe) did not pass next to the Linux domains: {d3}")
         elif check == "hypercalls":
             recs = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "hypercalls"]
             if not recs or recs[0].get("pass") is not True:
