@@ -9,7 +9,8 @@
 //   LINUX {"record":"end","pass":true}
 // and powers off with reboot(RB_POWER_OFF). Phases come from the kernel command line:
 //   runhv.phases=busy:1000,sleep:500   busy: one pinned spinning child per online CPU for the
-//                                      given milliseconds; sleep: nanosleep that long
+//                                      given milliseconds; sleep: nanosleep that long;
+//                                      exit:0: init exits, and the kernel panics (a guest crash)
 // Every figure is what Linux itself reports; nothing here knows about the hypervisor.
 #include <sched.h>
 #include <sys/klog.h>
@@ -225,6 +226,9 @@ int main() {
       busy(ms);
     } else if (name == "sleep") {
       sleep_ms(ms);
+    } else if (name == "exit") {
+      emit("{\"record\":\"exit\"}");
+      _exit(1);
     } else {
       ok = false;
     }

@@ -233,6 +233,15 @@ def main():
             linux_domain_ok(lines, 1, 4)
         elif check == "linux_kpti":
             linux_domain_ok(lines, 1, 2, kpti=True)
+        elif check == "linux_crash":
+            if not any(x.startswith("[d1] ") and "Kernel panic - not syncing: Attempted to kill init!" in x
+                       for x in lines):
+                fail("d1's kernel did not panic")
+            if "runhv: d1 stopped (reboot)" not in lines:
+                fail("d1 was not stopped with the reason its kernel gave (reboot, after panic=-1)")
+            neighbour_passed(probes)
+            if "runhv: d2 stopped (poweroff)" not in lines:
+                fail("d2 did not finish by itself")
         elif check == "linux_mixed":
             linux_domain_ok(lines, 1, 2)
             linux_domain_ok(lines, 2, 2, kpti=True)
