@@ -63,7 +63,9 @@ void redist_init(Pa rd) {
   for (u32 id = 0; id < 32; ++id) {
     mmio_write8(rd, kIpriorityr + id, kPriority);
   }
-  mmio_write32(rd, kIsenabler0, (u32{1} << kSgiIpi) | (u32{1} << kIntidHypTimer) | (u32{1} << kIntidVirtualTimer));
+  mmio_write32(rd, kIsenabler0,
+               (u32{1} << kSgiIpi) | (u32{1} << kIntidHypTimer) | (u32{1} << kIntidVirtualTimer) |
+                   (u32{1} << kIntidMaintenance));
 }
 
 }  // namespace runhv::arch::gicv3

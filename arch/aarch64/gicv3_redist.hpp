@@ -14,7 +14,7 @@ namespace runhv::arch::gicv3 {
 
 // The INTIDs the hypervisor takes at EL2 (PPI n is INTID 16 + n).
 inline constexpr u32 kSgiIpi = 0;              // SGI 0: send_ipi() wakes a pCPU
-inline constexpr u32 kIntidMaintenance = 25;   // PPI 9: virtual CPU interface maintenance (unused)
+inline constexpr u32 kIntidMaintenance = 25;   // PPI 9: virtual CPU interface maintenance (underflow)
 inline constexpr u32 kIntidHypTimer = 26;      // PPI 10: EL2 physical timer (CNTHP)
 inline constexpr u32 kIntidVirtualTimer = 27;  // PPI 11: EL1 virtual timer (CNTV), the guest's
 inline constexpr u8 kPriority = 0x80;

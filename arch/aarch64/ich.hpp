@@ -27,7 +27,8 @@ inline constexpr u64 kLrStateActive = u64{2} << 62;   // 0b10 active (0b11: both
 inline constexpr u64 kLrStateMask = u64{3} << 62;
 
 // ICH_HCR_EL2.
-inline constexpr u64 kHcrEn = u64{1} << 0;  // En: the virtual CPU interface operates
+inline constexpr u64 kHcrEn = u64{1} << 0;   // En: the virtual CPU interface operates
+inline constexpr u64 kHcrUie = u64{1} << 1;  // UIE: maintenance interrupt when at most one LR is valid
 
 struct GicState {
   u64 lr[kMaxLrs];

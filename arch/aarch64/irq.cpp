@@ -36,6 +36,10 @@ void dispatch(PerCpu& cpu, u32 intid) {
     case gicv3::kIntidVirtualTimer:
       virtual_timer_fired(cpu);
       return;
+    case gicv3::kIntidMaintenance:
+      // Underflow (vgic_lr.cpp): the IRQ exit's way back into the guest refills the list registers.
+      cpu.maintenance = cpu.maintenance + 1;
+      return;
     case gicv3::kSgiIpi:
       cpu.sgis = cpu.sgis + 1;
       hyp::on_ipi(cpu.index);

@@ -7,6 +7,7 @@
 // irq_handle(), which takes interrupts until the CPU interface has none left:
 //   INTID 26  EL2 timer: disarmed, then hyp::on_timer(pcpu, now_ns)
 //   INTID 27  virtual timer: vtimer_fired() for the vCPU loaded here (vtimer.hpp)
+//   INTID 25  vGIC underflow maintenance: counted; the exit path refills the list registers
 //   SGI 0     IPI: hyp::on_ipi(pcpu)
 //   other     ended and ignored (none is enabled); the first one is logged
 #pragma once

@@ -32,6 +32,7 @@ struct PerCpu {
   volatile u64 timer_ticks = 0;  // EL2 timer interrupts taken (counted by irq.cpp)
   volatile u64 sgis = 0;         // SGIs taken (IPIs from send_ipi)
   u64 guest_irqs = 0;            // IRQ exits: interrupts taken while a guest ran here
+  u64 maintenance = 0;           // vGIC underflow maintenance interrupts taken
   volatile u32 state = 0;        // arch/aarch64/cpus.cpp's bring-up progress
 };
 static_assert(offsetof(PerCpu, current) == PERCPU_CURRENT);

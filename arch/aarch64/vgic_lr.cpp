@@ -2,10 +2,12 @@
 // SPDX-License-Identifier: MIT
 //
 // fill() writes LR0..n-1 with the vGIC's deliverable interrupts (virtual, HW = 0, Group 1) and
-// empties the rest it used before; sync() reads them back. Without a maintenance interrupt an
-// interrupt the guest ends while the line is still high, or one that did not fit, is delivered at
-// the vCPU's next exit (the vGIC re-derives it at sync).
+// empties the rest it used before; sync() reads them back. When more are deliverable than there
+// are list registers, the underflow maintenance interrupt brings the vCPU back to refill them. A
+// level interrupt the guest ends while its line is still high is delivered again at the vCPU's
+// next exit (the vGIC re-derives it at sync; no EOI maintenance interrupt is used).
 #include "arch/aarch64/ich.hpp"
+#include "arch/aarch64/sysreg.hpp"
 #include "arch/arch.hpp"
 
 namespace runhv::arch {
@@ -55,6 +57,17 @@ void vgic_fill(VcpuState& v, Vgic& vgic, u32 vcpu) {
     }
   }
   v.lrs_used = n;
+  // More deliverable than fitted: the underflow maintenance interrupt (INTID 25) makes the vCPU
+  // exit once the guest has worked through all but one, and its entry refills.
+  const bool uie = vgic.overflow(vcpu);
+  if (live) {
+    const u64 hcr = sysreg::read_ich_hcr_el2();
+    if (((hcr & ich::kHcrUie) != 0) != uie) {
+      sysreg::write_ich_hcr_el2(uie ? hcr | ich::kHcrUie : hcr & ~ich::kHcrUie);
+    }
+  } else {
+    v.ctx.gic.hcr = uie ? v.ctx.gic.hcr | ich::kHcrUie : v.ctx.gic.hcr & ~ich::kHcrUie;
+  }
 }
 
 }  // namespace runhv::arch
