@@ -233,7 +233,7 @@ bool VgicDistributor::read(u64 offset, u8 bytes, u64& value) {
   if (offset >= gicv3::kGicdCpendsgir && offset < gicv3::kGicdSpendsgir + 0x10) {
     return byte_or_word(offset, bytes);  // the GICv2 SGI registers: RES0 with ARE set
   }
-  if (offset >= gicv3::kGicdIrouter && offset < gicv3::kGicdIrouter + 8 * 1020) {
+  if (offset >= gicv3::kGicdIrouter && offset < gicv3::kGicdIrouter + u64{8} * 1020) {
     if (!dword(offset, bytes)) {
       return false;
     }
@@ -314,7 +314,7 @@ bool VgicDistributor::write(u64 offset, u8 bytes, u64 value) {
   if (offset >= gicv3::kGicdCpendsgir && offset < gicv3::kGicdSpendsgir + 0x10) {
     return byte_or_word(offset, bytes);
   }
-  if (offset >= gicv3::kGicdIrouter && offset < gicv3::kGicdIrouter + 8 * 1020) {
+  if (offset >= gicv3::kGicdIrouter && offset < gicv3::kGicdIrouter + u64{8} * 1020) {
     if (!dword(offset, bytes)) {
       return false;
     }
