@@ -26,7 +26,8 @@ void kick_mask(Domain& d, u32 mask) {
 }  // namespace
 
 void irq_kick(Vcpu& t) {
-  __atomic_store_n(&t.irq_kick, true, __ATOMIC_RELEASE);
+  __atomic_store_n(&t.irq_kick, true, __ATOMIC_SEQ_CST);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);  // before wake() reads the state (block_current pairs)
   const auto self = static_cast<i32>(arch::this_cpu_index());
   const i32 on = __atomic_load_n(&t.loaded_on, __ATOMIC_ACQUIRE);
   if (on != -1 && on != self && arch::irq_ready()) {
