@@ -129,6 +129,8 @@ void raise_irq(Vcpu& v, u32 intid);
 // vCPU `t` has new interrupt state: it fills its list registers before its next entry, exiting
 // if it runs on another pCPU, waking if it is blocked.
 void irq_kick(Vcpu& t);
+// irq_kick() of every vCPU of `d` whose bit is set in `mask`.
+void irq_kick_mask(Domain& d, u32 mask);
 // Right before entering `v` (which is loaded here): the guest timer's interrupt, then the list
 // registers exchanged with the vGIC when anything changed (the slow part out of line).
 void irq_exchange(Vcpu& v);

@@ -13,17 +13,14 @@
 #include "hyp/scheduling.hpp"
 
 namespace runhv::hyp {
-namespace {
 
-void kick_mask(Domain& d, u32 mask) {
+void irq_kick_mask(Domain& d, u32 mask) {
   for (u32 i = 0; i < d.nr_vcpus && mask != 0; ++i, mask >>= 1) {
     if ((mask & 1) != 0) {
       irq_kick(d.vcpus[i]);
     }
   }
 }
-
-}  // namespace
 
 void irq_kick(Vcpu& t) {
   __atomic_store_n(&t.irq_kick, true, __ATOMIC_SEQ_CST);
@@ -91,7 +88,7 @@ void on_sgi(arch::VcpuState& s, u64 value) {
   d.lock.lock();
   const u32 targets = d.vgic.send_sgi(v.id, value);
   d.lock.unlock();
-  kick_mask(d, targets);
+  irq_kick_mask(d, targets);
 }
 
 }  // namespace runhv::hyp

@@ -18,11 +18,7 @@ MmioOutcome on_mmio(arch::VcpuState& s, MmioAccess& access) {
   const MmioOutcome outcome = d.mmio.dispatch(access);
   const u32 kicks = d.vgic.take_kicks();  // a GIC register write that concerns other vCPUs
   d.lock.unlock();
-  for (u32 i = 0; i < d.nr_vcpus; ++i) {
-    if ((kicks & (u32{1} << i)) != 0) {
-      irq_kick(d.vcpus[i]);
-    }
-  }
+  irq_kick_mask(d, kicks);
   return outcome;
 }
 
