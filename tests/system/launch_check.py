@@ -38,6 +38,11 @@ Runstate checks (issue 4; the probe's runstate scenarios print one record per CP
   pv_time            d1's pv-time record passes: revision 0, exact samples, no mismatch
   hostile            d1's hostile record passes (exact error codes, the random hypercalls all
                      answered) and every record of d2 passes; no runhv panic line
+Linux checks: linux_up:D:CPUS:KPTI  domain D is the stock kernel, up on CPUS vCPUs, KPTI on (1) or
+off (0), init done, powered off; steal_source:D:area|pvtime|nopvtime  what it set up for steal time.
+Linux steal-time checks (issue 9): linux_steal, steal_share:D:P:LO:HI, steal_at_most:D:P:N,
+steal_lost:D, see
+linux_steal.py.
 Exit status: 0 all checks passed, 1 a check failed, 2 the test could not run.
 """
 import argparse
@@ -47,6 +52,8 @@ import re
 import subprocess
 import sys
 import tempfile
+
+import linux_steal
 
 
 def fail(msg):
@@ -78,6 +85,22 @@ def linux_domain_ok(lines, dom, cpus, kpti=False):
     if f"runhv: d{dom} stopped (poweroff)" not in lines:
         fail(f"d{dom}: Linux did not power off through SCHEDOP_shutdown(poweroff)")
     print(f"launch_check: d{dom}: Linux up on {cpus} vCPUs{' with KPTI' if kpti else ''}, init done, powered off")
+
+
+def steal_source(lines, stats, dom, source):
+    """What domain `dom`'s Linux set up for steal time: "area" (it registered a runstate area on
+    every vCPU, which runhv kept updating without a walk failure), "pvtime" (it found PV time) or
+    "nopvtime" (it did not). With kpti=1 Linux 6.1 still registers the areas but reads its steal
+    from PV time only (linux_steal_legacy_exact_xen417_lost shows both)."""
+    pv = any(x.startswith(f"[d{dom}] ") and "arm-pv: using stolen time PV" in x for x in lines)
+    mine = [r for (d, _), r in stats.items() if d == dom]
+    if not mine:
+        fail(f"d{dom}: no stats lines")
+    areas = [r["area_updates"] > 0 and r["walk_failures"] == 0 for r in mine]
+    ok = {"area": all(areas), "pvtime": pv, "nopvtime": not pv}[source]
+    if not ok:
+        fail(f"d{dom}: not {source}: runstate areas live {areas}, PV time found {pv}")
+    print(f"launch_check: d{dom}: {source} (runstate areas live {areas}, PV time found {pv})")
 
 
 def neighbour_passed(probes):
@@ -275,6 +298,17 @@ def main():
                 st = [i for i, x in enumerate(lines) if x.startswith(f'runhv: stats {{"domain":{d},')]
                 if not idx or not st or max(st) > idx[0]:
                     fail(f"d{d}: no stats lines followed by 'runhv: d{d} stopped (...)'")
+        elif check.startswith("linux_up:"):
+            _, d, cpus, kpti = check.split(":")
+            linux_domain_ok(lines, int(d), int(cpus), kpti=kpti == "1")
+        elif check.startswith("steal_source:"):
+            _, d, source = check.split(":")
+            steal_source(lines, final_stats(summary), int(d), source)
+        elif check == "linux_steal" or check.startswith(("steal_share:", "steal_at_most:", "steal_lost:")):
+            try:
+                linux_steal.run(check, summary, args.check)
+            except linux_steal.StealError as e:
+                fail(str(e))
         elif check in RUNSTATE_CHECKS:
             RUNSTATE_CHECKS[check](summary, probes, lines)
         else:
