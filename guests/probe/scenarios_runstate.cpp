@@ -466,11 +466,103 @@ struct ReaderResult {
   u64 flag_seen;  // ... that found XEN_RUNSTATE_UPDATE set
 };
 ReaderResult reader;
+u64 reader_first_runnable = 0;  // time[runnable] of the writer's area at the reader's first read
+u64 reader_last_runnable = 0;   // ... and at its last
+
+// The reader's negative control, before the real run: CPU 0 writes a fake area in guest memory
+// the two ways runhv may, and holds each write half done until CPU 1's reader has met it. As a
+// plain writer (no flag) it stores a new state_entry_time, then waits for 100 accepted reads
+// before it stores the matching time[]: every one of those reads is torn, and the reader's torn
+// test must count them. With the flag protocol it holds XEN_RUNSTATE_UPDATE set until the reader
+// loop has retried 100 times on it: no read may be accepted torn, and the retries are counted as
+// flag retries. This shows the reader's figures can fail and tell the two protocols apart.
+struct FakeControl {
+  Info area;
+  u64 phase;  // CPU 0 -> 1: 1 plain write half done, 2 flag write in progress, 3 over
+  u64 accepted;
+  ReadCounts counts;  // the reader's, polled by CPU 0 (read() stores them at its barriers)
+  u64 plain_torn;
+  u64 flag_torn;
+  u64 flag_retries;
+  bool timed_out;
+};
+alignas(64) FakeControl fake;
+constexpr u64 kControlReads = 100;
+constexpr u64 kFakeCreated = 1'000'000;
+
+template <typename Pred>
+bool wait_until(Pred done) {
+  while (!done()) {
+    if (deadline_passed()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void fake_write_body(u64 entry, u64 running) {
+  volatile u64* w = reinterpret_cast<volatile u64*>(&fake.area);
+  w[0] = static_cast<u64>(kRunning);
+  w[2] = running;
+  w[3] = entry - kFakeCreated - running;  // runnable: the rest, so base() == kFakeCreated
+  w[4] = 0;
+  w[5] = 0;
+}
+
+// CPU 0's part.
+void fake_writer() {
+  volatile u64* w = reinterpret_cast<volatile u64*>(&fake.area);
+  fake_write_body(kFakeCreated + 3000, 1000);
+  w[1] = kFakeCreated + 3000;
+  asm volatile("dmb ish" ::: "memory");
+  // Plain: entry first, body later.
+  w[1] = kFakeCreated + 9000;
+  store_release(fake.phase, u64{1});
+  bool ok = wait_until([] { return load_acquire(fake.accepted) >= kControlReads; });
+  fake_write_body(kFakeCreated + 9000, 5000);
+  asm volatile("dmb ish" ::: "memory");
+  // Flag protocol, held until the reader has retried on it.
+  const u64 retried = load_acquire(fake.counts.flag_retries);
+  w[1] = (kFakeCreated + 20000) | kUpdateFlag;
+  asm volatile("dmb ishst" ::: "memory");
+  store_release(fake.phase, u64{2});
+  ok = ok && wait_until([retried] { return load_acquire(fake.counts.flag_retries) >= retried + kControlReads; });
+  fake_write_body(kFakeCreated + 20000, 8000);
+  asm volatile("dmb ishst" ::: "memory");
+  w[1] = kFakeCreated + 20000;
+  asm volatile("dmb ish" ::: "memory");
+  fake.timed_out = !ok;
+  store_release(fake.phase, u64{3});
+}
+
+// CPU 1's part: every accepted read is classified by the record it claims to be (its
+// state_entry_time): the plain writer's half-done one, or the flag writer's.
+void fake_reader() {
+  Info seen{};
+  if (!wait_until([] { return load_acquire(fake.phase) >= 1; })) {
+    return;
+  }
+  while (seen.state_entry_time != kFakeCreated + 20000 && !deadline_passed()) {
+    read(&fake.area, seen, fake.counts);
+    const bool torn = base(seen) != kFakeCreated;
+    if (seen.state_entry_time == kFakeCreated + 9000) {
+      fake.plain_torn += torn ? 1 : 0;
+      store_release(fake.accepted, fake.accepted + 1);
+    } else if (seen.state_entry_time == kFakeCreated + 20000) {
+      fake.flag_torn += torn ? 1 : 0;
+    }
+  }
+  fake.flag_retries = fake.counts.flag_retries;
+}
 
 void reader_loop(PerCpu&) {
+  fake_reader();
+  while (load_acquire(fake.phase) != 3 && !deadline_passed()) {
+  }
   Info seen{};
   read(&areas[0], seen, reader.counts);
   const u64 created = base(seen);
+  reader_first_runnable = seen.time[kRunnable];
   u64 last = seen.state_entry_time;
   while (!deadline_passed()) {
     for (unsigned n = 0; n < 64; ++n) {
@@ -482,6 +574,7 @@ void reader_loop(PerCpu&) {
         ++reader.updates;
         last = seen.state_entry_time;
       }
+      reader_last_runnable = seen.time[kRunnable];
       if (seen.state == kRunning) {
         ++reader.running;
       } else if (seen.state == kRunnable) {
@@ -519,6 +612,7 @@ bool run_update_flag(const Options& o, const Platform& p) {
   deadline = timer::now() + o.seconds * timer::frequency();
   probe_cpus[1].work_fn = reader_loop;
   smp::start(1, Work::function, 0, 0);
+  fake_writer();
   Checker& c = checkers[0];
   c.area = &areas[0];
   c.vcpu = 0;
@@ -546,10 +640,26 @@ bool run_update_flag(const Options& o, const Platform& p) {
       .num("seen_runnable", reader.runnable)
       .num("seen_other", reader.other_state)
       .num("flag_samples", reader.samples)
-      .num("flag_seen", reader.flag_seen);
-  // Without the flag the reader loop cannot catch every torn copy: only the flagged run asserts.
-  const bool ok1 = done && reader.counts.reads > 1000 && reader.updates >= 10 && reader.other_state == 0 &&
-                   (!o.update_flag || reader.torn == 0);
+      .num("flag_seen", reader.flag_seen)
+      .num("first_runnable_ns", reader_first_runnable)
+      .num("last_runnable_ns", reader_last_runnable)
+      .flag("runnable_grew", reader_last_runnable > reader_first_runnable)
+      .num("control_plain_torn", fake.plain_torn)
+      .num("control_plain_reads", fake.accepted)
+      .num("control_flag_torn", fake.flag_torn)
+      .num("control_flag_retries", fake.flag_retries)
+      .flag("control_timed_out", fake.timed_out);
+  // The control: the plain writer's half-done record was caught as torn on every read, the flag
+  // protocol's never, and the reader's retries on it were counted as flag retries.
+  const bool control =
+      !fake.timed_out && fake.plain_torn >= kControlReads && fake.flag_torn == 0 && fake.flag_retries >= kControlReads;
+  r1.flag("control_ok", control);
+  // The reader watched the writer being switched out: it saw it runnable, and its runnable time
+  // grew while it watched. Without the flag the reader loop cannot catch every torn copy: only
+  // the flagged run asserts torn == 0; without it runhv never sets the flag, so no read met it.
+  const bool ok1 = done && control && reader.counts.reads > 1000 && reader.updates >= 10 && reader.other_state == 0 &&
+                   reader.runnable > 0 && reader_last_runnable > reader_first_runnable &&
+                   (o.update_flag ? reader.torn == 0 : reader.flag_seen == 0 && reader.counts.flag_retries == 0);
   r1.num("pinned_pages", 0).flag("pass", ok1).end();
   return ok0 && ok1;
 }

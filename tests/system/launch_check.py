@@ -35,6 +35,10 @@ Runstate checks (issue 4; the probe's runstate scenarios print one record per CP
                      areas; so did d1v1, which runs its own EL0 task under KPTI
   update_flag        d1's reader record (cpu 1) accepted no torn value and raced the writer at
                      least once (a retry); retries caused by the flag are reported
+  update_flag_off    the control run without VMASST_TYPE_runstate_update_flag: the reader never met
+                     the flag and counted no flag retry (torn reads it accepted are reported); its
+                     fake-writer control caught the torn record (both update-flag checks assert the
+                     control, that the reader saw its writer runnable and its runnable time grow)
   pv_time            d1's pv-time record passes: revision 0, exact samples, no mismatch
   no_walk_failures   runhv counted no walk failure (a runstate update it could not write) for any
                      vCPU and logged none
@@ -375,12 +379,37 @@ def check_update_flag(summary, probes, lines):
     r = r[0]
     print(f"launch_check: reader: {r['reads']} reads, {r['updates_seen']} updates seen, "
           f"{r['retries']} retries ({r['flag_retries']} with the flag set), {r['torn']} torn")
+    reader_control(r)
     if r["torn"] != 0:
         fail(f"the reader accepted {r['torn']} torn values")
     # The reader must have raced the writer (retries); meeting the flag itself needs both QEMU
     # vCPU threads on host cores at once, which a loaded 2-core host rarely gives: reported only.
     if r["retries"] + r["flag_retries"] + r.get("flag_seen", 0) == 0:
         fail("the reader never raced an update")
+
+
+def reader_control(r):
+    print(f"launch_check: reader saw the writer runnable {r['seen_runnable']} times, its runnable time "
+          f"{r['first_runnable_ns']} -> {r['last_runnable_ns']} ns; control: plain writer {r['control_plain_torn']} "
+          f"torn of {r['control_plain_reads']} reads, flag writer {r['control_flag_torn']} torn, "
+          f"{r['control_flag_retries']} flag retries")
+    if r["seen_runnable"] == 0 or r["last_runnable_ns"] <= r["first_runnable_ns"]:
+        fail("the reader never saw its writer runnable, or its runnable time did not grow")
+    if not r["control_ok"] or r["control_plain_torn"] == 0 or r["control_flag_torn"] != 0:
+        fail(f"the reader's torn test failed its control: {r}")
+
+
+def check_update_flag_off(summary, probes, lines):
+    r = [p for p in probes if p["domain"] == 1 and p.get("cpu") == 1 and "reads" in p]
+    if not r or r[0].get("pass") is not True or r[0]["update_flag"] != 0:
+        fail(f"d1: no passing reader record without the flag: {r}")
+    r = r[0]
+    print(f"launch_check: reader without the flag: {r['reads']} reads, {r['updates_seen']} updates seen, "
+          f"{r['retries']} retries ({r['flag_retries']} with the flag set, flag seen {r['flag_seen']} times), "
+          f"{r['torn']} torn accepted")
+    reader_control(r)
+    if r["flag_retries"] != 0 or r["flag_seen"] != 0:
+        fail("runhv set XEN_RUNSTATE_UPDATE in an area of a domain that never enabled it")
 
 
 def check_pv_time(summary, probes, lines):
@@ -460,6 +489,7 @@ RUNSTATE_CHECKS = {
     "runstate_exact": check_runstate_exact,
     "legacy_reproduced": check_legacy_reproduced,
     "update_flag": check_update_flag,
+    "update_flag_off": check_update_flag_off,
     "pv_time": check_pv_time,
     "no_walk_failures": check_no_walk_failures,
     "steal": check_steal,
