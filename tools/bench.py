@@ -105,6 +105,25 @@ def linux_boot_ms(build, root, hypervisor):
     return int(m.group(2)) / 1e6
 
 
+def linux_steal_error(build, root, kpti):
+    """Scenario linux-steal-kpti<k>.dts (2 busy vCPUs on 1 pCPU, -icount): the largest per-CPU
+    difference between Linux's /proc/stat steal and runhv's books over a window, in % of it."""
+    sys.path.insert(0, os.path.join(root, "tests", "system"))
+    import linux_steal  # noqa: E402 (the checker the tests use)
+    with tempfile.TemporaryDirectory(prefix="runhv-bench-") as tmp:
+        out = os.path.join(tmp, "summary.json")
+        cmd = [sys.executable, os.path.join(root, "tools", "launch.py"),
+               os.path.join(root, "scenarios", f"linux-steal-kpti{kpti}.dts"), "--smp", "1", "--seconds", "600",
+               "--icount", "--quiet", "--json", out, "--build", build]
+        subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=900)
+        with open(out) as f:
+            summary = json.load(f)
+    try:
+        return 100 * linux_steal.compare(summary, 1, say=lambda _: None, phases_only=True)
+    except linux_steal.StealError as e:
+        sys.exit(f"bench: linux-steal-kpti{kpti}: {e}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", required=True)
@@ -175,6 +194,11 @@ def main():
                     {"name": "linux_boot/ratio", "value": round(ratio, 3), "unit": "x"}]
         print(f"\n{'Linux to init (virtual time)':<28}{'runhv':>10}{'bare':>10}{'ratio':>8}  (target <= 1.10; Xen 4.17 1.20-1.23)")
         print(f"{'linux_boot':<28}{runhv_ms:>8.1f}ms{bare_ms:>8.1f}ms{ratio:>8.3f}")
+        print(f"\n{'Linux steal vs runhv books':<28}{'error':>10}  (largest per-CPU difference, % of a window; target <= 1)")
+        for kpti in (0, 1):
+            err = linux_steal_error(args.build, root, kpti)
+            records.append({"name": f"linux_steal_error/kpti{kpti}", "value": round(err, 3), "unit": "%"})
+            print(f"{f'linux_steal_error/kpti{kpti}':<28}{err:>9.3f}%")
 
     with open(args.out, "w") as f:
         json.dump(records, f, indent=2)

@@ -119,10 +119,13 @@ void emit(const std::string& json) {
 
 // Asks the hypervisor to print its books now (runhv's console mark), and waits until the UART has
 // taken the line, so that the /proc/stat read right after it is at the same edge of the window.
-void mark(const std::string& label) {
+// Returns how long that took (CLOCK_MONOTONIC ns), for the records.
+unsigned long long mark(const std::string& label) {
+  const unsigned long long t0 = now_ns(CLOCK_MONOTONIC);
   std::printf("runhv-mark %s\n", label.c_str());
   std::fflush(stdout);
   tcdrain(STDOUT_FILENO);
+  return now_ns(CLOCK_MONOTONIC) - t0;
 }
 
 int cpus_online() { return static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)); }
@@ -224,17 +227,18 @@ int main() {
   std::string uptime = read_file("/proc/uptime");
   uptime = uptime.substr(0, uptime.find(' '));
 
-  mark("start");  // the start record's /proc/stat against runhv's books since the domain began
-  char head[160];
-  std::snprintf(head, sizeof head, "{\"record\":\"start\",\"cpus_online\":%d,\"boottime_ns\":%llu,\"uptime_s\":%s,",
-                cpus_online(), boottime, uptime.empty() ? "0" : uptime.c_str());
+  const unsigned long long start_mark_ns = mark("start");  // against runhv's books since the domain began
+  char head[200];
+  std::snprintf(head, sizeof head,
+                "{\"record\":\"start\",\"cpus_online\":%d,\"boottime_ns\":%llu,\"uptime_s\":%s,\"mark_ns\":%llu,",
+                cpus_online(), boottime, uptime.empty() ? "0" : uptime.c_str(), start_mark_ns);
   emit(head + std::string("\"cmdline\":") + json_string(cmdline) + ",\"stat\":" + stat_json(read_stat()) + "}");
 
   bool ok = true;
   int index = 0;
   for (const auto& [name, ms] : phases(cmdline)) {
     const std::string label = "p" + std::to_string(index++) + "-" + name;
-    mark(label + ":begin");
+    const unsigned long long begin_mark_ns = mark(label + ":begin");
     const std::vector<CpuStat> before = read_stat();
     const unsigned long long t0 = now_ns(CLOCK_MONOTONIC);
     if (name == "busy") {
@@ -249,10 +253,11 @@ int main() {
     }
     const unsigned long long elapsed = now_ns(CLOCK_MONOTONIC) - t0;
     const std::vector<CpuStat> after = read_stat();
-    mark(label + ":end");
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "{\"record\":\"phase\",\"name\":%s,\"ms\":%llu,\"elapsed_ns\":%llu,",
-                  json_string(name).c_str(), ms, elapsed);
+    const unsigned long long end_mark_ns = mark(label + ":end");
+    char buf[200];
+    std::snprintf(buf, sizeof buf,
+                  "{\"record\":\"phase\",\"name\":%s,\"ms\":%llu,\"elapsed_ns\":%llu,\"mark_ns\":[%llu,%llu],",
+                  json_string(name).c_str(), ms, elapsed, begin_mark_ns, end_mark_ns);
     emit(buf + std::string("\"mark\":") + json_string(label) + ",\"stat_before\":" + stat_json(before) +
          ",\"stat_after\":" + stat_json(after) + "}");
   }

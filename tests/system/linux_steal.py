@@ -83,15 +83,17 @@ def windows(summary, dom):
     return out
 
 
-def compare(summary, dom, say=print):
-    """Raises StealError at the first window where Linux and runhv's books disagree."""
+def compare(summary, dom, say=print, phases_only=False):
+    """Raises StealError at the first window where Linux and runhv's books disagree; returns the
+    largest difference as a fraction of its window (over the phases only, if asked)."""
     worst = 0.0
     for label, kind, window_ns, rows in windows(summary, dom):
         window = window_ns / TICK_NS
         tol = tolerance_ticks(window_ns)
         for cpu, linux, books, blocked in rows:
             diff = linux - books
-            worst = max(worst, abs(diff) / window)
+            if kind != "start" or not phases_only:
+                worst = max(worst, abs(diff) / window)
             say(f"linux_steal: d{dom} {label:12} cpu{cpu}: Linux {linux:5d} ticks, runhv {books:8.2f} "
                 f"(diff {diff:+6.2f}, tolerance {tol:.2f}) of {window:.1f}")
             if abs(diff) > tol:
