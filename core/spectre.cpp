@@ -29,8 +29,8 @@ constexpr u32 kKryo3xxSilver = model(kQualcomm, 0x803);
 constexpr u32 kKryo4xxSilver = model(kQualcomm, 0x805);
 
 // Cores not affected, per variant (Arm's and the vendors' published lists, as Linux carries them).
-constexpr u32 kV2Safe[] = {kCortexA35,     kCortexA53,     kCortexA55,     kBrahmaB53, kTsv110,
-                           kKryo2xxSilver, kKryo3xxSilver, kKryo4xxSilver};
+constexpr u32 kV2Safe[] = {kCortexA35, kCortexA53,     kCortexA55,     kBrahmaB53,
+                           kTsv110,    kKryo2xxSilver, kKryo3xxSilver, kKryo4xxSilver};
 constexpr u32 kV4Safe[] = {kCortexA35, kCortexA53, kCortexA55, kBrahmaB53, kKryo3xxSilver, kKryo4xxSilver};
 constexpr u32 kBhbSafe[] = {kCortexA35, kCortexA53,     kCortexA55,     kCortexA510,   kCortexA520,
                             kBrahmaB53, kKryo2xxSilver, kKryo3xxSilver, kKryo4xxSilver};

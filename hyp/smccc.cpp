@@ -62,7 +62,9 @@ void smccc_init(u32 pcpus) {
     ids[i] = arch::cpu_ids(i);
   }
   g_exposure = spectre_exposure(ids, n);
-  const auto answer = [](smccc::Fn f) { return static_cast<long long>(workaround_feature(g_exposure, static_cast<u32>(f))); };
+  const auto answer = [](smccc::Fn f) {
+    return static_cast<long long>(workaround_feature(g_exposure, static_cast<u32>(f)));
+  };
   logf("smccc: ARCH_FEATURES(ARCH_WORKAROUND_1/2/3) = %lld/%lld/%lld (cpu0 midr 0x%llx)",
        answer(smccc::Fn::arch_workaround_1), answer(smccc::Fn::arch_workaround_2), answer(smccc::Fn::arch_workaround_3),
        static_cast<unsigned long long>(n > 0 ? ids[0].midr : 0));

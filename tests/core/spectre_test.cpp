@@ -26,14 +26,14 @@ constexpr CpuIds kCortexA53{.midr = 0x410F'D034, .pfr0 = kPfr0V80, .pfr1 = 0, .m
 constexpr CpuIds kCortexA72{.midr = 0x410F'D083, .pfr0 = kPfr0V80, .pfr1 = 0, .mmfr1 = 0};
 constexpr CpuIds kCortexA55{.midr = 0x411F'D050, .pfr0 = 0x1000'0000'1011'2222ULL, .pfr1 = 0, .mmfr1 = 0};
 // QEMU 7.2 `max`: MIDR implementer 0 ("software use"), part 'Q'; CSV2 = 2, CSV3 = 1, SSBS = 2.
-constexpr CpuIds kQemuMax72{.midr = 0x000F'0510, .pfr0 = csv3(1) | csv2(2) | 0x0001'0011'1111'2222ULL, .pfr1 = ssbs(2),
-                            .mmfr1 = 0};
+constexpr CpuIds kQemuMax72{
+    .midr = 0x000F'0510, .pfr0 = csv3(1) | csv2(2) | 0x0001'0011'1111'2222ULL, .pfr1 = ssbs(2), .mmfr1 = 0};
 // A later `max` with FEAT_CSV2_3 and FEAT_ECBHB.
-constexpr CpuIds kQemuMaxNew{.midr = 0x000F'0510, .pfr0 = csv3(1) | csv2(3) | 0x0001'0011'1111'2222ULL,
-                             .pfr1 = ssbs(2), .mmfr1 = ecbhb(1)};
+constexpr CpuIds kQemuMaxNew{
+    .midr = 0x000F'0510, .pfr0 = csv3(1) | csv2(3) | 0x0001'0011'1111'2222ULL, .pfr1 = ssbs(2), .mmfr1 = ecbhb(1)};
 // Neoverse N1: CSV2 = 1, CSV3 = 1, SSBS = 2, no ECBHB; on the Spectre-BHB list (loop, k = 24).
-constexpr CpuIds kNeoverseN1{.midr = 0x413F'D0C1, .pfr0 = csv3(1) | csv2(1) | 0x0000'0000'1111'2222ULL,
-                             .pfr1 = ssbs(2), .mmfr1 = 0};
+constexpr CpuIds kNeoverseN1{
+    .midr = 0x413F'D0C1, .pfr0 = csv3(1) | csv2(1) | 0x0000'0000'1111'2222ULL, .pfr1 = ssbs(2), .mmfr1 = 0};
 
 constexpr Exposure kSafe = Exposure::unaffected;
 constexpr Exposure kVuln = Exposure::vulnerable;
