@@ -129,8 +129,8 @@ i64 arch_features(const PsciPlatform& p, u32 queried) {
     case id(smccc::Fn::arch_workaround_2):
     case id(smccc::Fn::arch_workaround_3):
       return workaround_feature(p.cpu_exposure(), queried);  // 1, -2 or -1: see core/spectre.hpp
-    default:                                                 // ARCH_SOC_ID and everything else
-      return smccc::kNotSupported;
+    default:
+      return smccc::kNotSupported;  // ARCH_SOC_ID and everything else
   }
 }
 
