@@ -25,6 +25,10 @@ inline constexpr i64 kSuccess = 0;
 inline constexpr i64 kNotSupported = -1;
 inline constexpr i64 kNotRequired = -2;
 inline constexpr i64 kInvalidParameter = -3;
+// SMCCC_ARCH_FEATURES(ARCH_WORKAROUND_1/2/3): the workaround is not required on this PE (DEN 0028;
+// Linux's SMCCC_ARCH_WORKAROUND_RET_UNAFFECTED). For WORKAROUND_2, kNotRequired says it is not
+// required on any PE.
+inline constexpr i64 kWorkaroundUnaffected = 1;
 
 // Function-ID fields (DEN 0028 section 2.5).
 constexpr bool is_fast_call(u32 fid) { return (fid >> 31) != 0; }

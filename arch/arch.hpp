@@ -15,6 +15,7 @@
 #include "arch/aarch64/stage2.hpp"  // Stage2Table
 #include "core/limits.hpp"
 #include "core/mmio.hpp"
+#include "core/spectre.hpp"
 #include "core/types.hpp"
 #include "core/vgic.hpp"
 #include "core/walker.hpp"
@@ -62,6 +63,9 @@ void wait_for_interrupt();
 void guest_mode_enter();
 // IRQ exits taken on this pCPU while a guest ran.
 [[nodiscard]] u64 guest_irqs_taken();
+// The identification registers online pCPU `pcpu` shows its guests (MIDR_EL1 as VPIDR_EL2, the
+// untrapped ID_AA64PFR0/PFR1/MMFR1_EL1), read when it came up; all zero for any other index.
+[[nodiscard]] CpuIds cpu_ids(u32 pcpu);
 [[noreturn]] void system_off();
 
 // ---- Time (the hypervisor's clock, which is also the runstate clock)

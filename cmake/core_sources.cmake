@@ -9,6 +9,7 @@ set(RUNHV_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../core/guest_copy.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/vcpu_op.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/psci.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/spectre.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/sched.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/fdt_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/guest_fdt.cpp

@@ -125,8 +125,12 @@ i64 arch_features(const PsciPlatform& p, u32 queried) {
       return smccc::kSuccess;
     case id(pvtime::Fn::features):
       return p.pv_time_offered() ? smccc::kSuccess : smccc::kNotSupported;
-    default:  // ARCH_WORKAROUND_1/2/3, ARCH_SOC_ID and everything else: see psci.hpp
-      return smccc::kNotSupported;
+    case id(smccc::Fn::arch_workaround_1):
+    case id(smccc::Fn::arch_workaround_2):
+    case id(smccc::Fn::arch_workaround_3):
+      return workaround_feature(p.cpu_exposure(), queried);  // 1, -2 or -1: see core/spectre.hpp
+    default:
+      return smccc::kNotSupported;  // ARCH_SOC_ID and everything else
   }
 }
 
@@ -175,6 +179,13 @@ SmcccResult handle_smccc(PsciPlatform& platform, u32 caller, const SmcccCall& ca
       return ok(smccc::kVersion1_1);
     case id(smccc::Fn::arch_features):
       return ok(reg(arch_features(platform, static_cast<u32>(a.x1))));
+    case id(smccc::Fn::arch_workaround_1):
+    case id(smccc::Fn::arch_workaround_2):  // x1 (enable/disable) does not matter: nothing to do
+    case id(smccc::Fn::arch_workaround_3):
+      if (workaround_feature(platform.cpu_exposure(), fid) == smccc::kNotSupported) {
+        return h.unknown();  // the guest was told there is no such call here
+      }
+      return ok(reg(smccc::kSuccess));  // not affected: a no-op
 
     // ---- PV time (SMC64: full registers)
     case id(pvtime::Fn::features):

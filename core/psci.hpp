@@ -28,11 +28,14 @@
 //   CPU_FREEZE, CPU_DEFAULT_SUSPEND, NODE_HW_STATE, the statistics and OSI calls.
 //
 // SMCCC (version 1.1 reported): SMCCC_VERSION, SMCCC_ARCH_FEATURES. ARCH_SOC_ID is not served.
-//   SMCCC_ARCH_FEATURES(ARCH_WORKAROUND_1/2/3) is NOT_SUPPORTED (-1): runhv implements none of
-//   the workaround calls, and -1 is the one answer that claims nothing about the PE (0 would have
-//   the guest trap on every exception return for a call that does nothing, 1 or NOT_REQUIRED
-//   would tell it the PE is not affected, which the core cannot know). Under QEMU TCG nothing
-//   speculates, so nothing is lost; a guest reports the Spectre variants as "Vulnerable".
+//   SMCCC_ARCH_FEATURES(ARCH_WORKAROUND_1/2/3) answers from the CPU the guest sees
+//   (core/spectre.hpp, the platform's cpu_exposure()): 1 for WORKAROUND_1/3 and NOT_REQUIRED (-2)
+//   for WORKAROUND_2 where every pCPU is not affected, else NOT_SUPPORTED (-1): runhv implements
+//   none of the mitigations, so it never answers 0, and a guest on an affected CPU reports the
+//   variant as "Vulnerable", as it does on the bare CPU without firmware support.
+//   A call of ARCH_WORKAROUND_n itself is a no-op answering 0 where the feature query says "not
+//   affected" (as KVM answers it; nothing needs doing), and NOT_SUPPORTED, logged, where the query
+//   said -1: the guest was told there is nothing to call.
 //
 // PV time (ARM DEN 0057A), when the platform offers it: SMCCC_ARCH_FEATURES(PV_TIME_FEATURES),
 //   PV_TIME_FEATURES(PV_TIME_FEATURES / PV_TIME_ST) and PV_TIME_ST answer 0 / the record's IPA.
@@ -50,6 +53,7 @@
 #include "abi/pvtime.hpp"
 #include "abi/smccc.hpp"
 #include "core/runstate.hpp"
+#include "core/spectre.hpp"
 #include "core/types.hpp"
 
 namespace runhv {
@@ -119,6 +123,9 @@ class PsciPlatform {
   // (64-byte aligned, outside the RAM the guest allocates from).
   [[nodiscard]] virtual bool pv_time_offered() const = 0;
   [[nodiscard]] virtual Ipa stolen_time_ipa(u32 index) const = 0;
+
+  // The Spectre variants a vCPU of the domain is exposed to, over every pCPU it may run on.
+  [[nodiscard]] virtual SpectreExposure cpu_exposure() const = 0;
 
  protected:
   PsciPlatform() = default;

@@ -7,6 +7,7 @@
 //   runhv: mmu: ...                                     (memory set-up)
 //   runhv: gic: ...; runhv: cpu<N> up ...; ...          (every pCPU: arch::cpus_boot)
 //   runhv: cpu0 vcpu context ok (...)                   (save/restore self-test)
+//   runhv: smccc: ARCH_FEATURES(ARCH_WORKAROUND_1/2/3) = ...  (hyp/smccc.hpp)
 //   runhv: dN ...: ...                                  (each domain: hyp/domain_build.hpp)
 // then schedules the domains of the boot device tree (/chosen/domU*, Xen's dom0less binding:
 // hyp/dom0less.hpp) over every pCPU, or, when it has none, d1 = the smoke guest (guests/smoke),
@@ -24,6 +25,7 @@
 #include "hyp/domain_build.hpp"
 #include "hyp/frame_table.hpp"
 #include "hyp/sched_loop.hpp"
+#include "hyp/smccc.hpp"
 #include "hyp/version.hpp"
 #include "lib/panic.hpp"
 #include "platform/qemu-virt/board.hpp"
@@ -61,6 +63,7 @@ arch::CpuTopology topology(const dt::DeviceTree& tree) {
 
   const u32 pcpus = arch::cpus_boot(topology(tree));
   hyp::scheduling_init(pcpus);
+  hyp::smccc_init(pcpus);
 
   const Pa image_end{reinterpret_cast<u64>(__image_end)};
   hyp::BootRam ram(image_end, memory.base + mapped);

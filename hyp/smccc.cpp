@@ -9,12 +9,20 @@
 //   AFFINITY_INFO-> on / off from the scheduler's state
 //   SYSTEM_OFF / SYSTEM_RESET -> domain_shutdown (a reset is a stop: runhv does not reboot)
 //   PV time      -> offered per domain (runhv,pv-time), records at kPvTimeIpa + 64 x vCPU
+//   ARCH_WORKAROUND_1/2/3 -> the exposure smccc_init decided from every pCPU's identification
+#include "hyp/smccc.hpp"
+
+#include "arch/arch.hpp"
+#include "core/log.hpp"
 #include "core/psci.hpp"
 #include "hyp/domain.hpp"
 #include "hyp/scheduling.hpp"
 
 namespace runhv::hyp {
 namespace {
+
+// Written once by smccc_init, before any guest runs; read by every SMCCC call.
+SpectreExposure g_exposure = kSpectreUnknown;
 
 class DomainPsci final : public PsciPlatform {
  public:
@@ -38,6 +46,7 @@ class DomainPsci final : public PsciPlatform {
   void system_reset() override { domain_shutdown(caller_, "SYSTEM_RESET"); }
   [[nodiscard]] bool pv_time_offered() const override { return d_.pv_time != nullptr; }
   [[nodiscard]] Ipa stolen_time_ipa(u32 index) const override { return kPvTimeIpa + u64{index} * pvtime::kRecordSize; }
+  [[nodiscard]] SpectreExposure cpu_exposure() const override { return g_exposure; }
 
  private:
   Vcpu& caller_;
@@ -45,6 +54,21 @@ class DomainPsci final : public PsciPlatform {
 };
 
 }  // namespace
+
+void smccc_init(u32 pcpus) {
+  CpuIds ids[kMaxPcpus] = {};
+  const u32 n = pcpus < kMaxPcpus ? pcpus : kMaxPcpus;
+  for (u32 i = 0; i < n; ++i) {
+    ids[i] = arch::cpu_ids(i);
+  }
+  g_exposure = spectre_exposure(ids, n);
+  const auto answer = [](smccc::Fn f) {
+    return static_cast<long long>(workaround_feature(g_exposure, static_cast<u32>(f)));
+  };
+  logf("smccc: ARCH_FEATURES(ARCH_WORKAROUND_1/2/3) = %lld/%lld/%lld (cpu0 midr 0x%llx)",
+       answer(smccc::Fn::arch_workaround_1), answer(smccc::Fn::arch_workaround_2), answer(smccc::Fn::arch_workaround_3),
+       static_cast<unsigned long long>(n > 0 ? ids[0].midr : 0));
+}
 
 void on_smccc(arch::VcpuState& s) {
   Vcpu& v = vcpu_of(s);

@@ -92,6 +92,12 @@ bool timer_self_test(PerCpu& cpu) {
 // Up, announced and tested: shared by the boot CPU and the secondaries.
 bool cpu_start(PerCpu& cpu) {
   cpu_local_init(cpu);
+  // What a guest reads here: MIDR_EL1 through VPIDR_EL2 (guest_mode_enter sets it to this CPU's
+  // MIDR_EL1), the ID registers themselves (HCR_EL2.TID3 is clear, so they do not trap).
+  cpu.ids = {.midr = sysreg::read_midr_el1(),
+             .pfr0 = sysreg::read_id_aa64pfr0_el1(),
+             .pfr1 = sysreg::read_id_aa64pfr1_el1(),
+             .mmfr1 = sysreg::read_id_aa64mmfr1_el1()};
   set_state(cpu, kStateUp);
   logf("cpu%u up (mpidr 0x%lx)", cpu.index, sysreg::read_mpidr_el1());
   return !g_gic_on || timer_self_test(cpu);
@@ -221,6 +227,8 @@ void guest_mode_enter() {
 }
 
 u64 guest_irqs_taken() { return this_cpu().guest_irqs; }
+
+CpuIds cpu_ids(u32 pcpu) { return pcpu < g_online ? g_percpu[pcpu].ids : CpuIds{}; }
 
 void system_off() { psci::system_off(); }
 

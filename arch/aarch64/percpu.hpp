@@ -15,6 +15,7 @@
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/vcpu_frame.hpp"
 #include "core/limits.hpp"
+#include "core/spectre.hpp"
 #include "core/types.hpp"
 
 namespace runhv::arch {
@@ -34,6 +35,7 @@ struct PerCpu {
   u64 guest_irqs = 0;            // IRQ exits: interrupts taken while a guest ran here
   u64 maintenance = 0;           // vGIC underflow maintenance interrupts taken
   volatile u32 state = 0;        // arch/aarch64/cpus.cpp's bring-up progress
+  CpuIds ids{};                  // the identification its guests read (cpu_start)
 };
 static_assert(offsetof(PerCpu, current) == PERCPU_CURRENT);
 static_assert(offsetof(PerCpu, stack_top) == PERCPU_STACK_TOP);

@@ -7,13 +7,16 @@
 //   LINUX {"record":"phase", name, ms, mark, per-CPU /proc/stat before and after}   one per phase,
 //          between two console marks "runhv-mark <mark>:begin" / ":end" (the hypervisor prints
 //          its books there: the window's edges on both sides)
-//   LINUX {"record":"dmesg","line":"..."}   each kernel log line about Xen, PV time, KPTI, steal
+//   LINUX {"record":"dmesg","line":"..."}   each kernel log line about Xen, PV time, KPTI, steal,
+//                                           Spectre and its mitigations
+//   LINUX {"record":"vulnerabilities", one entry per /sys/devices/system/cpu/vulnerabilities file}
 //   LINUX {"record":"end","pass":true}
 // and powers off with reboot(RB_POWER_OFF). Phases come from the kernel command line:
 //   runhv.phases=busy:1000,sleep:500   busy: one pinned spinning child per online CPU for the
 //                                      given milliseconds; sleep: nanosleep that long;
 //                                      exit:0: init exits, and the kernel panics (a guest crash)
 // Every figure is what Linux itself reports; nothing here knows about the hypervisor.
+#include <dirent.h>
 #include <sched.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
@@ -23,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -197,9 +201,9 @@ void emit_dmesg() {
   std::vector<char> buf(static_cast<size_t>(size));
   const int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf.data(), size);
   const std::string text(buf.data(), n > 0 ? static_cast<size_t>(n) : 0);
-  static const char* const kTopics[] = {"Xen",          "xen",        "PV time", "pv_time", "steal",
-                                        "KPTI",         "GIC",        "psci",    "PSCI",    "SMCCC",
-                                        "CPU features", "arch_timer", "BUG",     "WARNING", "Oops"};
+  static const char* const kTopics[] = {"Xen", "xen",     "PV time", "pv_time", "steal",        "KPTI",
+                                        "GIC", "psci",    "PSCI",    "SMCCC",   "CPU features", "arch_timer",
+                                        "BUG", "WARNING", "Oops",    "Spectre", "spectre",      "mitigation"};
   size_t at = 0;
   while (at < text.size()) {
     const size_t end = text.find('\n', at);
@@ -212,6 +216,31 @@ void emit_dmesg() {
       }
     }
   }
+}
+
+// The kernel's verdict on each CPU vulnerability, as /sys/devices/system/cpu/vulnerabilities has
+// it (file name -> its one line), in name order.
+void emit_vulnerabilities() {
+  const char* const dir = "/sys/devices/system/cpu/vulnerabilities";
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir)) {
+    while (const dirent* e = readdir(d)) {
+      if (e->d_name[0] != '.') {
+        names.emplace_back(e->d_name);
+      }
+    }
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  std::string out = "{\"record\":\"vulnerabilities\"";
+  for (const std::string& name : names) {
+    std::string value = read_file((std::string(dir) + "/" + name).c_str());
+    while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) {
+      value.pop_back();
+    }
+    out += "," + json_string(name) + ":" + json_string(value);
+  }
+  emit(out + "}");
 }
 
 }  // namespace
@@ -262,6 +291,7 @@ int main() {
          ",\"stat_after\":" + stat_json(after) + "}");
   }
   emit_dmesg();
+  emit_vulnerabilities();
   emit(std::string("{\"record\":\"end\",\"pass\":") + (ok ? "true" : "false") + "}");
   sync();
   reboot(RB_POWER_OFF);

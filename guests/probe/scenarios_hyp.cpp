@@ -173,6 +173,25 @@ bool run_hypercalls(const Options&, const Platform& platform) {
   // The parameters came back as 0 (they went in as 0xDEAD).
   r.num("hvm_store_pfn", store_pfn).num("hvm_console_pfn", console_pfn);
   pass = pass && store_pfn == 0 && console_pfn == 0;
+  // SMCCC over HVC #0: x1..x17 come back as they went in, and a workaround call behaves as
+  // ARCH_FEATURES said: 0 (a no-op) where not affected (1 / NOT_REQUIRED), -1 where not supported.
+  using runhv::smccc::Fn;
+  const auto fid = [](Fn f) { return static_cast<u32>(f); };
+  const smccc::Preserved version = smccc::hvc_checking_registers(fid(Fn::version), 0);
+  bool smccc_ok = version.kept && version.x0 == 0x10001;
+  const Fn workarounds[] = {Fn::arch_workaround_1, Fn::arch_workaround_2, Fn::arch_workaround_3};
+  const char* const names[] = {"smccc_wa1", "smccc_wa2", "smccc_wa3"};
+  for (u32 i = 0; i < 3; ++i) {
+    const smccc::Preserved feature = smccc::hvc_checking_registers(fid(Fn::arch_features), fid(workarounds[i]));
+    const smccc::Preserved call = smccc::hvc_checking_registers(fid(workarounds[i]), 1);
+    const auto answer = static_cast<i64>(feature.x0);
+    const bool unaffected = answer == 1 || answer == -2;
+    const bool consistent = (unaffected && call.x0 == 0) || (answer == -1 && static_cast<i64>(call.x0) == -1);
+    r.num(names[i], static_cast<u64>(answer + 2));  // 0: NOT_REQUIRED, 1: NOT_SUPPORTED, 3: UNAFFECTED
+    smccc_ok = smccc_ok && feature.kept && call.kept && consistent;
+  }
+  r.flag("smccc_registers_and_workarounds_ok", smccc_ok);
+  pass = pass && smccc_ok;
   r.flag("pass", pass).end();
   return pass;
 }

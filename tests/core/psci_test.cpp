@@ -71,11 +71,13 @@ class FakePlatform final : public PsciPlatform {
   void system_reset() override { ++system_resets; }
   [[nodiscard]] bool pv_time_offered() const override { return pv_time; }
   [[nodiscard]] Ipa stolen_time_ipa(u32 index) const override { return Ipa(kPvTimeBase + 64 * u64{index}); }
+  [[nodiscard]] SpectreExposure cpu_exposure() const override { return exposure; }
 
   u32 count;
   std::vector<AffinityState> states;
   i64 on_status = psci::kSuccess;
   bool pv_time = true;
+  SpectreExposure exposure = kSpectreUnknown;
 
   std::vector<OnCall> ons;
   std::vector<u32> offs;
@@ -311,10 +313,59 @@ TEST_F(HvcTest, ArchFeaturesIsZeroForSmcccVersionAndArchFeatures) {
   EXPECT_EQ(served(fn(smccc::Fn::arch_features), fn(smccc::Fn::arch_features)), 0U);
 }
 
-TEST_F(HvcTest, ArchFeaturesIsAllOnesForTheThreeWorkaroundsAndSocId) {
+TEST_F(HvcTest, ArchFeaturesIsAllOnesForTheThreeWorkaroundsOnAnUnknownCpuAndForSocId) {
   for (u64 f : {fn(smccc::Fn::arch_workaround_1), fn(smccc::Fn::arch_workaround_2), fn(smccc::Fn::arch_workaround_3),
                 fn(smccc::Fn::arch_soc_id)}) {
     EXPECT_EQ(served(fn(smccc::Fn::arch_features), f), kAllOnes) << std::hex << f;
+  }
+}
+
+// The CPUs QEMU offers, through the platform's exposure: what Linux reads in proton-pack.c.
+constexpr CpuIds kA57{.midr = 0x411F'D070, .pfr0 = 0x2222, .pfr1 = 0, .mmfr1 = 0};
+constexpr CpuIds kA53{.midr = 0x410F'D034, .pfr0 = 0x2222, .pfr1 = 0, .mmfr1 = 0};
+constexpr CpuIds kMax{.midr = 0x000F'0510, .pfr0 = 0x1201'0011'1111'2222ULL, .pfr1 = 0x20, .mmfr1 = 0};
+
+TEST_F(HvcTest, ArchFeaturesOfTheWorkaroundsIsTrueToTheCpu) {
+  struct Case {
+    CpuIds ids;
+    u64 wa1, wa2, wa3;
+  };
+  const Case cases[] = {
+      {kA57, kAllOnes, kAllOnes, kAllOnes},  // affected by v2, v4, BHB; runhv mitigates none
+      {kA53, 1, kMinus2, 1},                 // affected by none: UNAFFECTED, NOT_REQUIRED, UNAFFECTED
+      {kMax, 1, kAllOnes, kAllOnes},         // CSV2; SSBS is the guest's own; no BHB statement
+  };
+  for (const Case& c : cases) {
+    platform.exposure = spectre_exposure(c.ids);
+    EXPECT_EQ(served(fn(smccc::Fn::arch_features), fn(smccc::Fn::arch_workaround_1)), c.wa1) << std::hex << c.ids.midr;
+    EXPECT_EQ(served(fn(smccc::Fn::arch_features), fn(smccc::Fn::arch_workaround_2)), c.wa2) << std::hex << c.ids.midr;
+    EXPECT_EQ(served(fn(smccc::Fn::arch_features), fn(smccc::Fn::arch_workaround_3)), c.wa3) << std::hex << c.ids.midr;
+    // SMC32: the queried ID is W1.
+    EXPECT_EQ(served(fn(smccc::Fn::arch_features), kUpperJunk | fn(smccc::Fn::arch_workaround_1)), c.wa1);
+  }
+}
+
+TEST_F(HvcTest, WorkaroundCallsAreNoOpsAnsweringZeroWhereNotAffected) {
+  platform.exposure = spectre_exposure(kA53);
+  for (u64 f : {fn(smccc::Fn::arch_workaround_1), fn(smccc::Fn::arch_workaround_2), fn(smccc::Fn::arch_workaround_3)}) {
+    EXPECT_EQ(served(f, 1), 0U) << std::hex << f;
+    EXPECT_EQ(served(f, 0), 0U) << std::hex << f;
+    EXPECT_EQ(served(kUpperJunk | f), 0U) << std::hex << f;
+  }
+  EXPECT_TRUE(platform.ons.empty());
+  EXPECT_EQ(platform.system_offs + platform.system_resets, 0);
+}
+
+TEST_F(HvcTest, WorkaroundCallsAreRefusedWhereArchFeaturesSaidNotSupported) {
+  platform.exposure = spectre_exposure(kMax);  // WA1 not affected; WA2 and WA3 not supported
+  EXPECT_EQ(served(fn(smccc::Fn::arch_workaround_1)), 0U);
+  for (u64 f : {fn(smccc::Fn::arch_workaround_2), fn(smccc::Fn::arch_workaround_3)}) {
+    const usize before = log.lines.size();
+    const SmcccResult r = call(f, 1);
+    EXPECT_EQ(r.x0, kAllOnes) << std::hex << f;
+    EXPECT_TRUE(r.resume);
+    EXPECT_EQ(r.status, SmcccStatus::unknown);
+    EXPECT_EQ(log.lines.size(), before + 1);
   }
 }
 
@@ -399,7 +450,8 @@ TEST_F(HvcTest, UnservedFunctionIdsAnswerAllOnesAndLogOneLineEach) {
 // function can give, the platform only ever sees valid vCPU indices, and refusals log one line.
 TEST_F(HvcTest, RandomRegistersNeverCrashAndGetOnlyDefinedAnswers) {
   std::mt19937_64 rng(20240601);
-  const u64 families[] = {0x84000000, 0xC4000000, 0x80000000, 0x80008000, 0xC5000020, 0x86000000};
+  const u64 families[] = {0x84000000, 0xC4000000, 0x80000000, 0x80008000,
+                          0x80007FF0, 0x80003FF0, 0xC5000020, 0x86000000};
   usize refusals = 0;
   for (int i = 0; i < 200'000; ++i) {
     u64 x0 = rng();
@@ -412,6 +464,7 @@ TEST_F(HvcTest, RandomRegistersNeverCrashAndGetOnlyDefinedAnswers) {
     platform.on_status = (rng() % 7 == 0) ? psci::kAlreadyOn : psci::kSuccess;
     platform.states[rng() % platform.count] = static_cast<AffinityState>(rng() % 3);
     platform.pv_time = (rng() % 11) != 0;
+    platform.exposure = (rng() % 2) != 0 ? spectre_exposure(kA53) : kSpectreUnknown;
 
     const SmcccResult r = call(x0, x1, x2, rng(), caller);
     const u64 answer = r.x0;

@@ -55,9 +55,15 @@ off (0), init done, powered off; steal_source:D:area|pvtime|nopvtime  what it se
 Linux steal-time checks (issue 9): linux_steal, steal_share:D:P:LO:HI, steal_at_most:D:P:N,
 steal_lost:D, see
 linux_steal.py.
+Linux checks:
+  linux_vulns_as_bare  the same kernel and init booted by QEMU directly (no hypervisor, the -cpu
+                     model tools/launch.py gives runhv, the kernel command line d1 reported)
+                     report the same /sys/devices/system/cpu/vulnerabilities as d1 does under
+                     runhv: what runhv's SMCCC workaround answers make the guest conclude
 Exit status: 0 all checks passed, 1 a check failed, 2 the test could not run.
 """
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -113,6 +119,51 @@ def steal_source(lines, stats, dom, source):
     if not ok:
         fail(f"d{dom}: not {source}: runstate areas live {areas}, PV time found {pv}")
     print(f"launch_check: d{dom}: {source} (runstate areas live {areas}, PV time found {pv})")
+
+
+def linux_record(lines, kind):
+    """The init's LINUX {"record": kind, ...} in `lines` (without a domain prefix), or None."""
+    for x in lines:
+        if x.startswith(f'LINUX {{"record":"{kind}"'):
+            return json.loads(x[len("LINUX "):])
+    return None
+
+
+def launch_cpu_model(launch):
+    """The -cpu model tools/launch.py runs runhv on."""
+    spec = importlib.util.spec_from_file_location("runhv_launch", launch)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    board = mod.board_args(1, 512)
+    return board[board.index("-cpu") + 1]
+
+
+def linux_vulns_as_bare(lines, launch, build, dom=1):
+    """d`dom`'s CPU vulnerability verdicts equal those of the same kernel booted bare on the same CPU."""
+    mine = [x[len(f"[d{dom}] "):] for x in lines if x.startswith(f"[d{dom}] ")]
+    under = linux_record(mine, "vulnerabilities")
+    start = linux_record(mine, "start")
+    if not under or not start or len(under) < 3:
+        fail(f"d{dom}: no vulnerabilities record from the init: {under}")
+    cmdline = " ".join(t for t in start["cmdline"].split() if not t.startswith("earlycon="))
+    cpu = launch_cpu_model(launch)
+    cmd = ["qemu-system-aarch64", "-machine", "virt,gic-version=3", "-cpu", cpu, "-smp", str(start["cpus_online"]),
+           "-m", "512M", "-nographic", "-monitor", "none", "-serial", "stdio", "-nic", "none", "-no-reboot",
+           "-kernel", os.path.join(build, "linux", "Image"), "-initrd", os.path.join(build, "linux", "initramfs.cpio"),
+           "-append", cmdline]
+    try:
+        res = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                             timeout=180)
+    except subprocess.TimeoutExpired:
+        fail(f"the bare boot did not finish in 180 s: {' '.join(cmd)}")
+    bare = linux_record(res.stdout.splitlines(), "vulnerabilities")
+    if not bare:
+        fail(f"the bare boot printed no vulnerabilities record ({' '.join(cmd)}):\n{res.stdout[-2000:]}")
+    differ = {k: (under.get(k), bare.get(k)) for k in sorted(set(under) | set(bare)) if under.get(k) != bare.get(k)}
+    if differ:
+        fail(f"d{dom} under runhv vs bare {cpu}: " + "; ".join(f"{k}: {u!r} vs {b!r}" for k, (u, b) in differ.items()))
+    print(f"launch_check: d{dom}: the same {len(under) - 1} vulnerability verdicts as bare {cpu}, "
+          f"spectre_v2 {under.get('spectre_v2')!r}, spec_store_bypass {under.get('spec_store_bypass')!r}")
 
 
 def neighbour_passed(probes):
@@ -265,6 +316,8 @@ def main():
             neighbour_passed(probes)
         elif check == "linux_boot":
             linux_domain_ok(lines, 1, 2)
+        elif check == "linux_vulns_as_bare":
+            linux_vulns_as_bare(lines, args.launch, args.build)
         elif check == "linux_smp4":
             linux_domain_ok(lines, 1, 4)
         elif check == "linux_kpti":
