@@ -5,13 +5,18 @@
 //   LINUX {"record":"start", cpus online, CLOCK_BOOTTIME and /proc/uptime at start, the kernel
 //          command line, per-CPU /proc/stat}
 //   LINUX {"record":"phase", name, ms, per-CPU /proc/stat before and after}   one per phase
+//   LINUX {"record":"input-wait","phase":N,"ms":MS}, then LINUX {"record":"input","phase":N,
+//          "line":"..." or null,"timed_out":BOOL}                            for a read phase
 //   LINUX {"record":"dmesg","line":"..."}   each kernel log line about Xen, PV time, KPTI, steal
 //   LINUX {"record":"end","pass":true}
 // and powers off with reboot(RB_POWER_OFF). Phases come from the kernel command line:
 //   runhv.phases=busy:1000,sleep:500   busy: one pinned spinning child per online CPU for the
 //                                      given milliseconds; sleep: nanosleep that long;
 //                                      exit:0: init exits, and the kernel panics (a guest crash)
+//                                      read:MS: one line from the console (stdin, /dev/console)
+//                                      within MS milliseconds, without its line ending
 // Every figure is what Linux itself reports; nothing here knows about the hypervisor.
+#include <poll.h>
 #include <sched.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
@@ -150,6 +155,48 @@ void sleep_ms(unsigned long long ms) {
   }
 }
 
+// One line from stdin (the console, in the tty's canonical mode) within `ms`, without its line
+// ending; false when none came in time. A line longer than the buffer is cut at its size.
+bool read_line(unsigned long long ms, std::string& line) {
+  const unsigned long long until = now_ns(CLOCK_MONOTONIC) + ms * 1'000'000ULL;
+  for (;;) {
+    const unsigned long long now = now_ns(CLOCK_MONOTONIC);
+    if (now >= until) {
+      return false;
+    }
+    pollfd fd{0, POLLIN, 0};
+    const int left_ms = static_cast<int>((until - now + 999'999) / 1'000'000);
+    const int ready = poll(&fd, 1, left_ms);
+    if (ready <= 0) {
+      continue;  // timed out (checked above) or interrupted
+    }
+    if ((fd.revents & POLLIN) == 0) {
+      return false;  // hung up or an error: no console to read
+    }
+    char buf[256];
+    const ssize_t n = read(0, buf, sizeof buf);
+    if (n <= 0) {
+      return false;
+    }
+    line.assign(buf, static_cast<size_t>(n));
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+      line.pop_back();
+    }
+    return true;
+  }
+}
+
+// The read phase: says it waits (the launcher's cue to type), then what it got.
+void read_phase(size_t index, unsigned long long ms) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "{\"record\":\"input-wait\",\"phase\":%zu,\"ms\":%llu}", index, ms);
+  emit(buf);
+  std::string line;
+  const bool got = read_line(ms, line);
+  std::snprintf(buf, sizeof buf, "{\"record\":\"input\",\"phase\":%zu,\"line\":", index);
+  emit(buf + (got ? json_string(line) : std::string("null")) + ",\"timed_out\":" + (got ? "false" : "true") + "}");
+}
+
 // runhv.phases=name:ms,... from the command line.
 std::vector<std::pair<std::string, unsigned long long>> phases(const std::string& cmdline) {
   std::vector<std::pair<std::string, unsigned long long>> out;
@@ -219,6 +266,7 @@ int main() {
   emit(head + std::string("\"cmdline\":") + json_string(cmdline) + ",\"stat\":" + stat_json(read_stat()) + "}");
 
   bool ok = true;
+  size_t index = 0;
   for (const auto& [name, ms] : phases(cmdline)) {
     const std::vector<CpuStat> before = read_stat();
     const unsigned long long t0 = now_ns(CLOCK_MONOTONIC);
@@ -226,6 +274,8 @@ int main() {
       busy(ms);
     } else if (name == "sleep") {
       sleep_ms(ms);
+    } else if (name == "read") {
+      read_phase(index, ms);
     } else if (name == "exit") {
       emit("{\"record\":\"exit\"}");
       _exit(1);
@@ -237,6 +287,7 @@ int main() {
     std::snprintf(buf, sizeof buf, "{\"record\":\"phase\",\"name\":%s,\"ms\":%llu,\"elapsed_ns\":%llu,",
                   json_string(name).c_str(), ms, elapsed);
     emit(buf + std::string("\"stat_before\":") + stat_json(before) + ",\"stat_after\":" + stat_json(read_stat()) + "}");
+    ++index;
   }
   emit_dmesg();
   emit(std::string("{\"record\":\"end\",\"pass\":") + (ok ? "true" : "false") + "}");
