@@ -124,15 +124,24 @@ long RunstateArea::map_va(const mmu::Stage1Regs& ctx, Va va, Mapping& out, bool 
     }
     if (r != Resolve::ok) {
       unpin(out);
-      if (r == Resolve::walk_fault && !registering) {
+      if (!registering) {
+        // An update that could not be written, whatever stopped it: a failed walk, or a VA that
+        // now leads to a page that is read-only in stage 2, not RAM or not the domain's. Each is
+        // counted; the log is rate-limited to the 1st, 2nd, 4th, 8th ... failure of this area
+        // since a context switch can fail often. A walk fault gets Xen's wording
+        // (xen/arch/arm/p2m.c), so logs of both can be compared.
         ++walk_failures_;
-        // Xen's wording (xen/arch/arm/p2m.c), so logs of both can be compared; rate-limited to
-        // the 1st, 2nd, 4th, 8th ... failure of this area since a context switch can fail often.
         if ((walk_failures_ & (walk_failures_ - 1)) == 0) {
-          logf("d%uv%u: Failed to walk page-table va 0x%llx (failure %llu)", static_cast<unsigned>(dom_->space.id),
-               vcpu_, static_cast<unsigned long long>(at.raw()), static_cast<unsigned long long>(walk_failures_));
+          if (r == Resolve::walk_fault) {
+            logf("d%uv%u: Failed to walk page-table va 0x%llx (failure %llu)", static_cast<unsigned>(dom_->space.id),
+                 vcpu_, static_cast<unsigned long long>(at.raw()), static_cast<unsigned long long>(walk_failures_));
+          } else {
+            logf("d%uv%u: runstate area update failed: va 0x%llx %s (failure %llu)",
+                 static_cast<unsigned>(dom_->space.id), vcpu_, static_cast<unsigned long long>(at.raw()), describe(r),
+                 static_cast<unsigned long long>(walk_failures_));
+          }
         }
-      } else if (registering) {
+      } else {
         guest_logf(dom_->log_budget, "d%uv%u: runstate area va 0x%llx refused: %s (stage %u fault status 0x%02x)",
                    static_cast<unsigned>(dom_->space.id), vcpu_, static_cast<unsigned long long>(at.raw()), describe(r),
                    static_cast<unsigned>(gp.fault.stage), mmu::fault_status_code(gp.fault));

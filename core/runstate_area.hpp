@@ -140,6 +140,9 @@ class RunstateArea {
   [[nodiscard]] bool phys_registered() const { return phys_.frame[0] != nullptr; }
   [[nodiscard]] u32 pinned_frames() const { return va_map_.frames() + phys_.frames(); }
   [[nodiscard]] u64 updates() const { return updates_; }
+  // Updates that could not be written (legacy VA areas: a failed walk, or a page read-only in
+  // stage 2, not RAM or not the domain's), on every update path including the registration's
+  // first write. Mapped and phys areas are pinned and cannot fail.
   [[nodiscard]] u64 walk_failures() const { return walk_failures_; }
   [[nodiscard]] u64 skipped_updates() const { return skipped_; }
 

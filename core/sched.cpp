@@ -339,4 +339,12 @@ SchedVcpuStats Scheduler::stats(const SchedVcpu& v) const {
   return v.stats_;
 }
 
+vcpu_runstate_info Scheduler::runstate(const SchedVcpu& v, u64 now) const {
+  if (v.home_ >= npcpus_) {
+    return v.runstate_->account.snapshot(now);
+  }
+  Locked l(pcpu_[v.home_].lock);
+  return v.runstate_->account.snapshot(now);
+}
+
 }  // namespace runhv

@@ -282,6 +282,9 @@ class Scheduler {
   [[nodiscard]] const SchedList* blocked(u32 pcpu) const { return pcpu < npcpus_ ? &pcpu_[pcpu].blocked : nullptr; }
   [[nodiscard]] PcpuStats stats(u32 pcpu, u64 now) const;
   [[nodiscard]] SchedVcpuStats stats(const SchedVcpu& v) const;
+  // v's runstate times at `now` (VCPUOP_get_runstate_info's view), read under its home pCPU's
+  // lock: consistent even while that pCPU switches it.
+  [[nodiscard]] vcpu_runstate_info runstate(const SchedVcpu& v, u64 now) const;
 
  private:
   struct alignas(64) Pcpu {

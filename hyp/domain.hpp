@@ -69,6 +69,7 @@ struct Domain {
   u64 ram_size = 0;
   DomainSpace space{};
   arch::Stage2Table s2{};
+  u32 marks = 0;  // console marks printed (hyp/stats.cpp print_mark)
   DomainConsole console{0};
   RunstateDomain runstate{};  // VA policy (mapped/legacy), update flag, the domain's memory view
   u32 nr_vcpus = 1;

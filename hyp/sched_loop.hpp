@@ -39,5 +39,10 @@ void set_progress_interval(u32 ms);
 void maybe_print_progress(u32 pcpu, u64 now);
 // The final `runhv: <kind> {...}` line of `v` at `now` (hyp/stats.cpp).
 void print_stats(const Vcpu& v, u64 now, const char* kind);
+// A guest's console mark (hyp/domain_console.hpp): `runhv: mark {...}` with every vCPU of domain
+// `domain` read at one moment, under the scheduler's locks. A label is 1..32 of [A-Za-z0-9_.:-];
+// a domain gets kMaxMarks marks, then one line saying further marks are ignored.
+inline constexpr u32 kMaxMarks = 1024;
+void print_mark(u16 domain, const char* label, usize n);
 
 }  // namespace runhv::hyp

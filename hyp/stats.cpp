@@ -1,6 +1,7 @@
 // Statistics reporting: each vCPU's runstate, scheduling and area counters as one JSON line
 // SPDX-License-Identifier: MIT
 #include "core/format.hpp"
+#include "core/log.hpp"
 #include "hyp/console.hpp"
 #include "hyp/sched_loop.hpp"
 
@@ -30,6 +31,61 @@ void print_stats(const Vcpu& v, u64 now, const char* kind) {
              v.runstate.area.walk_failures(), v.domain->runstate.va_policy == VaPolicy::legacy ? "legacy" : "mapped",
              a.state, a.state_entry_time, a.time[0], a.time[1], a.time[2], a.time[3]);
   console::write(line, n);
+}
+
+namespace {
+
+bool valid_label(const char* label, usize n) {
+  if (n == 0 || n > 32) {
+    return false;
+  }
+  for (usize i = 0; i < n; ++i) {
+    const char c = label[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '.' || c == ':' || c == '-';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void print_mark(u16 domain, const char* label, usize n) {
+  Domain* d = find_domain(domain);
+  if (d == nullptr) {
+    return;
+  }
+  if (!valid_label(label, n)) {
+    guest_logf(d->runstate.log_budget, "d%u: console mark refused: the label must be 1..32 of [A-Za-z0-9_.:-]",
+               static_cast<unsigned>(domain));
+    return;
+  }
+  if (d->marks >= kMaxMarks) {
+    if (d->marks++ == kMaxMarks) {
+      console::print("runhv: d%u: more than %u console marks; further marks are ignored\n",
+                     static_cast<unsigned>(domain), kMaxMarks);
+    }
+    return;
+  }
+  ++d->marks;
+  char text[40] = {};
+  for (usize i = 0; i < n; ++i) {
+    text[i] = label[i];
+  }
+  const u64 now = arch::now_ns();
+  char line[160 + kMaxVcpusPerDomain * 128];
+  usize len = format(line, sizeof line, "runhv: mark {\"domain\":%u,\"label\":\"%s\",\"now_ns\":%lu,\"vcpus\":[",
+                     static_cast<unsigned>(domain), text, now);
+  for (u32 i = 0; i < d->nr_vcpus; ++i) {
+    const vcpu_runstate_info r = scheduler().runstate(d->vcpus[i].sched, now);
+    len += format(line + len, sizeof line - len,
+                  "%s{\"vcpu\":%u,\"running_ns\":%lu,\"runnable_ns\":%lu,\"blocked_ns\":%lu,\"offline_ns\":%lu}",
+                  i == 0 ? "" : ",", i, r.time[0], r.time[1], r.time[2], r.time[3]);
+  }
+  len += format(line + len, sizeof line - len, "]}\n");
+  console::write(line, len);
 }
 
 void set_progress_interval(u32 ms) {

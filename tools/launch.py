@@ -11,7 +11,8 @@ of the machine's RAM with QEMU's generic loader, writes the modules' `reg`, merg
 into the device tree QEMU generates for the board, and boots runhv with it. It streams the
 hypervisor's log and each domain's console (lines prefixed [dN]), stops when QEMU exits or after
 S seconds, and writes a JSON summary: runhv's per-vCPU statistics (its `runhv: stats {...}`
-lines) and every guest `PROBE {...}` record.
+lines), every guest `PROBE {...}` and `LINUX {...}` record, and runhv's books at each console mark
+(`runhv: mark {...}`, hyp/domain_console.hpp).
 
 Input: run from a terminal (stdin and stdout both), the launcher forwards what the operator
 types to the board's serial port (the terminal in raw mode, restored on exit; Ctrl-] quits),
@@ -360,6 +361,8 @@ def side_by_side(summary):
 STATS = re.compile(r"^runhv: stats (\{.*\})$")
 TEARDOWN = re.compile(r"^runhv: teardown (\{.*\})$")
 PROBE = re.compile(r"^\[d(\d+)\] PROBE (\{.*\})$")
+MARK = re.compile(r"^runhv: mark (\{.*\})$")
+LINUX = re.compile(r"^\[d(\d+)\] LINUX (\{.*\})$")
 
 
 def collect(line, summary):
@@ -378,14 +381,23 @@ def collect(line, summary):
         except json.JSONDecodeError:
             summary.setdefault("bad_lines", []).append(line)
         return
-    m = PROBE.match(line)
+    m = MARK.match(line)
     if m:
         try:
-            rec = json.loads(m.group(2))
-            rec["domain"] = int(m.group(1))
-            summary["probe"].append(rec)
+            summary.setdefault("marks", []).append(json.loads(m.group(1)))
         except json.JSONDecodeError:
             summary.setdefault("bad_lines", []).append(line)
+        return
+    for pattern, key in ((PROBE, "probe"), (LINUX, "linux")):
+        m = pattern.match(line)
+        if m:
+            try:
+                rec = json.loads(m.group(2))
+                rec["domain"] = int(m.group(1))
+                summary.setdefault(key, []).append(rec)
+            except json.JSONDecodeError:
+                summary.setdefault("bad_lines", []).append(line)
+            return
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@
 // PID 1 of an initramfs holding nothing else. It mounts /proc and /sys, prints
 //   LINUX {"record":"start", cpus online, CLOCK_BOOTTIME and /proc/uptime at start, the kernel
 //          command line, per-CPU /proc/stat}
-//   LINUX {"record":"phase", name, ms, per-CPU /proc/stat before and after}   one per phase
+//   LINUX {"record":"phase", name, ms, mark, per-CPU /proc/stat before and after}   one per phase,
+//          between two console marks "runhv-mark <mark>:begin" / ":end" (the hypervisor prints
+//          its books there: the window's edges on both sides)
 //   LINUX {"record":"input-wait","phase":N,"ms":MS}, then LINUX {"record":"input","phase":N,
 //          "line":"..." or null,"timed_out":BOOL}                            for a read phase
 //   LINUX {"record":"dmesg","line":"..."}   each kernel log line about Xen, PV time, KPTI, steal
@@ -22,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -119,6 +122,14 @@ void emit(const std::string& json) {
   std::fflush(stdout);
 }
 
+// Asks the hypervisor to print its books now (runhv's console mark), and waits until the UART has
+// taken the line, so that the /proc/stat read right after it is at the same edge of the window.
+void mark(const std::string& label) {
+  std::printf("runhv-mark %s\n", label.c_str());
+  std::fflush(stdout);
+  tcdrain(STDOUT_FILENO);
+}
+
 int cpus_online() { return static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)); }
 
 // One child per online CPU, pinned there, spinning for `ms`; returns when all have finished.
@@ -187,13 +198,13 @@ bool read_line(unsigned long long ms, std::string& line) {
 }
 
 // The read phase: says it waits (the launcher's cue to type), then what it got.
-void read_phase(size_t index, unsigned long long ms) {
+void read_phase(int index, unsigned long long ms) {
   char buf[96];
-  std::snprintf(buf, sizeof buf, "{\"record\":\"input-wait\",\"phase\":%zu,\"ms\":%llu}", index, ms);
+  std::snprintf(buf, sizeof buf, "{\"record\":\"input-wait\",\"phase\":%d,\"ms\":%llu}", index, ms);
   emit(buf);
   std::string line;
   const bool got = read_line(ms, line);
-  std::snprintf(buf, sizeof buf, "{\"record\":\"input\",\"phase\":%zu,\"line\":", index);
+  std::snprintf(buf, sizeof buf, "{\"record\":\"input\",\"phase\":%d,\"line\":", index);
   emit(buf + (got ? json_string(line) : std::string("null")) + ",\"timed_out\":" + (got ? "false" : "true") + "}");
 }
 
@@ -260,14 +271,18 @@ int main() {
   std::string uptime = read_file("/proc/uptime");
   uptime = uptime.substr(0, uptime.find(' '));
 
+  mark("start");  // the start record's /proc/stat against runhv's books since the domain began
   char head[160];
   std::snprintf(head, sizeof head, "{\"record\":\"start\",\"cpus_online\":%d,\"boottime_ns\":%llu,\"uptime_s\":%s,",
                 cpus_online(), boottime, uptime.empty() ? "0" : uptime.c_str());
   emit(head + std::string("\"cmdline\":") + json_string(cmdline) + ",\"stat\":" + stat_json(read_stat()) + "}");
 
   bool ok = true;
-  size_t index = 0;
+  int index = 0;
   for (const auto& [name, ms] : phases(cmdline)) {
+    const int phase = index++;
+    const std::string label = "p" + std::to_string(phase) + "-" + name;
+    mark(label + ":begin");
     const std::vector<CpuStat> before = read_stat();
     const unsigned long long t0 = now_ns(CLOCK_MONOTONIC);
     if (name == "busy") {
@@ -275,7 +290,7 @@ int main() {
     } else if (name == "sleep") {
       sleep_ms(ms);
     } else if (name == "read") {
-      read_phase(index, ms);
+      read_phase(phase, ms);
     } else if (name == "exit") {
       emit("{\"record\":\"exit\"}");
       _exit(1);
@@ -283,11 +298,13 @@ int main() {
       ok = false;
     }
     const unsigned long long elapsed = now_ns(CLOCK_MONOTONIC) - t0;
+    const std::vector<CpuStat> after = read_stat();
+    mark(label + ":end");
     char buf[160];
     std::snprintf(buf, sizeof buf, "{\"record\":\"phase\",\"name\":%s,\"ms\":%llu,\"elapsed_ns\":%llu,",
                   json_string(name).c_str(), ms, elapsed);
-    emit(buf + std::string("\"stat_before\":") + stat_json(before) + ",\"stat_after\":" + stat_json(read_stat()) + "}");
-    ++index;
+    emit(buf + std::string("\"mark\":") + json_string(label) + ",\"stat_before\":" + stat_json(before) +
+         ",\"stat_after\":" + stat_json(after) + "}");
   }
   emit_dmesg();
   emit(std::string("{\"record\":\"end\",\"pass\":") + (ok ? "true" : "false") + "}");

@@ -69,6 +69,7 @@ void banner() {
 using namespace probe;
 
 extern "C" [[noreturn]] void probe_main(u64, u64) {
+  this_cpu().first_cntvct = timer::now();
   mmu::finish_boot();
   if (!read_device_tree(mmu::dtb_va(), platform)) {
     power_off(platform);  // no console to tell: psci is unknown too, so this halts
@@ -122,6 +123,10 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_update_flag(options, platform);
   } else if (strcmp(options.scenario, "pv-time") == 0) {
     run_pv_time(options, platform);
+  } else if (strcmp(options.scenario, "steal") == 0) {
+    run_steal(options, platform, false);
+  } else if (strcmp(options.scenario, "steal-legacy") == 0) {
+    run_steal(options, platform, true);
   } else if (strcmp(options.scenario, "hostile") == 0) {
     run_hostile(options, platform);
   } else {

@@ -25,8 +25,9 @@ struct PerCpu;
 using CpuFn = void (*)(PerCpu&);
 
 struct alignas(64) PerCpu {
-  u32 index;  // 0 = the boot CPU
-  u64 mpidr;  // its MPIDR affinity (the DT cpu@ reg)
+  u32 index;         // 0 = the boot CPU
+  u64 mpidr;         // its MPIDR affinity (the DT cpu@ reg)
+  u64 first_cntvct;  // CNTVCT at the first C++ instruction it ran: its first observed time
   Counters counters;
   TimerState timer;
 

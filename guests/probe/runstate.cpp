@@ -22,6 +22,56 @@ u64 ticks_to_ns(u64 ticks) {
   return ticks / f * 1'000'000'000U + ticks % f * 1'000'000'000U / f;
 }
 
+namespace {
+
+constexpr u64 kClockAttempts = 1000;
+struct CpuClock {
+  bool ready;
+  Clock c;
+};
+CpuClock clocks[kMaxCpus];  // each CPU measures and reads its own (CNTVOFF is per vCPU)
+
+}  // namespace
+
+const Clock& init_clock() {
+  CpuClock& mine = clocks[this_cpu().index];
+  // Each try brackets the offset: v1 <= p - offset <= v2, so offset is in [p - v2, p - v1]; the
+  // offset is one constant, so it lies in the intersection of all the brackets.
+  u64 lo = 0;
+  u64 hi = ~u64{0};
+  u64 attempts = 0;
+  for (u64 n = 0; n < kClockAttempts && (attempts == 0 || hi != lo); ++n) {
+    isb();
+    const u64 v1 = read_cntvct_el0();
+    isb();
+    const u64 p = read_cntpct_el0();
+    isb();
+    const u64 v2 = read_cntvct_el0();
+    const u64 b_lo = p - v2;
+    const u64 b_hi = p - v1;
+    // Offsets compared as signed (CNTVOFF may put CNTVCT ahead of CNTPCT's zero).
+    if (attempts == 0 || static_cast<i64>(b_lo) > static_cast<i64>(lo)) {
+      lo = b_lo;
+    }
+    if (attempts == 0 || static_cast<i64>(b_hi) < static_cast<i64>(hi)) {
+      hi = b_hi;
+    }
+    ++attempts;
+  }
+  // The latest plausible offset: "now" is never underestimated, so a check that something is
+  // later than now (future, born_late) can only err by `bound` ticks towards passing.
+  mine.c = Clock{hi, hi - lo, attempts};
+  mine.ready = true;
+  return mine.c;
+}
+
+const Clock& clock() {
+  CpuClock& mine = clocks[this_cpu().index];
+  return mine.ready ? mine.c : init_clock();
+}
+
+u64 guest_ns(u64 cntvct) { return ticks_to_ns(cntvct + clock().offset_ticks); }
+
 long register_va(u32 vcpu, u64 va) {
   AreaArg arg{va};
   return xen::hypercall(xen::kVcpuOp, kVcpuOpRegisterVa, vcpu, reinterpret_cast<u64>(&arg));
@@ -75,7 +125,12 @@ void check(Checker& c) {
   }
   Info seen{};
   read(c.area, seen, c.counts);
+  const u64 after = now_ns();  // after the read: no update the area shows can be later
   ++c.checks;
+  if (c.first_seen_ns == 0) {
+    c.first_seen_ns = guest_ns(probe_cpus[c.vcpu].first_cntvct);
+  }
+  clock_check(c, seen, after);
   if (seen.state != kRunning) {
     ++c.not_running;
   }
@@ -108,6 +163,78 @@ void check(Checker& c) {
   c.last = seen;
 }
 
+void clock_check(Checker& c, const Info& seen, u64 now) {
+  const u64 entry = seen.state_entry_time & ~kUpdateFlag;
+  if (entry > now) {
+    ++c.future;
+    return;
+  }
+  // What the area has accounted for the vCPU's life up to now; it must grow exactly as the
+  // guest's own clock since the first check (runhv's clock and guest_ns() agree to the ns).
+  const u64 accounted = sum(seen) + (now - entry);
+  if (c.first_now == 0) {
+    c.first_now = now;
+    c.first_accounted = accounted;
+  } else {
+    const u64 grew = accounted - c.first_accounted;
+    const u64 elapsed = now - c.first_now;
+    const u64 diff = grew > elapsed ? grew - elapsed : elapsed - grew;
+    if (diff != 0) {
+      ++c.clock_mismatch;
+    }
+    c.max_clock_diff = diff > c.max_clock_diff ? diff : c.max_clock_diff;
+  }
+  // The vCPU existed (runhv created it) before it ran its first instruction.
+  if (c.first_seen_ns != 0 && base(seen) > c.first_seen_ns) {
+    ++c.born_late;
+  }
+}
+
+bool clock_check_selftest() {
+  // A consistent pair: created at 500 us, first observed at 1 ms; then 600 us more, 200 us runnable.
+  Info a{};
+  a.state = static_cast<u32>(kRunning);
+  a.time[kRunning] = 300'000;
+  a.time[kRunnable] = 100'000;
+  a.time[kOffline] = 100'000;
+  a.state_entry_time = 500'000 + sum(a);
+  Info b = a;
+  b.time[kRunning] += 400'000;
+  b.time[kRunnable] += 200'000;
+  b.state_entry_time = 500'000 + sum(b);
+  Checker c{};
+  c.first_seen_ns = 1'000'000;
+  clock_check(c, a, a.state_entry_time + 50'000);
+  clock_check(c, b, b.state_entry_time + 10'000);
+  const bool clean = c.future == 0 && c.clock_mismatch == 0 && c.born_late == 0;
+  clock_check(c, b, b.state_entry_time - 1);  // "now" before the area's entry time
+  const bool future = c.future == 1 && c.clock_mismatch == 0;
+  Info torn = b;
+  torn.time[kRunnable] += 16;  // one counter tick more than state_entry_time says
+  clock_check(c, torn, b.state_entry_time + 20'000);
+  const bool mismatch = c.clock_mismatch == 1 && c.future == 1 && c.born_late == 0;
+  Checker late{};
+  late.first_seen_ns = base(a) - 1;  // observed running before runhv says it was created
+  clock_check(late, a, a.state_entry_time + 1);
+  const bool born_late = late.born_late == 1 && late.future == 0;
+  return clean && future && mismatch && born_late;
+}
+
+bool add_clock(Record& r, const Checker& c) {
+  const Clock& k = clock();
+  const bool selftest = clock_check_selftest();
+  r.num("future", c.future)
+      .num("clock_mismatch", c.clock_mismatch)
+      .num("max_clock_diff_ns", c.max_clock_diff)
+      .num("born_late", c.born_late)
+      .num("first_seen_ns", c.first_seen_ns)
+      .num("cntvoff_ticks", k.offset_ticks)
+      .num("cntvoff_bound_ticks", k.offset_bound)
+      .flag("clock_selftest", selftest);
+  return selftest && k.offset_bound <= kMaxClockBoundTicks && c.future == 0 && c.clock_mismatch == 0 &&
+         c.born_late == 0;
+}
+
 bool add(Record& r, const Checker& c, u64 min_checks) {
   r.num("checks", c.checks)
       .num("stale", c.stale)
@@ -124,8 +251,9 @@ bool add(Record& r, const Checker& c, u64 min_checks) {
       .num("last_runnable_ns", c.last.time[kRunnable])
       .num("last_blocked_ns", c.last.time[kBlocked])
       .num("last_offline_ns", c.last.time[kOffline]);
+  const bool clock_ok = add_clock(r, c);
   return c.checks >= min_checks && c.stale == 0 && c.not_running == 0 && c.inconsistent == 0 && c.not_advanced == 0 &&
-         c.info_errors == 0 && c.descheduled > 0;
+         c.info_errors == 0 && c.descheduled > 0 && clock_ok;
 }
 
 }  // namespace probe::runstate

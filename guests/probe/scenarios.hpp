@@ -53,6 +53,9 @@ bool run_remap(const Options& options, const Platform& platform);
 bool run_phys(const Options& options, const Platform& platform);
 bool run_update_flag(const Options& options, const Platform& platform);
 bool run_pv_time(const Options& options, const Platform& platform);
+// steal (legacy false) / steal-legacy (true, the negative control in runhv's legacy mode): the
+// time an EL0 loop with interrupts masked saw missing against the area's and PV time's stolen time.
+bool run_steal(const Options& options, const Platform& platform, bool legacy);
 bool run_hostile(const Options& options, const Platform& platform);
 
 }  // namespace probe

@@ -213,7 +213,11 @@ bool run_kpti_areas(const Options& o, const Platform& p, const char* name, int m
     }
     if (mode == Kpti::legacy) {
       // The seed's bug: updates made while EL0 runs are lost, the guest reads stale areas.
-      ok = ok && checkers[i].stale > 0 && checkers[i].inconsistent == 0 && checkers[i].checks >= min_checks(o) / 4;
+      // The guest's clock still holds it to account: a stale area is an old but complete record,
+      // never one from the future or with time[] out of step with state_entry_time.
+      const Checker& k = checkers[i];
+      ok = ok && k.stale > 0 && k.inconsistent == 0 && k.checks >= min_checks(o) / 4 && k.future == 0 &&
+           k.clock_mismatch == 0 && k.born_late == 0;
     } else {
       ok = ok && exact;
     }
@@ -435,8 +439,10 @@ bool run_phys(const Options&, const Platform& p) {
       .num("with_flag_inconsistent", flagged.checker.inconsistent)
       .num("with_flag_descheduled", flagged.checker.descheduled);
   const Checker& fc = flagged.checker;
+  r.num("with_flag_future", fc.future).num("with_flag_clock_mismatch", fc.clock_mismatch);
   const bool flagged_ok = fc.checks >= kYields && fc.stale == 0 && fc.not_running == 0 && fc.inconsistent == 0 &&
-                          fc.not_advanced == 0 && fc.info_errors == 0 && fc.descheduled > 0;
+                          fc.not_advanced == 0 && fc.info_errors == 0 && fc.descheduled > 0 && fc.future == 0 &&
+                          fc.clock_mismatch == 0 && fc.born_late == 0;
   r.flag("with_flag_exact", flagged_ok).flag("va_area_frozen_with_flag", flagged.va_area_frozen);
   r.num("unregister", static_cast<u64>(-unregister)).num("unregister_va", static_cast<u64>(-unregister_va));
   const bool pass = misaligned == -xen::kEnxio && crossing == -xen::kEnxio && va_area == 0 && plain.registered == 0 &&
@@ -460,11 +466,103 @@ struct ReaderResult {
   u64 flag_seen;  // ... that found XEN_RUNSTATE_UPDATE set
 };
 ReaderResult reader;
+u64 reader_first_runnable = 0;  // time[runnable] of the writer's area at the reader's first read
+u64 reader_last_runnable = 0;   // ... and at its last
+
+// The reader's negative control, before the real run: CPU 0 writes a fake area in guest memory
+// the two ways runhv may, and holds each write half done until CPU 1's reader has met it. As a
+// plain writer (no flag) it stores a new state_entry_time, then waits for 100 accepted reads
+// before it stores the matching time[]: every one of those reads is torn, and the reader's torn
+// test must count them. With the flag protocol it holds XEN_RUNSTATE_UPDATE set until the reader
+// loop has retried 100 times on it: no read may be accepted torn, and the retries are counted as
+// flag retries. This shows the reader's figures can fail and tell the two protocols apart.
+struct FakeControl {
+  Info area;
+  u64 phase;  // CPU 0 -> 1: 1 plain write half done, 2 flag write in progress, 3 over
+  u64 accepted;
+  ReadCounts counts;  // the reader's, polled by CPU 0 (read() stores them at its barriers)
+  u64 plain_torn;
+  u64 flag_torn;
+  u64 flag_retries;
+  bool timed_out;
+};
+alignas(64) FakeControl fake;
+constexpr u64 kControlReads = 100;
+constexpr u64 kFakeCreated = 1'000'000;
+
+template <typename Pred>
+bool wait_until(Pred done) {
+  while (!done()) {
+    if (deadline_passed()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void fake_write_body(u64 entry, u64 running) {
+  volatile u64* w = reinterpret_cast<volatile u64*>(&fake.area);
+  w[0] = static_cast<u64>(kRunning);
+  w[2] = running;
+  w[3] = entry - kFakeCreated - running;  // runnable: the rest, so base() == kFakeCreated
+  w[4] = 0;
+  w[5] = 0;
+}
+
+// CPU 0's part.
+void fake_writer() {
+  volatile u64* w = reinterpret_cast<volatile u64*>(&fake.area);
+  fake_write_body(kFakeCreated + 3000, 1000);
+  w[1] = kFakeCreated + 3000;
+  asm volatile("dmb ish" ::: "memory");
+  // Plain: entry first, body later.
+  w[1] = kFakeCreated + 9000;
+  store_release(fake.phase, u64{1});
+  bool ok = wait_until([] { return load_acquire(fake.accepted) >= kControlReads; });
+  fake_write_body(kFakeCreated + 9000, 5000);
+  asm volatile("dmb ish" ::: "memory");
+  // Flag protocol, held until the reader has retried on it.
+  const u64 retried = load_acquire(fake.counts.flag_retries);
+  w[1] = (kFakeCreated + 20000) | kUpdateFlag;
+  asm volatile("dmb ishst" ::: "memory");
+  store_release(fake.phase, u64{2});
+  ok = ok && wait_until([retried] { return load_acquire(fake.counts.flag_retries) >= retried + kControlReads; });
+  fake_write_body(kFakeCreated + 20000, 8000);
+  asm volatile("dmb ishst" ::: "memory");
+  w[1] = kFakeCreated + 20000;
+  asm volatile("dmb ish" ::: "memory");
+  fake.timed_out = !ok;
+  store_release(fake.phase, u64{3});
+}
+
+// CPU 1's part: every accepted read is classified by the record it claims to be (its
+// state_entry_time): the plain writer's half-done one, or the flag writer's.
+void fake_reader() {
+  Info seen{};
+  if (!wait_until([] { return load_acquire(fake.phase) >= 1; })) {
+    return;
+  }
+  while (seen.state_entry_time != kFakeCreated + 20000 && !deadline_passed()) {
+    read(&fake.area, seen, fake.counts);
+    const bool torn = base(seen) != kFakeCreated;
+    if (seen.state_entry_time == kFakeCreated + 9000) {
+      fake.plain_torn += torn ? 1 : 0;
+      store_release(fake.accepted, fake.accepted + 1);
+    } else if (seen.state_entry_time == kFakeCreated + 20000) {
+      fake.flag_torn += torn ? 1 : 0;
+    }
+  }
+  fake.flag_retries = fake.counts.flag_retries;
+}
 
 void reader_loop(PerCpu&) {
+  fake_reader();
+  while (load_acquire(fake.phase) != 3 && !deadline_passed()) {
+  }
   Info seen{};
   read(&areas[0], seen, reader.counts);
   const u64 created = base(seen);
+  reader_first_runnable = seen.time[kRunnable];
   u64 last = seen.state_entry_time;
   while (!deadline_passed()) {
     for (unsigned n = 0; n < 64; ++n) {
@@ -476,6 +574,7 @@ void reader_loop(PerCpu&) {
         ++reader.updates;
         last = seen.state_entry_time;
       }
+      reader_last_runnable = seen.time[kRunnable];
       if (seen.state == kRunning) {
         ++reader.running;
       } else if (seen.state == kRunnable) {
@@ -513,6 +612,7 @@ bool run_update_flag(const Options& o, const Platform& p) {
   deadline = timer::now() + o.seconds * timer::frequency();
   probe_cpus[1].work_fn = reader_loop;
   smp::start(1, Work::function, 0, 0);
+  fake_writer();
   Checker& c = checkers[0];
   c.area = &areas[0];
   c.vcpu = 0;
@@ -540,10 +640,26 @@ bool run_update_flag(const Options& o, const Platform& p) {
       .num("seen_runnable", reader.runnable)
       .num("seen_other", reader.other_state)
       .num("flag_samples", reader.samples)
-      .num("flag_seen", reader.flag_seen);
-  // Without the flag the reader loop cannot catch every torn copy: only the flagged run asserts.
-  const bool ok1 = done && reader.counts.reads > 1000 && reader.updates >= 10 && reader.other_state == 0 &&
-                   (!o.update_flag || reader.torn == 0);
+      .num("flag_seen", reader.flag_seen)
+      .num("first_runnable_ns", reader_first_runnable)
+      .num("last_runnable_ns", reader_last_runnable)
+      .flag("runnable_grew", reader_last_runnable > reader_first_runnable)
+      .num("control_plain_torn", fake.plain_torn)
+      .num("control_plain_reads", fake.accepted)
+      .num("control_flag_torn", fake.flag_torn)
+      .num("control_flag_retries", fake.flag_retries)
+      .flag("control_timed_out", fake.timed_out);
+  // The control: the plain writer's half-done record was caught as torn on every read, the flag
+  // protocol's never, and the reader's retries on it were counted as flag retries.
+  const bool control =
+      !fake.timed_out && fake.plain_torn >= kControlReads && fake.flag_torn == 0 && fake.flag_retries >= kControlReads;
+  r1.flag("control_ok", control);
+  // The reader watched the writer being switched out: it saw it runnable, and its runnable time
+  // grew while it watched. Without the flag the reader loop cannot catch every torn copy: only
+  // the flagged run asserts torn == 0; without it runhv never sets the flag, so no read met it.
+  const bool ok1 = done && control && reader.counts.reads > 1000 && reader.updates >= 10 && reader.other_state == 0 &&
+                   reader.runnable > 0 && reader_last_runnable > reader_first_runnable &&
+                   (o.update_flag ? reader.torn == 0 : reader.flag_seen == 0 && reader.counts.flag_retries == 0);
   r1.num("pinned_pages", 0).flag("pass", ok1).end();
   return ok0 && ok1;
 }
@@ -557,6 +673,31 @@ constexpr u32 kPvTimeSt = static_cast<u32>(runhv::pvtime::Fn::st);
 
 using runhv::pvtime::StolenTime;
 
+// PV time discovered the way Linux does it, the record mapped read-only.
+struct PvTime {
+  i64 version;
+  i64 arch_features;
+  i64 st_feature;
+  i64 ipa;
+  bool discovered;
+  const volatile StolenTime* record;  // nullptr if not discovered or not mapped
+};
+PvTime discover_pv_time() {
+  PvTime pv{};
+  pv.version = static_cast<i64>(smccc::hvc(kSmcccVersion));
+  pv.arch_features = static_cast<i64>(smccc::hvc(kSmcccArchFeatures, kPvTimeFeatures));
+  pv.st_feature = static_cast<i64>(smccc::hvc(kPvTimeFeatures, kPvTimeSt));
+  pv.ipa = static_cast<i64>(smccc::hvc(kPvTimeSt));
+  pv.discovered =
+      pv.version >= 0x10001 && pv.arch_features == 0 && pv.st_feature == 0 && pv.ipa > 0 && (pv.ipa & 63) == 0;
+  const u64 page_va = PROBE_SCRATCH_VA + 4 * kPage;
+  const auto ipa = static_cast<u64>(pv.ipa);
+  if (pv.discovered && mmu::map_kernel_page(page_va, ipa & ~(kPage - 1), mmu::PageKind::ram_ro)) {
+    pv.record = reinterpret_cast<const volatile StolenTime*>(page_va + (ipa & (kPage - 1)));
+  }
+  return pv;
+}
+
 }  // namespace
 
 // pv-time: ARM DEN 0057A discovered the way Linux does; stolen_time against runnable + offline
@@ -566,15 +707,14 @@ bool run_pv_time(const Options& o, const Platform& p) {
   if (!p.xen) {
     return no_hypervisor(kName);
   }
-  const auto version = static_cast<i64>(smccc::hvc(kSmcccVersion));
-  const auto arch_features = static_cast<i64>(smccc::hvc(kSmcccArchFeatures, kPvTimeFeatures));
-  const auto st_feature = static_cast<i64>(smccc::hvc(kPvTimeFeatures, kPvTimeSt));
-  const auto ipa = static_cast<i64>(smccc::hvc(kPvTimeSt));
-  const bool discovered = version >= 0x10001 && arch_features == 0 && st_feature == 0 && ipa > 0 && (ipa & 63) == 0;
-  const u64 page_va = PROBE_SCRATCH_VA + 4 * kPage;
-  const bool mapped =
-      discovered && mmu::map_kernel_page(page_va, static_cast<u64>(ipa) & ~(kPage - 1), mmu::PageKind::ram_ro);
-  const auto* rec = reinterpret_cast<const volatile StolenTime*>(page_va + (static_cast<u64>(ipa) & (kPage - 1)));
+  const PvTime pv = discover_pv_time();
+  const i64 version = pv.version;
+  const i64 arch_features = pv.arch_features;
+  const i64 st_feature = pv.st_feature;
+  const i64 ipa = pv.ipa;
+  const bool discovered = pv.discovered;
+  const bool mapped = pv.record != nullptr;
+  const auto* rec = pv.record;
 
   const long flag = o.update_flag ? enable_update_flag() : 0;
   const long reg = register_va(0, va_of(&areas[0]));
@@ -820,6 +960,216 @@ bool run_hostile(const Options& o, const Platform& p) {
   const bool pass = cases_ok && s.bad == 0 && s.calls == o.hypercalls && drop_phys == 0 && drop_va == 0 &&
                     honest == 0 && flag == 0 && e.exact && e.switched > 0 && unregister == 0;
   r.num("pinned_pages", 0).flag("pass", pass).end();
+  return pass;
+}
+
+namespace {
+
+// steal / steal-legacy: the guest's own count of the time it did not run, from EL0.
+constexpr u64 kStealWindows = 10;
+constexpr u64 kStealWindowHz = 20;        // each window 1/20 s of the guest's clock (50 ms)
+constexpr u64 kCalibrationHz = 1000;      // the calibration window: 1 ms
+constexpr u64 kThresholdIterations = 64;  // a gap: a CNTVCT step over 64 loop iterations
+constexpr u64 kMinThresholdTicks = 8;     // ... and over 8 counter ticks
+constexpr u64 kTolerancePercent = 3;
+
+u64 absdiff(u64 a, u64 b) { return a > b ? a - b : b - a; }
+// a and b agree within kTolerancePercent of the larger.
+bool agree(u64 a, u64 b) { return absdiff(a, b) * 100 <= kTolerancePercent * (a > b ? a : b); }
+
+struct Sample {
+  Info area;
+  u64 pv;  // PV-time stolen_time
+  u64 at;  // CNTVCT right after both were read
+};
+
+// Reads the area and the PV-time record between two CNTVCT reads at most `threshold` apart: no
+// switch happened across the read, so both are what runhv had written before `at` and nothing
+// later. A longer pair is read again; with `count`, its time (and the step from `prev`, when
+// over the threshold) goes to *gap_ticks / *gaps: time inside the window.
+Sample bracketed(const volatile void* area, const volatile StolenTime* pv, u64 threshold, u64 prev, bool count,
+                 u64& gap_ticks, u64& gaps) {
+  Sample out{};
+  ReadCounts counts{};
+  for (;;) {
+    isb();
+    const u64 t0 = read_cntvct_el0();
+    if (count && t0 - prev > threshold) {
+      gap_ticks += t0 - prev;
+      ++gaps;
+    }
+    read(area, out.area, counts);
+    out.pv = pv->stolen_time;
+    isb();
+    const u64 t1 = read_cntvct_el0();
+    if (t1 - t0 <= threshold) {
+      out.at = t1;
+      return out;
+    }
+    if (count) {
+      gap_ticks += t1 - t0;
+      ++gaps;
+    }
+    prev = t1;
+  }
+}
+
+// What the area had accounted as running up to `at` (the vCPU running then).
+u64 running_until(const Sample& s) {
+  const u64 entry = s.area.state_entry_time;
+  const u64 now = guest_ns(s.at);
+  return s.area.time[kRunning] + (s.area.state == kRunning && now > entry ? now - entry : 0);
+}
+
+// One EL0 window with interrupts masked: the gaps user_gap_spinner saw, from `start` to `end`.
+struct Window {
+  Sample start;
+  Sample end;
+  u64 gaps;
+  u64 gap_ticks;
+  u64 max_gap;
+  u64 min_gap;
+  u64 iterations;
+};
+
+Window gap_window(const volatile void* area, const volatile StolenTime* pv, u64 threshold, u64 length) {
+  Window w{};
+  u64 unused_ticks = 0;
+  u64 unused_gaps = 0;
+  tasks::reset();
+  tasks::spawn(user_gap_spinner, 0, user::stack_top(0), true);
+  user_gap_window = user::GapWindow{};
+  user_gap_window.threshold = threshold;
+  user_gap_window.length = length;
+  w.start = bracketed(area, pv, threshold, 0, false, unused_ticks, unused_gaps);
+  user_gap_window.start = w.start.at;
+  tasks::run(nullptr);
+  const user::GapWindow& u = user_gap_window;
+  w.gaps = u.gaps;
+  w.gap_ticks = u.gap_ticks;
+  w.max_gap = u.max_gap;
+  w.min_gap = u.min_gap;
+  w.iterations = u.iterations;
+  w.end = bracketed(area, pv, threshold, u.last, true, w.gap_ticks, w.gaps);
+  return w;
+}
+
+}  // namespace
+
+// steal: one vCPU sharing its pCPU with a busy neighbour spends windows in an EL0 loop that
+// reads CNTVCT with interrupts masked (KPTI as the options say, the area registered by kernel
+// VA). The steps of CNTVCT larger than a threshold are time the loop did not run; the only thing
+// that can take a CPU away from EL0 with interrupts masked is the hypervisor, so their sum is the
+// time the vCPU was not running, which runhv must have booked as runnable + offline (the area's
+// and the PV-time record's stolen time over the same window) within 3 %, and the rest as running.
+// `legacy` (steal-legacy, run in runhv's legacy mode): the negative control. The area cannot be
+// updated while EL0 runs with the kernel unmapped, so it must disagree with the guest's clock
+// while PV time still agrees: the check tells a wrong area from a right one.
+bool run_steal(const Options& o, const Platform& p, bool legacy) {
+  const char* name = legacy ? "steal-legacy" : "steal";
+  if (!p.xen) {
+    return no_hypervisor(name);
+  }
+  const PvTime pv = discover_pv_time();
+  const long flag = o.update_flag ? enable_update_flag() : 0;
+  const long reg = register_va(0, va_of(&areas[0]));
+  const Clock& k = init_clock();
+  constexpr u64 kCntkctlEl0Vcten = u64{1} << 1;  // EL0 may read CNTVCT
+  write_cntkctl_el1(read_cntkctl_el1() | kCntkctlEl0Vcten);
+  isb();
+  irqs_off();
+  timer::stop();
+
+  Window total{};
+  u64 window_ticks = 0;
+  u64 area_stolen = 0;
+  u64 pv_stolen = 0;
+  u64 area_running = 0;
+  u64 not_running = 0;
+  u64 threshold = 0;
+  u64 calibration_iterations = 0;
+  u64 calibration_ticks = 0;
+  u64 max_window_diff_ns = 0;
+  Checker c{};
+  c.vcpu = 0;
+  const bool ready = pv.record != nullptr && reg == 0 && flag == 0;
+  if (ready) {
+    // The threshold, from the loop's own speed: a 1 ms window with no threshold at all (every
+    // step counts); its mean step is an upper bound of one iteration (gaps only lengthen it).
+    const Window cal = gap_window(&areas[0], pv.record, ~u64{0}, timer::frequency() / kCalibrationHz);
+    calibration_iterations = cal.iterations;
+    calibration_ticks = cal.end.at - cal.start.at;
+    const u64 per_iteration_x64 = kThresholdIterations * calibration_ticks / (cal.iterations != 0 ? cal.iterations : 1);
+    threshold = per_iteration_x64 > kMinThresholdTicks ? per_iteration_x64 : kMinThresholdTicks;
+    c.first_seen_ns = guest_ns(this_cpu().first_cntvct);
+    for (u64 n = 0; n < kStealWindows; ++n) {
+      const Window w = gap_window(&areas[0], pv.record, threshold, timer::frequency() / kStealWindowHz);
+      const Sample* both[2] = {&w.start, &w.end};
+      for (const Sample* s : both) {
+        clock_check(c, s->area, guest_ns(s->at));
+        not_running += s->area.state == kRunning ? 0 : 1;
+      }
+      window_ticks += w.end.at - w.start.at;
+      total.gaps += w.gaps;
+      total.gap_ticks += w.gap_ticks;
+      total.iterations += w.iterations;
+      total.max_gap = w.max_gap > total.max_gap ? w.max_gap : total.max_gap;
+      total.min_gap = n == 0 || w.min_gap < total.min_gap ? w.min_gap : total.min_gap;
+      const u64 a = stolen(w.end.area) - stolen(w.start.area);
+      area_stolen += a;
+      pv_stolen += w.end.pv - w.start.pv;
+      area_running += running_until(w.end) - running_until(w.start);
+      const u64 diff = absdiff(ticks_to_ns(w.gap_ticks), a);
+      max_window_diff_ns = diff > max_window_diff_ns ? diff : max_window_diff_ns;
+    }
+  }
+  irqs_on();
+  const u64 window_ns = ticks_to_ns(window_ticks);
+  const u64 gap_ns = ticks_to_ns(total.gap_ticks);
+  const u64 guest_running = window_ns - gap_ns;
+  const bool area_agrees = agree(gap_ns, area_stolen);
+  const bool pv_agrees = agree(gap_ns, pv_stolen);
+  const bool running_agrees = agree(guest_running, area_running);
+  // The neighbour really took the pCPU: at least a tenth of the windows, else 0 == 0 proves nothing.
+  const bool contended = gap_ns * 10 >= window_ns && total.gaps >= kStealWindows;
+  bool pass = ready && contended && pv_agrees && kpti_path_ok(o) && k.offset_bound <= kMaxClockBoundTicks;
+  pass = pass && (legacy ? !area_agrees : area_agrees && running_agrees && not_running == 0);
+
+  Record r(name);
+  r.num("cpu", 0).num("kpti", o.kpti ? 1 : 0).num("el", 0).num("update_flag", o.update_flag ? 1 : 0);
+  r.num("vm_assist", static_cast<u64>(-flag)).num("register", static_cast<u64>(-reg));
+  r.flag("pv_time", pv.record != nullptr);
+  r.num("calibration_iterations", calibration_iterations)
+      .num("calibration_ticks", calibration_ticks)
+      .num("threshold_ticks", threshold)
+      .num("threshold_ns", ticks_to_ns(threshold))
+      .num("windows", kStealWindows)
+      .num("iterations", total.iterations)
+      .num("window_ns", window_ns)
+      .num("gaps", total.gaps)
+      .num("gap_ns", gap_ns)
+      .num("max_gap_ns", ticks_to_ns(total.max_gap))
+      .num("min_gap_ns", total.gaps != 0 ? ticks_to_ns(total.min_gap) : 0)
+      .num("steal_percent", window_ns != 0 ? gap_ns * 100 / window_ns : 0)
+      .num("area_stolen_ns", area_stolen)
+      .num("pv_stolen_ns", pv_stolen)
+      .num("guest_running_ns", guest_running)
+      .num("area_running_ns", area_running)
+      .num("area_diff_ns", absdiff(gap_ns, area_stolen))
+      .num("pv_diff_ns", absdiff(gap_ns, pv_stolen))
+      .num("running_diff_ns", absdiff(guest_running, area_running))
+      .num("max_window_diff_ns", max_window_diff_ns)
+      .num("tolerance_percent", kTolerancePercent)
+      .flag("area_agrees", area_agrees)
+      .flag("pv_agrees", pv_agrees)
+      .flag("running_agrees", running_agrees)
+      .flag("contended", contended)
+      .num("not_running", not_running);
+  pass = add_clock(r, c) && pass;
+  r.num("el0_entries", probe_cpus[0].counters.el0_entries)
+      .num("el0_entries_trampoline", probe_cpus[0].counters.el0_entries_trampoline)
+      .flag("kpti_path", kpti_path_ok(o));
+  r.num("pinned_pages", legacy ? 0 : 1).flag("pass", pass).end();
   return pass;
 }
 

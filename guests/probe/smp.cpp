@@ -120,6 +120,7 @@ using namespace probe;
 
 extern "C" [[noreturn]] void probe_secondary_main() {
   PerCpu& self = this_cpu();
+  self.first_cntvct = timer::now();
   self.ok = gic::init_secondary(*smp::platform, timer::intid());
   store_release(self.online, u64{1});
   if (self.ok) {

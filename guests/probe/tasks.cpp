@@ -79,7 +79,7 @@ void reset() {
   t.stop_when = nullptr;
 }
 
-int spawn(Entry entry, u64 arg, void* stack_top) {
+int spawn(Entry entry, u64 arg, void* stack_top, bool irqs_masked) {
   CpuTasks& t = mine();
   if (t.count == kMaxTasks) {
     return -1;
@@ -89,7 +89,8 @@ int spawn(Entry entry, u64 arg, void* stack_top) {
   task.live = true;
   task.context.elr = mmu::user_va(reinterpret_cast<const void*>(entry));
   task.context.sp_el0 = mmu::user_va(stack_top);
-  task.context.spsr = 0;  // EL0t, interrupts unmasked
+  constexpr u64 kSpsrIrqFiqMasked = 0xc0;                   // SPSR.I | SPSR.F
+  task.context.spsr = irqs_masked ? kSpsrIrqFiqMasked : 0;  // EL0t
   task.context.x[0] = arg;
   return t.count++;
 }

@@ -21,7 +21,9 @@ inline constexpr int kMaxTasks = 4;
 void reset();
 // entry and stack_top are image addresses inside the user region (probe.ld's .user); the
 // task runs at their user VAs with x0 = arg. Returns the task id, -1 if full.
-int spawn(Entry entry, u64 arg, void* stack_top);
+// irqs_masked: the task runs with PSTATE.I and F set (no guest timer or other interrupt reaches
+// it; the hypervisor's own still take the CPU away).
+int spawn(Entry entry, u64 arg, void* stack_top, bool irqs_masked = false);
 const Task& get(int id);
 
 // Runs the tasks until stop() holds (asked at every tick and task exit) or none is left.

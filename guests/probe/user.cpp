@@ -40,6 +40,46 @@ USER_TEXT void user_spinner(u64) {
   }
 }
 
+USER_DATA user::GapWindow user_gap_window = {};
+
+USER_TEXT void user_gap_spinner(u64) {
+  user::GapWindow& w = user_gap_window;
+  const u64 threshold = w.threshold;
+  const u64 length = w.length;
+  const u64 start = w.start;
+  u64 prev = start;
+  u64 gaps = 0;
+  u64 gap_ticks = 0;
+  u64 max_gap = 0;
+  u64 min_gap = ~u64{0};
+  u64 n = 0;
+  for (;;) {
+    u64 t = 0;
+    asm volatile("mrs %0, cntvct_el0" : "=r"(t));
+    const u64 step = t - prev;
+    if (step > threshold) {
+      ++gaps;
+      gap_ticks += step;
+      max_gap = step > max_gap ? step : max_gap;
+      min_gap = step < min_gap ? step : min_gap;
+    }
+    prev = t;
+    ++n;
+    if (t - start >= length) {
+      break;
+    }
+  }
+  w.gaps = gaps;
+  w.gap_ticks = gap_ticks;
+  w.max_gap = max_gap;
+  w.min_gap = min_gap;
+  w.iterations = n;
+  w.last = prev;
+  sys::call(sys::kExit, 0);
+  for (;;) {
+  }
+}
+
 }  // extern "C"
 
 void* probe::user::stack_top(int index) { return user_stacks[index] + kStackSize; }

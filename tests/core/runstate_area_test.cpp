@@ -284,6 +284,49 @@ TEST_F(AreaTest, LegacyRegistrationOfAnUnmappedVaSucceedsAsInXenAndNeverWrites) 
   EXPECT_TRUE(nothing_outside_changed());
 }
 
+TEST_F(AreaTest, LegacyUpdateToAPageItCannotWriteIsCountedAsAFailureWhateverTheReason) {
+  dom.va_policy = VaPolicy::legacy;
+  const Va va = GuestSpace::kernel_va(0x24'0000);
+  Ipa good = guest.map_kernel(0x24'0000);
+  ASSERT_EQ(reg_va(0, kernel_ctx(), va), 0);
+  vcpus[0].el1 = kernel_ctx();
+  vcpus[0].change(kRunning, 10);
+  ASSERT_EQ(vcpus[0].area.walk_failures(), 0U);
+  const auto last_good = vcpus[0].account.info();
+  // The guest remaps the VA: to a page read-only in stage 2, to another domain's, to MMIO.
+  Pa ro_backing = machine.alloc(guest.dom());
+  guest.s2().map(Ipa(0x8000'4000), ro_backing, kPageSize, model::S2Perms{true, false, false});
+  guest.s2().map(Ipa(0x8000'5000), neighbour_page, kPageSize);
+  guest.s2().map(Ipa(0x0900'0000), Pa(kMmioPa), kPageSize, {}, /*device=*/true);
+  dom.space.s2 = guest.s2_regs();
+  snapshot_outside();
+  struct Target {
+    Ipa ipa;
+    S1Attrs attrs;
+    const char* reason;
+  };
+  const Target targets[] = {{Ipa(0x8000'4000), {}, "read-only in stage 2"},
+                            {Ipa(0x8000'5000), {}, "not the domain's RAM"},
+                            {Ipa(0x0900'0000), S1Attrs{.device = true}, "not RAM"}};
+  u64 now = 100;
+  u64 expected = 0;
+  for (const Target& t : targets) {
+    guest.s1().unmap(va, kPageSize);
+    guest.s1().map(va, t.ipa, kPageSize, t.attrs);
+    vcpus[0].change(kRunnable, now += 100);
+    expected += 1;
+    EXPECT_EQ(vcpus[0].area.walk_failures(), expected) << t.reason;
+    EXPECT_EQ(vcpus[0].area.skipped_updates(), expected) << t.reason;
+  }
+  EXPECT_TRUE(log.contains("runstate area update failed: va")) << (log.lines.empty() ? "" : log.lines.back());
+  EXPECT_TRUE(log.contains("read-only in stage 2 (failure 1)"));
+  EXPECT_TRUE(log.contains("not the domain's RAM (failure 2)"));
+  EXPECT_EQ(machine.read64(ro_backing), 0U);
+  EXPECT_EQ(machine.read64(neighbour_page), 0x5555'5555'5555'5555U);
+  expect_same(read_area(good), last_good);  // the old page is not written either
+  EXPECT_TRUE(nothing_outside_changed());
+}
+
 // ---------------------------------------------------------------- phys areas
 
 TEST_F(AreaTest, PhysAreaIsWrittenAtOnceAndOnEveryUpdateEvenInUserMode) {

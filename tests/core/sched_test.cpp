@@ -267,6 +267,26 @@ TEST_F(SchedTest, PerVcpuSliceLengthsGiveProportionalShares) {
   EXPECT_EQ(time_in(1, kRunning), 100 * kMs);
 }
 
+// The locked read another pCPU uses (console marks): the times so far, current state included.
+TEST_F(SchedTest, RunstateReadFoldsTheCurrentStateIn) {
+  start(1);
+  ASSERT_TRUE(add(0));
+  ASSERT_TRUE(add(1));
+  now = kT0 + 3 * kMs;
+  serve(sched.vcpu_up(v[0].sv, now));
+  now += 2 * kMs;
+  serve(sched.vcpu_up(v[1].sv, now));
+  now += 5 * kMs;
+  const vcpu_runstate_info r0 = sched.runstate(v[0].sv, now);
+  const vcpu_runstate_info r1 = sched.runstate(v[1].sv, now);
+  EXPECT_EQ(r0.time[static_cast<int>(kOffline)], 3 * kMs);
+  EXPECT_EQ(r0.time[static_cast<int>(kRunning)], 7 * kMs);
+  EXPECT_EQ(r1.time[static_cast<int>(kOffline)], 5 * kMs);
+  EXPECT_EQ(r1.time[static_cast<int>(kRunnable)], 5 * kMs);
+  EXPECT_EQ(sum(r0), now - kT0);
+  EXPECT_EQ(sum(r1), now - kT0);
+}
+
 TEST_F(SchedTest, SingleBusyVcpuRunsAllTheTimeWithoutSwitchesOrAreaUpdates) {
   start(1);
   add(0);

@@ -39,9 +39,26 @@ Runstate checks (issue 4; the probe's runstate scenarios print one record per CP
                      areas; so did d1v1, which runs its own EL0 task under KPTI
   update_flag        d1's reader record (cpu 1) accepted no torn value and raced the writer at
                      least once (a retry); retries caused by the flag are reported
+  update_flag_off    the control run without VMASST_TYPE_runstate_update_flag: the reader never met
+                     the flag and counted no flag retry (torn reads it accepted are reported); its
+                     fake-writer control caught the torn record (both update-flag checks assert the
+                     control, that the reader saw its writer runnable and its runnable time grow)
   pv_time            d1's pv-time record passes: revision 0, exact samples, no mismatch
+  no_walk_failures   runhv counted no walk failure (a runstate update it could not write) for any
+                     vCPU and logged none
+  steal              d1's steal record passes: the CNTVCT gaps its EL0 loop saw (interrupts
+                     masked) equal the area's runnable + offline and PV time's stolen time over the
+                     same windows within 3 %, the rest the area's running time; the windows were
+                     contended (gaps >= 10 %); runhv's own totals are not below what the guest read
+  steal_legacy       the negative control: d1 (legacy mode, KPTI) reports that its area disagrees
+                     with its gaps while PV time agrees, and runhv counted walk failures for d1v0
   hostile            d1's hostile record passes (exact error codes, the random hypercalls all
                      answered) and every record of d2 passes; no runhv panic line
+Linux checks: linux_up:D:CPUS:KPTI  domain D is the stock kernel, up on CPUS vCPUs, KPTI on (1) or
+off (0), init done, powered off; steal_source:D:area|pvtime|nopvtime  what it set up for steal time.
+Linux steal-time checks (issue 9): linux_steal, steal_share:D:P:LO:HI, steal_at_most:D:P:N,
+steal_lost:D, see
+linux_steal.py.
 Exit status: 0 all checks passed, 1 a check failed, 2 the test could not run.
 """
 import argparse
@@ -52,6 +69,8 @@ import re
 import subprocess
 import sys
 import tempfile
+
+import linux_steal
 
 
 def fail(msg):
@@ -129,6 +148,22 @@ def check_linux_input(summary, lines):
         fail("runhv dropped input")
 
 
+def steal_source(lines, stats, dom, source):
+    """What domain `dom`'s Linux set up for steal time: "area" (it registered a runstate area on
+    every vCPU, which runhv kept updating without a walk failure), "pvtime" (it found PV time) or
+    "nopvtime" (it did not). With kpti=1 Linux 6.1 still registers the areas but reads its steal
+    from PV time only (linux_steal_legacy_exact_xen417_lost shows both)."""
+    pv = any(x.startswith(f"[d{dom}] ") and "arm-pv: using stolen time PV" in x for x in lines)
+    mine = [r for (d, _), r in stats.items() if d == dom]
+    if not mine:
+        fail(f"d{dom}: no stats lines")
+    areas = [r["area_updates"] > 0 and r["walk_failures"] == 0 for r in mine]
+    ok = {"area": all(areas), "pvtime": pv, "nopvtime": not pv}[source]
+    if not ok:
+        fail(f"d{dom}: not {source}: runstate areas live {areas}, PV time found {pv}")
+    print(f"launch_check: d{dom}: {source} (runstate areas live {areas}, PV time found {pv})")
+
+
 def neighbour_passed(probes):
     """d2, the domain sharing the pCPU with a misbehaving d1, finished its scenario."""
     d2 = [p for p in probes if p["domain"] == 2]
@@ -171,6 +206,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=60, help="launch.py's limit")
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--check", action="append", default=[])
+    ap.add_argument("--icount", action="store_true", help="pass --icount to launch.py (instruction-exact time)")
     args = ap.parse_args()
 
     for f in (args.launch, args.scenario, os.path.join(args.build, "aarch64", "runhv.elf")):
@@ -180,7 +216,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="runhv-check-") as tmp:
         out_json = os.path.join(tmp, "summary.json")
         cmd = [sys.executable, args.launch, args.scenario, "--smp", str(args.smp), "--seconds",
-               str(args.seconds), "--json", out_json, "--build", args.build]
+               str(args.seconds), "--json", out_json, "--build", args.build] + (["--icount"] if args.icount else [])
         for check in args.check:
             for regex, text in INPUT_SCRIPTS.get(check, []):
                 cmd += ["--input-after", regex, text]
@@ -329,6 +365,17 @@ def main():
                 st = [i for i, x in enumerate(lines) if x.startswith(f'runhv: stats {{"domain":{d},')]
                 if not idx or not st or max(st) > idx[0]:
                     fail(f"d{d}: no stats lines followed by 'runhv: d{d} stopped (...)'")
+        elif check.startswith("linux_up:"):
+            _, d, cpus, kpti = check.split(":")
+            linux_domain_ok(lines, int(d), int(cpus), kpti=kpti == "1")
+        elif check.startswith("steal_source:"):
+            _, d, source = check.split(":")
+            steal_source(lines, final_stats(summary), int(d), source)
+        elif check == "linux_steal" or check.startswith(("steal_share:", "steal_at_most:", "steal_lost:")):
+            try:
+                linux_steal.run(check, summary, args.check)
+            except linux_steal.StealError as e:
+                fail(str(e))
         elif check in RUNSTATE_CHECKS:
             RUNSTATE_CHECKS[check](summary, probes, lines)
         else:
@@ -420,12 +467,37 @@ def check_update_flag(summary, probes, lines):
     r = r[0]
     print(f"launch_check: reader: {r['reads']} reads, {r['updates_seen']} updates seen, "
           f"{r['retries']} retries ({r['flag_retries']} with the flag set), {r['torn']} torn")
+    reader_control(r)
     if r["torn"] != 0:
         fail(f"the reader accepted {r['torn']} torn values")
     # The reader must have raced the writer (retries); meeting the flag itself needs both QEMU
     # vCPU threads on host cores at once, which a loaded 2-core host rarely gives: reported only.
     if r["retries"] + r["flag_retries"] + r.get("flag_seen", 0) == 0:
         fail("the reader never raced an update")
+
+
+def reader_control(r):
+    print(f"launch_check: reader saw the writer runnable {r['seen_runnable']} times, its runnable time "
+          f"{r['first_runnable_ns']} -> {r['last_runnable_ns']} ns; control: plain writer {r['control_plain_torn']} "
+          f"torn of {r['control_plain_reads']} reads, flag writer {r['control_flag_torn']} torn, "
+          f"{r['control_flag_retries']} flag retries")
+    if r["seen_runnable"] == 0 or r["last_runnable_ns"] <= r["first_runnable_ns"]:
+        fail("the reader never saw its writer runnable, or its runnable time did not grow")
+    if not r["control_ok"] or r["control_plain_torn"] == 0 or r["control_flag_torn"] != 0:
+        fail(f"the reader's torn test failed its control: {r}")
+
+
+def check_update_flag_off(summary, probes, lines):
+    r = [p for p in probes if p["domain"] == 1 and p.get("cpu") == 1 and "reads" in p]
+    if not r or r[0].get("pass") is not True or r[0]["update_flag"] != 0:
+        fail(f"d1: no passing reader record without the flag: {r}")
+    r = r[0]
+    print(f"launch_check: reader without the flag: {r['reads']} reads, {r['updates_seen']} updates seen, "
+          f"{r['retries']} retries ({r['flag_retries']} with the flag set, flag seen {r['flag_seen']} times), "
+          f"{r['torn']} torn accepted")
+    reader_control(r)
+    if r["flag_retries"] != 0 or r["flag_seen"] != 0:
+        fail("runhv set XEN_RUNSTATE_UPDATE in an area of a domain that never enabled it")
 
 
 def check_pv_time(summary, probes, lines):
@@ -437,6 +509,54 @@ def check_pv_time(summary, probes, lines):
           f"within one update, stolen {r['stolen_ns']} ns")
     if r["mismatch"] != 0 or r["revision"] != 0 or r["attributes"] != 0:
         fail(f"pv-time record: {r}")
+
+
+def check_no_walk_failures(summary, probes, lines):
+    for (d, v), st in final_stats(summary).items():
+        if st["walk_failures"] != 0:
+            fail(f"d{d}v{v}: {st['walk_failures']} walk failures")
+    if any("Failed to walk page-table" in x or "runstate area update failed" in x for x in lines):
+        fail("runhv logged a failed runstate update")
+
+
+def steal_record(probes, name):
+    r = [p for p in probes if p["domain"] == 1 and p.get("scenario") == name]
+    if not r:
+        fail(f"d1: no {name} record")
+    r = r[0]
+    print(f"launch_check: {name}: {r['windows']} windows, {r['window_ns'] / 1e6:.3f} ms; {r['gaps']} gaps over "
+          f"{r['threshold_ns']} ns (threshold), {r['gap_ns'] / 1e6:.3f} ms ({r['steal_percent']} %); area stolen "
+          f"{r['area_stolen_ns'] / 1e6:.3f} ms, PV time {r['pv_stolen_ns'] / 1e6:.3f} ms; running: guest "
+          f"{r['guest_running_ns'] / 1e6:.3f} ms, area {r['area_running_ns'] / 1e6:.3f} ms")
+    if r.get("pass") is not True:
+        fail(f"{name} record does not pass: {r}")
+    # Under -icount the offset CNTPCT - CNTVCT is measured exactly.
+    if not r["contended"] or not r["pv_agrees"] or r["cntvoff_bound_ticks"] != 0 or r["cntvoff_ticks"] != 0:
+        fail(f"{name}: {r}")
+    return r
+
+
+def check_steal(summary, probes, lines):
+    r = steal_record(probes, "steal")
+    if not (r["area_agrees"] and r["running_agrees"]):
+        fail(f"steal: the area disagrees with the guest's gaps: {r}")
+    for k in ("area", "pv", "running"):
+        print(f"launch_check: steal: {k} off by {r[f'{k}_diff_ns']} ns = {r[f'{k}_diff_ns'] / r['gap_ns']:.3%} of the gaps")
+    st = final_stats(summary)[(1, 0)]
+    if st["runnable_ns"] + st["offline_ns"] < r["area_stolen_ns"]:
+        fail(f"d1v0: runhv's runnable + offline {st['runnable_ns'] + st['offline_ns']} below what the guest read")
+    check_no_walk_failures(summary, probes, lines)
+
+
+def check_steal_legacy(summary, probes, lines):
+    r = steal_record(probes, "steal-legacy")
+    if r["area_agrees"]:
+        fail(f"steal-legacy: the area agreed with the gaps in legacy mode under KPTI: the check cannot fail? {r}")
+    st = final_stats(summary)[(1, 0)]
+    print(f"launch_check: steal-legacy: area off by {r['area_diff_ns']} ns, PV time by {r['pv_diff_ns']} ns; "
+          f"runhv: {st['walk_failures']} walk failures")
+    if st["walk_failures"] == 0:
+        fail("d1v0: no walk failure counted, yet the area missed the switches")
 
 
 def check_hostile(summary, probes, lines):
@@ -457,7 +577,11 @@ RUNSTATE_CHECKS = {
     "runstate_exact": check_runstate_exact,
     "legacy_reproduced": check_legacy_reproduced,
     "update_flag": check_update_flag,
+    "update_flag_off": check_update_flag_off,
     "pv_time": check_pv_time,
+    "no_walk_failures": check_no_walk_failures,
+    "steal": check_steal,
+    "steal_legacy": check_steal_legacy,
     "hostile": check_hostile,
 }
 

@@ -1,0 +1,186 @@
+# Linux's steal time (its /proc/stat) against runhv's books at the same console marks
+# SPDX-License-Identifier: MIT
+"""The two sides of every comparison come from different places:
+  Linux   the init's LINUX records: per-CPU /proc/stat steal (USER_HZ ticks) read right after the
+          init wrote a console mark (`runhv-mark <label>`, drained to the UART);
+  runhv   its `runhv: mark {...}` lines: every vCPU's runnable and offline nanoseconds, read by the
+          hypervisor when that mark's line reached the domain's console.
+Linux CPU n is vCPU n (the device tree lists the vCPUs in order).
+
+Checks (launch_check.py names):
+  linux_steal         every phase window and the boot-to-start window of every Linux domain not
+                      named by a steal_lost check: per CPU, |Linux steal - (runnable + offline)|
+                      <= max(1% of the window, 2 ticks), and Linux's steal never exceeds the time
+                      elapsed; sleep phases are also blocked, not steal.
+  steal_share:D:P:LO:HI  in domain D's phase P (its mark label, e.g. p0-busy), every CPU's Linux
+                      steal is LO..HI of the window (fractions), e.g. 0.35:0.65 for two busy vCPUs
+                      on one pCPU, 0:0.005 for a vCPU alone.
+  steal_at_most:D:P:N  in domain D's phase P, every CPU's Linux steal is at most N ticks.
+  steal_lost:D        the failure Xen 4.17 shows, reproduced: in D's busy phases Linux reports no
+                      steal (<= 1 tick) while runhv's books hold >= 25% of the window, so the
+                      linux_steal comparison for D fails.
+"""
+import json
+
+TICK_NS = 10_000_000  # USER_HZ 100
+
+
+class StealError(Exception):
+    pass
+
+
+def tolerance_ticks(window_ns):
+    return max(0.01 * window_ns / TICK_NS, 2.0)
+
+
+def books_steal(vcpu):
+    return vcpu["runnable_ns"] + vcpu["offline_ns"]
+
+
+def linux_records(summary, dom):
+    return [r for r in summary.get("linux", []) if r["domain"] == dom]
+
+
+def mark(summary, dom, label):
+    found = [m for m in summary.get("marks", []) if m["domain"] == dom and m["label"] == label]
+    if len(found) != 1:
+        raise StealError(f"d{dom}: {len(found)} runhv marks labelled {label!r} (want 1)")
+    return found[0]
+
+
+def steal_of(stat, cpu):
+    rows = [r for r in stat if r["cpu"] == cpu]
+    if len(rows) != 1:
+        raise StealError(f"no /proc/stat row for cpu{cpu}")
+    return rows[0]["steal"]
+
+
+def windows(summary, dom):
+    """(label, kind, window_ns, [(cpu, linux_ticks, books_ticks, blocked_ticks)]) per window of d`dom`:
+    boot -> start (kind "start") and each phase."""
+    recs = linux_records(summary, dom)
+    starts = [r for r in recs if r["record"] == "start"]
+    if len(starts) != 1:
+        raise StealError(f"d{dom}: {len(starts)} LINUX start records")
+    out = []
+    begin = mark(summary, dom, "start")
+    rows = []
+    for v in begin["vcpus"]:
+        rows.append((v["vcpu"], steal_of(starts[0]["stat"], v["vcpu"]), books_steal(v) / TICK_NS, v["blocked_ns"] / TICK_NS))
+    elapsed = min(v["running_ns"] + v["runnable_ns"] + v["blocked_ns"] + v["offline_ns"] for v in begin["vcpus"])
+    out.append(("start", "start", elapsed, rows))
+    for phase in (r for r in recs if r["record"] == "phase"):
+        b, e = mark(summary, dom, phase["mark"] + ":begin"), mark(summary, dom, phase["mark"] + ":end")
+        rows = []
+        for vb, ve in zip(b["vcpus"], e["vcpus"]):
+            cpu = vb["vcpu"]
+            linux = steal_of(phase["stat_after"], cpu) - steal_of(phase["stat_before"], cpu)
+            rows.append((cpu, linux, (books_steal(ve) - books_steal(vb)) / TICK_NS,
+                         (ve["blocked_ns"] - vb["blocked_ns"]) / TICK_NS))
+        out.append((phase["mark"], phase["name"], e["now_ns"] - b["now_ns"], rows))
+    if len(out) < 2:
+        raise StealError(f"d{dom}: no phase window")
+    return out
+
+
+def compare(summary, dom, say=print):
+    """Raises StealError at the first window where Linux and runhv's books disagree."""
+    worst = 0.0
+    for label, kind, window_ns, rows in windows(summary, dom):
+        window = window_ns / TICK_NS
+        tol = tolerance_ticks(window_ns)
+        for cpu, linux, books, blocked in rows:
+            diff = linux - books
+            worst = max(worst, abs(diff) / window)
+            say(f"linux_steal: d{dom} {label:12} cpu{cpu}: Linux {linux:5d} ticks, runhv {books:8.2f} "
+                f"(diff {diff:+6.2f}, tolerance {tol:.2f}) of {window:.1f}")
+            if abs(diff) > tol:
+                raise StealError(f"d{dom} {label} cpu{cpu}: Linux's steal {linux} ticks vs runhv's books "
+                                 f"{books:.2f} (more than {tol:.2f} apart)")
+            if linux > window + tol:
+                raise StealError(f"d{dom} {label} cpu{cpu}: {linux} ticks of steal in a {window:.1f}-tick window")
+            if kind == "sleep" and (linux > tol or blocked < 0.5 * window):
+                raise StealError(f"d{dom} {label} cpu{cpu}: a sleep is blocked time, not steal "
+                                 f"(steal {linux}, blocked {blocked:.1f} of {window:.1f} ticks)")
+    return worst
+
+
+def share(summary, dom, label, lo, hi, say=print):
+    for wlabel, _, window_ns, rows in windows(summary, dom):
+        if wlabel != label:
+            continue
+        for cpu, linux, _, _ in rows:
+            s = linux / (window_ns / TICK_NS)
+            say(f"linux_steal: d{dom} {label} cpu{cpu}: Linux's steal {s:.1%} of the window")
+            if not lo <= s <= hi:
+                raise StealError(f"d{dom} {label} cpu{cpu}: steal {s:.1%} of the window, not {lo:.1%}..{hi:.1%}")
+        return
+    raise StealError(f"d{dom}: no window {label!r}")
+
+
+def at_most(summary, dom, label, ticks, say=print):
+    for wlabel, _, window_ns, rows in windows(summary, dom):
+        if wlabel == label:
+            for cpu, linux, books, _ in rows:
+                say(f"linux_steal: d{dom} {label} cpu{cpu}: Linux {linux} ticks (runhv {books:.2f}) "
+                    f"of {window_ns / TICK_NS:.1f}")
+                if linux > ticks:
+                    raise StealError(f"d{dom} {label} cpu{cpu}: {linux} ticks of steal, more than {ticks}")
+            return
+    raise StealError(f"d{dom}: no window {label!r}")
+
+
+def lost(summary, dom, say=print):
+    busy = [w for w in windows(summary, dom) if w[1] == "busy"]
+    if not busy:
+        raise StealError(f"d{dom}: no busy phase")
+    for label, _, window_ns, rows in busy:
+        window = window_ns / TICK_NS
+        for cpu, linux, books, _ in rows:
+            say(f"linux_steal: d{dom} {label} cpu{cpu}: Linux {linux} ticks, runhv {books:.1f} of {window:.1f}")
+            if linux > 1 or books < 0.25 * window:
+                raise StealError(f"d{dom} {label} cpu{cpu}: expected Linux to miss its steal "
+                                 f"(Linux {linux}, runhv {books:.1f} of {window:.1f} ticks)")
+    try:
+        compare(summary, dom, say=lambda _: None)
+    except StealError as e:
+        say(f"linux_steal: d{dom}: the comparison fails as it must: {e}")
+        return
+    raise StealError(f"d{dom}: the comparison passed although Linux missed its steal")
+
+
+def linux_domains(summary):
+    return sorted({r["domain"] for r in summary.get("linux", [])})
+
+
+def run(check, summary, checks):
+    """launch_check's entry for `check` (one of `checks`, the run's list): raises StealError."""
+    if check == "linux_steal":
+        lost_doms = {int(c.split(":")[1]) for c in checks if c.startswith("steal_lost:")}
+        doms = [d for d in linux_domains(summary) if d not in lost_doms]
+        if not doms:
+            raise StealError("no Linux domain to compare")
+        for d in doms:
+            worst = compare(summary, d)
+            print(f"linux_steal: d{d}: worst difference {worst:.2%} of a window")
+    elif check.startswith("steal_share:"):
+        _, d, label, lo, hi = check.split(":")
+        share(summary, int(d), label, float(lo), float(hi))
+    elif check.startswith("steal_at_most:"):
+        _, d, label, ticks = check.split(":")
+        at_most(summary, int(d), label, int(ticks))
+    elif check.startswith("steal_lost:"):
+        lost(summary, int(check.split(":")[1]))
+    else:
+        raise KeyError(check)
+
+
+if __name__ == "__main__":
+    import sys
+    with open(sys.argv[1]) as f:
+        s = json.load(f)
+    for d in linux_domains(s):
+        try:
+            compare(s, d)
+        except StealError as e:
+            print(f"FAIL: {e}")
