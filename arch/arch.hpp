@@ -57,6 +57,9 @@ u32 cpus_boot(const CpuTopology& topology);
 // Inline: u32 this_cpu_index() — the calling pCPU's index.
 // Inline: bool irq_ready() — this pCPU takes interrupts (there is a GICv3).
 void send_ipi(u32 pcpu);
+// Turns device interrupt `intid` (an SPI, level-sensitive) on, routed to the boot pCPU: it reaches
+// hyp::on_device_irq there. False without a GICv3 or for an INTID that is no SPI.
+bool device_irq_enable(u32 intid);
 // Sleeps until an interrupt and takes it.
 void wait_for_interrupt();
 // This pCPU runs guests from now on (trap policy set).
@@ -135,6 +138,9 @@ void on_wfx(arch::VcpuState& v, bool wfe);
 // pCPU `pcpu`'s hypervisor timer reached its deadline (it is disarmed) / got a wake-up IPI.
 void on_timer(u32 pcpu, u64 now_ns);
 void on_ipi(u32 pcpu);
+// A device interrupt turned on with arch::device_irq_enable fired (on the boot pCPU); the handler
+// quiets its source, and the interrupt is ended when it returns.
+void on_device_irq(u32 intid);
 // A secondary pCPU after bring-up: joins the scheduler.
 [[noreturn]] void secondary_main();
 

@@ -16,6 +16,7 @@ set(RUNHV_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../core/mmio.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/sysreg_table.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/vpl011.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/console_input.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/vgic.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/vgic_mmio.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/evtchn.cpp

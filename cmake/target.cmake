@@ -110,6 +110,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/dom0less.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/frame_table.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/domain_console.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/console_input.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/domain.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/domain_build.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/switch.cpp

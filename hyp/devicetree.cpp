@@ -53,6 +53,16 @@ bool first_reg_address(const void* fdt, int node, u64& address) {
   return true;
 }
 
+// INTID of `node`'s first interrupt if it is a GIC SPI (<0 n flags>: 32 + n), else 0.
+u32 first_spi(const void* fdt, int node) {
+  int len = 0;
+  const auto* irq = static_cast<const fdt32_t*>(fdt_getprop(fdt, node, "interrupts", &len));
+  if (irq == nullptr || len < 3 * static_cast<int>(sizeof(fdt32_t)) || fdt32_ld(irq) != 0 || fdt32_ld(irq + 1) >= 988) {
+    return 0;
+  }
+  return 32 + fdt32_ld(irq + 1);
+}
+
 }  // namespace
 
 bool has_magic(Pa address) {
@@ -228,6 +238,7 @@ UartInfo DeviceTree::pl011() const {
   if (node >= 0 && is_enabled(blob_, node) && first_reg_address(blob_, node, address)) {
     info.found = true;
     info.base = Pa{address};
+    info.intid = first_spi(blob_, node);
   }
   return info;
 }

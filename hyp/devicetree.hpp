@@ -24,6 +24,7 @@ struct MemoryInfo {
 struct UartInfo {
   bool found = false;
   Pa base;
+  u32 intid = 0;  // its interrupt (a GIC SPI in `interrupts`), or 0: none found
 };
 
 struct GicInfo {
@@ -53,7 +54,7 @@ class DeviceTree {
   // /psci's "method" ("smc" or "hvc"), or nullptr without one.
   [[nodiscard]] const char* psci_method() const;
   // The console UART: /chosen/stdout-path if it names an "arm,pl011", else the first enabled
-  // "arm,pl011" node.
+  // "arm,pl011" node; its interrupt when `interrupts` is one GIC SPI (3 cells: 0, n, flags).
   [[nodiscard]] UartInfo pl011() const;
 
  private:

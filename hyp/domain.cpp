@@ -7,6 +7,7 @@
 #include <new>
 
 #include "core/psci.hpp"
+#include "hyp/console_input.hpp"
 #include "hyp/frame_table.hpp"
 #include "hyp/sched_loop.hpp"
 #include "hyp/scheduling.hpp"
@@ -75,8 +76,11 @@ Domain& create_domain(const DomainConfig& c) {
       !add_device(d, {kGuestLayout.gicr.base, d.vgic.redistributors_size()}, d.vgic.redistributors(), "vgicr")) {
     panic("d%u: cannot place the vGIC at IPA 0x%lx / 0x%lx", n, kGuestLayout.gicd.base, kGuestLayout.gicr.base);
   }
-  if (c.vpl011 && !add_device(d, kGuestLayout.uart, d.uart, "vpl011")) {
-    panic("d%u: cannot place the vPL011 at IPA 0x%lx", n, kGuestLayout.uart.base);
+  if (c.vpl011) {
+    if (!add_device(d, kGuestLayout.uart, d.uart, "vpl011")) {
+      panic("d%u: cannot place the vPL011 at IPA 0x%lx", n, kGuestLayout.uart.base);
+    }
+    console_input_add(d);
   }
   d.space = DomainSpace{.id = id, .mem = &frame_table(), .s2 = d.s2.regs(c.number)};
   d.runstate.space = d.space;

@@ -10,6 +10,7 @@
 #include "abi/pvtime.hpp"
 #include "abi/xen.hpp"
 #include "arch/arch.hpp"
+#include "core/byte_ring.hpp"
 #include "core/evtchn.hpp"
 #include "core/guest_copy.hpp"
 #include "core/guest_layout.hpp"
@@ -89,6 +90,9 @@ struct Domain {
   UartIrq uart_irq{};
   Vpl011 uart{console, uart_irq};  // on the bus when the domain has `vpl011`  // the emulated devices, at their places
                                    // in the guest layout (hyp/mmio.cpp)
+  // Operator input its vPL011's FIFO had no room for yet, handed over as the guest reads
+  // (hyp/console_input.cpp); the size of Xen's PV console input ring.
+  ByteRing<1024> uart_input{};
   // The shared_info page (hypervisor memory the guest maps with add_to_physmap, as Xen shares a
   // xenheap page).
   alignas(kPageSize) u8 shared_info[kPageSize]{};

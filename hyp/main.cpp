@@ -9,6 +9,7 @@
 //   runhv: cpu0 vcpu context ok (...)                   (save/restore self-test)
 //   runhv: smccc: ARCH_FEATURES(ARCH_WORKAROUND_1/2/3) = ...  (hyp/smccc.hpp)
 //   runhv: dN ...: ...                                  (each domain: hyp/domain_build.hpp)
+//   runhv: console input to dN (...)                   (when a domain has a vPL011)
 // then schedules the domains of the boot device tree (/chosen/domU*, Xen's dom0less binding:
 // hyp/dom0less.hpp) over every pCPU, or, when it has none, d1 = the smoke guest (guests/smoke),
 // until they power off: "[dN] ..." lines are their consoles, "runhv: stats {...}" and
@@ -20,6 +21,7 @@
 #include "core/types.hpp"
 #include "hyp/boot_ram.hpp"
 #include "hyp/console.hpp"
+#include "hyp/console_input.hpp"
 #include "hyp/devicetree.hpp"
 #include "hyp/dom0less.hpp"
 #include "hyp/domain_build.hpp"
@@ -54,7 +56,7 @@ arch::CpuTopology topology(const dt::DeviceTree& tree) {
 
 // Turns on the MMU, brings every pCPU up, builds the frame table; creates the domains of the
 // boot device tree (/chosen/domU*) or, without any, d1 = the smoke guest; then schedules.
-[[noreturn]] void run_guests(const dt::DeviceTree& tree, const dt::MemoryInfo& memory, Pa dtb) {
+[[noreturn]] void run_guests(const dt::DeviceTree& tree, const dt::MemoryInfo& memory, Pa dtb, u32 uart_intid) {
   const u64 mapped = arch::mm_init(
       {.ram_base = memory.base, .ram_size = memory.size, .device_base = kDeviceBase, .device_size = kDeviceSize});
   console::print("runhv: mmu: EL2 stage 1 on, %lu MiB RAM write-back, devices 0x%lx-0x%lx\n", mapped >> 20,
@@ -81,6 +83,7 @@ arch::CpuTopology topology(const dt::DeviceTree& tree) {
   hyp::set_progress_interval(domus.stats_interval_ms);
   hyp::build_boot_domains(domus, ram, memory.base, memory.base + mapped, pcpus);
   arch::flush_guest_tlbs();
+  hyp::console_input_start(console::uart(), uart_intid);
   hyp::scheduling_start();
 }
 
@@ -109,10 +112,12 @@ extern "C" [[noreturn]] void hyp_main(runhv::u64 boot_x0) {
   const Pa dtb = find_dtb(boot_x0);
 
   // The console: the DT's UART if there is one, else the board's.
+  u32 uart_intid = board::kBoard.uart_intid;
   if (dtb.raw() != 0 && dt::DeviceTree(dtb).check() == 0) {
     const dt::UartInfo uart = dt::DeviceTree(dtb).pl011();
     if (uart.found) {
       console::use_uart(uart.base);
+      uart_intid = uart.intid;
     }
   }
 
@@ -140,5 +145,5 @@ extern "C" [[noreturn]] void hyp_main(runhv::u64 boot_x0) {
   }
   console::print("runhv: dtb: %zu cpus, %lu MiB RAM at 0x%lx\n", cpus, memory.size >> 20, memory.base.raw());
 
-  run_guests(tree, memory, dtb);
+  run_guests(tree, memory, dtb, uart_intid);
 }

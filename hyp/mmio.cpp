@@ -1,5 +1,6 @@
 // Emulated devices: each domain's MMIO bus, filled from the guest layout, serving trapped accesses
 // SPDX-License-Identifier: MIT
+#include "hyp/console_input.hpp"
 #include "hyp/domain.hpp"
 
 namespace runhv::hyp {
@@ -16,6 +17,9 @@ MmioOutcome on_mmio(arch::VcpuState& s, MmioAccess& access) {
   Domain& d = *vcpu_of(s).domain;
   d.lock.lock();
   const MmioOutcome outcome = d.mmio.dispatch(access);
+  if (d.uart_input.size() != 0) [[unlikely]] {
+    console_input_refill(d);  // the guest may have read from its vPL011's FIFO
+  }
   const u32 kicks = d.vgic.take_kicks();  // a GIC register write that concerns other vCPUs
   d.lock.unlock();
   irq_kick_mask(d, kicks);

@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/log.hpp"
 #include "hyp/console.hpp"
+#include "hyp/console_input.hpp"
 #include "hyp/frame_table.hpp"
 #include "hyp/sched_loop.hpp"
 #include "hyp/scheduling.hpp"
@@ -32,6 +33,7 @@ void domain_shutdown(Vcpu& caller, const char* reason) {
     apply(scheduler().vcpu_down(d.vcpus[i].sched, now));
   }
   d.console.flush();
+  console_input_stopped(d);
   for (u32 i = 0; i < d.nr_vcpus; ++i) {
     print_stats(d.vcpus[i], now, "stats");
   }

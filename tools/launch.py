@@ -2,6 +2,7 @@
 """runhv launcher: boot a scenario (domains in Xen's dom0less binding) under QEMU.
 
     launch.py SCENARIO.dts [--smp N] [--seconds S] [--json FILE] [--build DIR] [--icount]
+              [--input-after REGEX TEXT ...]
 
 The scenario is a device-tree source with /chosen/domU* nodes (compatible "xen,domain"). Each
 kernel or ramdisk module names its image with `runhv,file = "probe.bin";` (relative to
@@ -12,9 +13,16 @@ hypervisor's log and each domain's console (lines prefixed [dN]), stops when QEM
 S seconds, and writes a JSON summary: runhv's per-vCPU statistics (its `runhv: stats {...}`
 lines), every guest `PROBE {...}` and `LINUX {...}` record, and runhv's books at each console mark
 (`runhv: mark {...}`, hyp/domain_console.hpp).
+
+Input: run from a terminal (stdin and stdout both), the launcher forwards what the operator
+types to the board's serial port (the terminal in raw mode, restored on exit; Ctrl-] quits),
+where runhv hands it to the domain with the input focus (Ctrl-A three times switches, as on
+Xen). For tests, `--input-after REGEX TEXT` (repeatable, in order) sends TEXT (Python escapes:
+\\r, \\x01) once a console line matching REGEX has been seen; the terminal is then not forwarded.
 """
 # SPDX-License-Identifier: MIT
 import argparse
+import codecs
 import json
 import os
 import re
@@ -23,6 +31,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import termios
+import threading
 import time
 
 RAM_BASE = 0x4000_0000
@@ -125,6 +135,69 @@ def die_with_parent():
         pass
 
 
+class Typist:
+    """--input-after steps: each one's TEXT goes to QEMU's serial once its REGEX has matched a
+    console line (any line so far) and every step before it has been sent."""
+
+    def __init__(self, steps, fd):
+        self.steps = [[re.compile(rx), codecs.decode(text, "unicode_escape").encode("latin-1"), False]
+                      for rx, text in steps]
+        self.fd = fd
+        self.sent = []
+
+    def feed(self, line):
+        for step in self.steps:
+            step[2] = step[2] or bool(step[0].search(line))
+        while self.steps and self.steps[0][2]:
+            rx, data, _ = self.steps.pop(0)
+            try:
+                os.write(self.fd, data)
+            except OSError:
+                return  # QEMU has gone: the step stays unsent
+            self.sent.append({"after": rx.pattern, "bytes": len(data)})
+            print(f"launch: input: {data!r} (after /{rx.pattern}/)", flush=True)
+
+
+QUIT_KEY = b"\x1d"  # Ctrl-]
+
+
+def forward_terminal(fd, proc):
+    """The operator's keystrokes to QEMU's serial until Ctrl-] (which stops QEMU) or EOF."""
+    while True:
+        try:
+            data = os.read(sys.stdin.fileno(), 1024)
+        except OSError:
+            return
+        if not data:
+            return
+        quit_at = data.find(QUIT_KEY)
+        if quit_at >= 0:
+            data = data[:quit_at]
+        try:
+            if data:
+                os.write(fd, data)
+        except OSError:
+            return
+        if quit_at >= 0:
+            print("\r\nlaunch: Ctrl-]: stopping QEMU", flush=True)
+            os.killpg(proc.pid, signal.SIGTERM)
+            return
+
+
+def raw_terminal():
+    """Keys unprocessed (no echo, line editing, signals or flow control), output as before;
+    returns the settings to restore."""
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    mode = termios.tcgetattr(fd)
+    mode[0] &= ~(termios.BRKINT | termios.ICRNL | termios.INLCR | termios.IGNCR | termios.ISTRIP | termios.IXON)
+    mode[3] &= ~(termios.ECHO | termios.ICANON | termios.ISIG | termios.IEXTEN)
+    mode[6][termios.VMIN] = 1
+    mode[6][termios.VTIME] = 0
+    termios.tcsetattr(fd, termios.TCSAFLUSH, mode)
+    return saved
+
+
 def on_signal(signum, _frame):
     raise SystemExit(128 + signum)  # runs the `finally` that stops QEMU
 
@@ -145,7 +218,10 @@ def main():
                     help="have runhv print every vCPU's figures this often (runhv: progress lines)")
     ap.add_argument("--table", action="store_true",
                     help="render runhv's progress and final figures as a per-vCPU table (80 columns)")
+    ap.add_argument("--input-after", nargs=2, action="append", default=[], metavar=("REGEX", "TEXT"),
+                    help="send TEXT to the serial once a console line matches REGEX (repeatable, in order)")
     args = ap.parse_args()
+    interactive = not args.input_after and sys.stdin.isatty() and sys.stdout.isatty()
 
     need("qemu-system-aarch64", "qemu-system-arm")
     need("dtc", "device-tree-compiler")
@@ -167,10 +243,18 @@ def main():
         summary = {"scenario": os.path.basename(args.scenario), "smp": args.smp, "domains": {},
                    "probe": [], "exit": None, "timed_out": False}
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, errors="replace",
+        typing = interactive or args.input_after
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if typing else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
                                 start_new_session=True, preexec_fn=die_with_parent)
+        typist = Typist(args.input_after, proc.stdin.fileno()) if args.input_after else None
+        saved_tty = None
         try:
+            if interactive:
+                saved_tty = raw_terminal()
+                print("launch: your keys go to runhv's console (Ctrl-A x3 switches domain, Ctrl-] quits)",
+                      flush=True)
+                threading.Thread(target=forward_terminal, args=(proc.stdin.fileno(), proc), daemon=True).start()
             deadline = start + args.seconds
             table = Table() if args.table else None
             for line in proc.stdout:
@@ -179,13 +263,19 @@ def main():
                 if shown and not args.quiet:
                     print(line, flush=True)
                 collect(line, summary)
+                if typist:
+                    typist.feed(line)
                 if time.monotonic() > deadline:
                     summary["timed_out"] = True
                     break
         finally:
+            if saved_tty is not None:
+                termios.tcsetattr(sys.stdin.fileno(), termios.TCSAFLUSH, saved_tty)
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
             proc.wait()
+        if typist:
+            summary["input"] = {"sent": typist.sent, "unsent": [s[0].pattern for s in typist.steps]}
         summary["exit"] = proc.returncode
         summary["vcpus"] = side_by_side(summary)
         if args.table:

@@ -170,6 +170,8 @@ void early_init() {
   timer_init_frequency();
 }
 
+bool device_irq_enable(u32 intid) { return g_gic_on && gicv3::dist_enable_spi(g_topology.gicd, intid); }
+
 unsigned exception_level() { return sysreg::current_el(); }
 
 u64 mm_init(const HostMemory& m) {

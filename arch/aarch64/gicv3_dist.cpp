@@ -11,9 +11,11 @@ namespace {
 constexpr u64 kCtlr = 0x0000;        // GICD_CTLR
 constexpr u64 kTyper = 0x0004;       // GICD_TYPER
 constexpr u64 kIgroupr = 0x0080;     // GICD_IGROUPR<n>: 1 bit per INTID, 1 = Group 1
+constexpr u64 kIsenabler = 0x0100;   // GICD_ISENABLER<n>: write 1 to enable
 constexpr u64 kIcenabler = 0x0180;   // GICD_ICENABLER<n>: write 1 to disable
 constexpr u64 kIcpendr = 0x0280;     // GICD_ICPENDR<n>: write 1 to clear pending
 constexpr u64 kIpriorityr = 0x0400;  // GICD_IPRIORITYR<n>: 1 byte per INTID
+constexpr u64 kIcfgr = 0x0C00;       // GICD_ICFGR<n>: 2 bits per INTID, bit 1 set = edge
 constexpr u64 kIrouter = 0x6000;     // GICD_IROUTER<n>: 8 bytes per INTID (SPIs only)
 constexpr u64 kPidr2 = 0xFFE8;       // GICD_PIDR2
 
@@ -22,7 +24,6 @@ constexpr u32 kCtlrEnableGrp1 = u32{1} << 1;  // EnableGrp1 (DS = 1) / EnableGrp
 constexpr u32 kCtlrAre = u32{1} << 4;         // ARE (DS = 1) / ARE_NS: affinity routing on
 constexpr u32 kCtlrRwp = u32{1} << 31;        // RWP: a register write is still in flight
 
-constexpr u32 kFirstSpi = 32;
 constexpr u8 kDefaultPriority = 0xA0;
 
 void wait_rwp(Pa gicd) {
@@ -35,6 +36,16 @@ void wait_rwp(Pa gicd) {
 u32 dist_lines(Pa gicd) {
   const u32 lines = 32 * (static_cast<u32>(bits(mmio_read32(gicd, kTyper), 4, 0)) + 1);
   return lines > 1020 ? 1020 : lines;
+}
+
+bool dist_enable_spi(Pa gicd, u32 intid) {
+  if (intid < kFirstSpi || intid >= dist_lines(gicd)) {
+    return false;
+  }
+  const u64 cfg = kIcfgr + intid / 16 * 4;
+  mmio_write32(gicd, cfg, mmio_read32(gicd, cfg) & ~(u32{2} << (2 * (intid % 16))));
+  mmio_write32(gicd, kIsenabler + intid / 32 * 4, u32{1} << (intid % 32));
+  return true;
 }
 
 bool dist_init(Pa gicd, u64 boot_mpidr) {

@@ -3,6 +3,7 @@
 #include "arch/aarch64/irq.hpp"
 
 #include "arch/aarch64/gicv3_cpuif.hpp"
+#include "arch/aarch64/gicv3_dist.hpp"
 #include "arch/aarch64/gicv3_redist.hpp"
 #include "arch/aarch64/percpu.hpp"
 #include "arch/aarch64/sysreg.hpp"
@@ -45,6 +46,10 @@ void dispatch(PerCpu& cpu, u32 intid) {
       hyp::on_ipi(cpu.index);
       return;
     default:
+      if (intid >= gicv3::kFirstSpi) {
+        hyp::on_device_irq(intid);  // only the SPIs device_irq_enable turned on
+        return;
+      }
       if (!g_reported_stray) {
         g_reported_stray = true;
         logf("cpu%u: unexpected interrupt %u (reported once)", cpu.index, intid);

@@ -9,6 +9,7 @@
 //   INTID 27  virtual timer: vtimer_fired() for the vCPU loaded here (vtimer.hpp)
 //   INTID 25  vGIC underflow maintenance: counted; the exit path refills the list registers
 //   SGI 0     IPI: hyp::on_ipi(pcpu)
+//   SPIs      hyp::on_device_irq(intid) (the ones device_irq_enable turned on; the boot pCPU)
 //   other     ended and ignored (none is enabled); the first one is logged
 #pragma once
 

@@ -7,6 +7,8 @@
 //   LINUX {"record":"phase", name, ms, mark, per-CPU /proc/stat before and after}   one per phase,
 //          between two console marks "runhv-mark <mark>:begin" / ":end" (the hypervisor prints
 //          its books there: the window's edges on both sides)
+//   LINUX {"record":"input-wait","phase":N,"ms":MS}, then LINUX {"record":"input","phase":N,
+//          "line":"..." or null,"timed_out":BOOL}                            for a read phase
 //   LINUX {"record":"dmesg","line":"..."}   each kernel log line about Xen, PV time, KPTI, steal,
 //                                           Spectre and its mitigations
 //   LINUX {"record":"vulnerabilities", one entry per /sys/devices/system/cpu/vulnerabilities file}
@@ -15,8 +17,11 @@
 //   runhv.phases=busy:1000,sleep:500   busy: one pinned spinning child per online CPU for the
 //                                      given milliseconds; sleep: nanosleep that long;
 //                                      exit:0: init exits, and the kernel panics (a guest crash)
+//                                      read:MS: one line from the console (stdin, /dev/console)
+//                                      within MS milliseconds, without its line ending
 // Every figure is what Linux itself reports; nothing here knows about the hypervisor.
 #include <dirent.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
@@ -168,6 +173,48 @@ void sleep_ms(unsigned long long ms) {
   }
 }
 
+// One line from stdin (the console, in the tty's canonical mode) within `ms`, without its line
+// ending; false when none came in time. A line longer than the buffer is cut at its size.
+bool read_line(unsigned long long ms, std::string& line) {
+  const unsigned long long until = now_ns(CLOCK_MONOTONIC) + ms * 1'000'000ULL;
+  for (;;) {
+    const unsigned long long now = now_ns(CLOCK_MONOTONIC);
+    if (now >= until) {
+      return false;
+    }
+    pollfd fd{0, POLLIN, 0};
+    const int left_ms = static_cast<int>((until - now + 999'999) / 1'000'000);
+    const int ready = poll(&fd, 1, left_ms);
+    if (ready <= 0) {
+      continue;  // timed out (checked above) or interrupted
+    }
+    if ((fd.revents & POLLIN) == 0) {
+      return false;  // hung up or an error: no console to read
+    }
+    char buf[256];
+    const ssize_t n = read(0, buf, sizeof buf);
+    if (n <= 0) {
+      return false;
+    }
+    line.assign(buf, static_cast<size_t>(n));
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+      line.pop_back();
+    }
+    return true;
+  }
+}
+
+// The read phase: says it waits (the launcher's cue to type), then what it got.
+void read_phase(int index, unsigned long long ms) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "{\"record\":\"input-wait\",\"phase\":%d,\"ms\":%llu}", index, ms);
+  emit(buf);
+  std::string line;
+  const bool got = read_line(ms, line);
+  std::snprintf(buf, sizeof buf, "{\"record\":\"input\",\"phase\":%d,\"line\":", index);
+  emit(buf + (got ? json_string(line) : std::string("null")) + ",\"timed_out\":" + (got ? "false" : "true") + "}");
+}
+
 // runhv.phases=name:ms,... from the command line.
 std::vector<std::pair<std::string, unsigned long long>> phases(const std::string& cmdline) {
   std::vector<std::pair<std::string, unsigned long long>> out;
@@ -266,7 +313,8 @@ int main() {
   bool ok = true;
   int index = 0;
   for (const auto& [name, ms] : phases(cmdline)) {
-    const std::string label = "p" + std::to_string(index++) + "-" + name;
+    const int phase = index++;
+    const std::string label = "p" + std::to_string(phase) + "-" + name;
     const unsigned long long begin_mark_ns = mark(label + ":begin");
     const std::vector<CpuStat> before = read_stat();
     const unsigned long long t0 = now_ns(CLOCK_MONOTONIC);
@@ -274,6 +322,8 @@ int main() {
       busy(ms);
     } else if (name == "sleep") {
       sleep_ms(ms);
+    } else if (name == "read") {
+      read_phase(phase, ms);
     } else if (name == "exit") {
       emit("{\"record\":\"exit\"}");
       _exit(1);

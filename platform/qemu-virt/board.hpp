@@ -11,19 +11,21 @@ namespace runhv::board {
 
 struct Board {
   const char* name;
-  Pa uart;  // PL011
-  Pa gicd;  // GIC distributor (v2 and v3)
-  Pa gicc;  // GICv2 CPU interface
-  Pa gich;  // GICv2 virtual interface control
-  Pa gicv;  // GICv2 virtual CPU interface
-  Pa gicr;  // GICv3 redistributors, 128 KiB per CPU
-  Pa ram;   // start of RAM
-  Pa dtb;   // where QEMU copies its DTB for an ELF image that leaves room for it
+  Pa uart;         // PL011
+  u32 uart_intid;  // its interrupt (SPI 1)
+  Pa gicd;         // GIC distributor (v2 and v3)
+  Pa gicc;         // GICv2 CPU interface
+  Pa gich;         // GICv2 virtual interface control
+  Pa gicv;         // GICv2 virtual CPU interface
+  Pa gicr;         // GICv3 redistributors, 128 KiB per CPU
+  Pa ram;          // start of RAM
+  Pa dtb;          // where QEMU copies its DTB for an ELF image that leaves room for it
 };
 
 inline constexpr Board kQemuVirt{
     .name = "qemu-virt",
     .uart = Pa{0x0900'0000},
+    .uart_intid = 33,
     .gicd = Pa{0x0800'0000},
     .gicc = Pa{0x0801'0000},
     .gich = Pa{0x0803'0000},

@@ -19,6 +19,10 @@ guests' `PROBE {...}` records, console lines, QEMU's exit status):
   last_update_exact  a vCPU that went offline before its domain stopped: the values the guest
                 read in its area equal runhv's record at shutdown, field for field
   stopped       every domain of the scenario printed "runhv: dN stopped (...)" after its stats
+  linux_input   two 1-vCPU Linux domains (linux-input.dts): the launcher types a line once both
+                wait for input; d1 (the focus) reads exactly it, d2's first read times out with
+                none (the negative control); after Ctrl-A x3 ("runhv: console input to d2") the
+                next line, with one lone Ctrl-A in it, is d2's second read, exactly
   hypercalls    d1's hypercalls record passes; runhv logged the refusals (unknown hypercall, no
                 such vcpu, bad argument pointer) and counted the errors in d1v0's stats; d1
                 stopped with SCHEDOP_shutdown's reason (poweroff)
@@ -63,6 +67,7 @@ Linux checks:
 Exit status: 0 all checks passed, 1 a check failed, 2 the test could not run.
 """
 import argparse
+import codecs
 import importlib.util
 import json
 import os
@@ -103,6 +108,50 @@ def linux_domain_ok(lines, dom, cpus, kpti=False):
     if f"runhv: d{dom} stopped (poweroff)" not in lines:
         fail(f"d{dom}: Linux did not power off through SCHEDOP_shutdown(poweroff)")
     print(f"launch_check: d{dom}: Linux up on {cpus} vCPUs{' with KPTI' if kpti else ''}, init done, powered off")
+
+
+# What the launcher types for a check (launch.py --input-after REGEX TEXT; TEXT in Python escapes).
+INPUT_LINE1 = "hello d1, from the operator's terminal"
+INPUT_LINE2 = r"for d2 \x01 after the switch"  # a lone Ctrl-A is input like any other byte
+INPUT_SCRIPTS = {
+    "linux_input": [
+        (r'^\[d1\] LINUX \{"record":"input-wait","phase":0,', ""),
+        (r'^\[d2\] LINUX \{"record":"input-wait","phase":0,', INPUT_LINE1 + r"\r"),
+        (r'^\[d1\] LINUX \{"record":"input","phase":0,', ""),
+        (r'^\[d2\] LINUX \{"record":"input-wait","phase":1,', r"\x01\x01\x01" + INPUT_LINE2 + r"\r"),
+    ],
+}
+
+
+def linux_records(lines, dom, record):
+    prefix = f'[d{dom}] LINUX {{"record":"{record}",'
+    return [json.loads(x[len(f"[d{dom}] LINUX "):]) for x in lines if x.startswith(prefix)]
+
+
+def check_linux_input(summary, lines):
+    linux_domain_ok(lines, 1, 1)
+    linux_domain_ok(lines, 2, 1)
+    line2 = codecs.decode(INPUT_LINE2, "unicode_escape")
+    want = {1: [(0, INPUT_LINE1)], 2: [(0, None), (1, line2)]}
+    for dom, reads in want.items():
+        got = [(r["phase"], r["line"]) for r in linux_records(lines, dom, "input")]
+        print(f"launch_check: d{dom} read {got}")
+        if got != reads:
+            fail(f"d{dom}: read {got}, expected {reads}")
+        for r in linux_records(lines, dom, "input"):
+            if r["timed_out"] != (r["line"] is None):
+                fail(f"d{dom}: input record {r}: timed_out does not match the line")
+    if summary.get("input", {}).get("unsent"):
+        fail(f"the launcher did not type everything: {summary['input']}")
+    first = "runhv: console input to d1 (Ctrl-A three times to switch)"
+    second = "runhv: console input to d2 (Ctrl-A three times to switch)"
+    if first not in lines or second not in lines:
+        fail(f"no {first!r} then {second!r} line")
+    got1 = next(i for i, x in enumerate(lines) if x.startswith('[d1] LINUX {"record":"input",'))
+    if not lines.index(first) < got1 < lines.index(second):
+        fail("the focus did not stay on d1 until its line was read, then move to d2")
+    if any("console input:" in x and "dropped" in x for x in lines):
+        fail("runhv dropped input")
 
 
 def steal_source(lines, stats, dom, source):
@@ -219,6 +268,9 @@ def main():
         out_json = os.path.join(tmp, "summary.json")
         cmd = [sys.executable, args.launch, args.scenario, "--smp", str(args.smp), "--seconds",
                str(args.seconds), "--json", out_json, "--build", args.build] + (["--icount"] if args.icount else [])
+        for check in args.check:
+            for regex, text in INPUT_SCRIPTS.get(check, []):
+                cmd += ["--input-after", regex, text]
         try:
             done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                   errors="replace", timeout=args.timeout)
@@ -331,6 +383,8 @@ def main():
             neighbour_passed(probes)
             if "runhv: d2 stopped (poweroff)" not in lines:
                 fail("d2 did not finish by itself")
+        elif check == "linux_input":
+            check_linux_input(summary, lines)
         elif check == "linux_mixed":
             linux_domain_ok(lines, 1, 2)
             linux_domain_ok(lines, 2, 2, kpti=True)
