@@ -105,8 +105,8 @@ void vgic_sync(VcpuState& v, Vgic& vgic, u32 vcpu);
 void vgic_fill(VcpuState& v, Vgic& vgic, u32 vcpu);
 
 // Inline, the guest's registers: hypercall_number(v), hypercall_args(v) (kHypercallArgs of
-// them), set_hypercall_result(v, value) — the Xen hypercall convention; gpr(v, n) — general
-// register n.
+// them), set_hypercall_result(v, value) — the Xen hypercall convention; restart_hypercall(v) —
+// the guest executes the same hypercall again (a continuation); gpr(v, n) — general register n.
 
 // ---- Stage 2: Stage2Table (arch/aarch64/stage2.hpp) and
 void load_stage2(const mmu::Stage2Regs& regs);

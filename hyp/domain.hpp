@@ -32,9 +32,10 @@ inline constexpr Ipa kPvTimeIpa{kGuestLayout.pv_time.base};
 
 // What the launcher's summary reports per vCPU besides its runstate and scheduling counters.
 struct VcpuCounters {
-  u64 hypercalls = 0;        // HVC #0xEA1 calls
-  u64 hypercall_errors = 0;  // of those, the ones that returned a negative value
-  u64 smccc_calls = 0;       // HVC #0 calls
+  u64 hypercalls = 0;          // HVC #0xEA1 calls
+  u64 hypercall_errors = 0;    // of those, the ones that returned a negative value
+  u64 hypercall_restarts = 0;  // transient results (-ERESTART): the guest executed the same HVC again
+  u64 smccc_calls = 0;         // HVC #0 calls
 };
 
 struct Vcpu {

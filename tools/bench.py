@@ -108,8 +108,8 @@ def linux_boot_ms(build, root, hypervisor):
 def linux_steal_error(build, root, kpti):
     """Scenario linux-steal-kpti<k>.dts (2 busy vCPUs on 1 pCPU, -icount): the largest per-CPU
     difference between Linux's /proc/stat steal and runhv's books over a window, in % of it."""
-    sys.path.insert(0, os.path.join(root, "tests", "system"))
-    import linux_steal  # noqa: E402 (the checker the tests use)
+    sys.path.insert(0, os.path.join(root, "tools"))
+    import linux_steal  # noqa: E402 (the comparison the tests use)
     with tempfile.TemporaryDirectory(prefix="runhv-bench-") as tmp:
         out = os.path.join(tmp, "summary.json")
         cmd = [sys.executable, os.path.join(root, "tools", "launch.py"),

@@ -33,6 +33,8 @@ inline constexpr u32 kHypercallArgs = 5;
 [[nodiscard]] inline u64 hypercall_number(const VcpuState& v) { return v.regs.x[16]; }
 [[nodiscard]] inline const u64* hypercall_args(const VcpuState& v) { return v.regs.x; }
 inline void set_hypercall_result(VcpuState& v, u64 value) { v.regs.x[0] = value; }
+// The guest executes its HVC again (arguments untouched): ELR_EL2 holds the next instruction.
+inline void restart_hypercall(VcpuState& v) { v.regs.elr -= 4; }
 [[nodiscard]] inline u64& gpr(VcpuState& v, u32 n) { return v.regs.x[n]; }
 
 }  // namespace runhv::arch

@@ -248,9 +248,9 @@ void emit_dmesg() {
   std::vector<char> buf(static_cast<size_t>(size));
   const int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf.data(), size);
   const std::string text(buf.data(), n > 0 ? static_cast<size_t>(n) : 0);
-  static const char* const kTopics[] = {"Xen", "xen",     "PV time", "pv_time", "steal",        "KPTI",
-                                        "GIC", "psci",    "PSCI",    "SMCCC",   "CPU features", "arch_timer",
-                                        "BUG", "WARNING", "Oops",    "Spectre", "spectre",      "mitigation"};
+  static const char* const kTopics[] = {"Xen",     "xen",  "PV time", "pv_time", "steal",        "stolen time", "KPTI",
+                                        "GIC",     "psci", "PSCI",    "SMCCC",   "CPU features", "arch_timer",  "BUG",
+                                        "WARNING", "Oops", "Spectre", "spectre", "mitigation"};
   size_t at = 0;
   while (at < text.size()) {
     const size_t end = text.find('\n', at);

@@ -43,6 +43,13 @@ void on_hypercall(arch::VcpuState& s) {
     guest_logf(hypercall::budget(v), "d%uv%u: unknown hypercall %lu", hypercall::dom(v), v.id, number);
     result = xen::error(xen::Errno::enosys);
   }
+  if (result == xen::error(xen::Errno::erestart)) {
+    // Transient (an area lock held by another pCPU's switch): the guest never sees it, it just
+    // executes the same HVC again, as after a Xen continuation.
+    ++v.counters.hypercall_restarts;
+    arch::restart_hypercall(s);
+    return;
+  }
   if (result < 0) {
     ++v.counters.hypercall_errors;
   }

@@ -57,8 +57,7 @@ Runstate checks (issue 4; the probe's runstate scenarios print one record per CP
 Linux checks: linux_up:D:CPUS:KPTI  domain D is the stock kernel, up on CPUS vCPUs, KPTI on (1) or
 off (0), init done, powered off; steal_source:D:area|pvtime|nopvtime  what it set up for steal time.
 Linux steal-time checks (issue 9): linux_steal, steal_share:D:P:LO:HI, steal_at_most:D:P:N,
-steal_lost:D, see
-linux_steal.py.
+steal_lost:D, see tools/linux_steal.py.
 Linux checks:
   linux_vulns_as_bare  the same kernel and init booted by QEMU directly (no hypervisor, the -cpu
                      model tools/launch.py gives runhv, the kernel command line d1 reported)
@@ -76,7 +75,8 @@ import subprocess
 import sys
 import tempfile
 
-import linux_steal
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import linux_steal  # noqa: E402 (tools/linux_steal.py, shared with bench and demo)
 
 
 def fail(msg):

@@ -1,4 +1,5 @@
-# Linux's steal time (its /proc/stat) against runhv's books at the same console marks
+# Linux's steal time (its /proc/stat) against runhv's books at the same console marks (tests,
+# bench and demo)
 # SPDX-License-Identifier: MIT
 """The two sides of every comparison come from different places:
   Linux   the init's LINUX records: per-CPU /proc/stat steal (USER_HZ ticks) read right after the
@@ -151,6 +152,23 @@ def lost(summary, dom, say=print):
     raise StealError(f"d{dom}: the comparison passed although Linux missed its steal")
 
 
+def demo_table(summary, say=print):
+    """./runhv demo: each Linux domain's busy-phase steal, its own /proc/stat figure next to runhv's."""
+    pv = {r["domain"] for r in summary.get("linux", [])
+          if r["record"] == "dmesg" and "using stolen time PV" in r["line"]}
+    say(f"{'':4}{'dom cpu':<9}{'PV time':<9}{'window':>8}{'Linux steal':>17}{'runhv books':>17}  verdict")
+    for dom in linux_domains(summary):
+        for label, kind, window_ns, rows in windows(summary, dom):
+            if kind != "busy":
+                continue
+            window = window_ns / TICK_NS
+            for cpu, linux, books, _ in rows:
+                ok = abs(linux - books) <= tolerance_ticks(window_ns)
+                verdict = "equal" if ok else ("lost, as on Xen 4.17" if linux <= 1 else "DIFFERENT")
+                say(f"{'':4}{f'd{dom}  {cpu}':<9}{'found' if dom in pv else 'none':<9}{window / 100:>7.2f}s"
+                    f"{linux / 100:>9.2f}s {linux / window:>5.0%}{books / 100:>9.2f}s {books / window:>5.0%}  {verdict}")
+
+
 def linux_domains(summary):
     return sorted({r["domain"] for r in summary.get("linux", [])})
 
@@ -179,8 +197,11 @@ def run(check, summary, checks):
 
 if __name__ == "__main__":
     import sys
-    with open(sys.argv[1]) as f:
+    with open(sys.argv[-1]) as f:
         s = json.load(f)
+    if "--table" in sys.argv:
+        demo_table(s)
+        sys.exit(0)
     for d in linux_domains(s):
         try:
             compare(s, d)
