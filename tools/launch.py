@@ -257,6 +257,14 @@ def main():
                 threading.Thread(target=forward_terminal, args=(proc.stdin.fileno(), proc), daemon=True).start()
             deadline = start + args.seconds
             table = Table() if args.table else None
+
+            def expire():  # a guest that went silent must not keep the loop below waiting
+                summary["timed_out"] = True
+                os.killpg(proc.pid, signal.SIGTERM)
+
+            watchdog = threading.Timer(args.seconds + 5, expire)
+            watchdog.daemon = True
+            watchdog.start()
             for line in proc.stdout:
                 line = line.rstrip("\r\n")
                 shown = table.feed(line) if table else True
@@ -268,6 +276,7 @@ def main():
                 if time.monotonic() > deadline:
                     summary["timed_out"] = True
                     break
+            watchdog.cancel()
         finally:
             if saved_tty is not None:
                 termios.tcsetattr(sys.stdin.fileno(), termios.TCSAFLUSH, saved_tty)

@@ -8,6 +8,10 @@
           hypervisor when that mark's line reached the domain's console.
 Linux CPU n is vCPU n (the device tree lists the vCPUs in order).
 
+Each edge of a window is a /proc/stat read between two marks, so runhv's figure for a window is
+a range (from the inner marks to the outer ones); a difference is how far Linux's figure lies
+outside it.
+
 Checks (launch_check.py names):
   linux_steal         every phase window and the boot-to-start window of every Linux domain not
                       named by a steal_lost check: per CPU, |Linux steal - (runnable + offline)|
@@ -57,49 +61,60 @@ def steal_of(stat, cpu):
 
 
 def windows(summary, dom):
-    """(label, kind, window_ns, [(cpu, linux_ticks, books_ticks, blocked_ticks)]) per window of d`dom`:
-    boot -> start (kind "start") and each phase."""
+    """(label, kind, window_ns, [(cpu, linux_ticks, books_lo, books_hi, blocked_ticks)]) per window
+    of d`dom`: boot -> start (kind "start") and each phase. Each edge's /proc/stat read lies between
+    two marks (label, label:after), so runhv's figure for the window is a range: [lo, hi] ticks."""
     recs = linux_records(summary, dom)
     starts = [r for r in recs if r["record"] == "start"]
     if len(starts) != 1:
         raise StealError(f"d{dom}: {len(starts)} LINUX start records")
     out = []
-    begin = mark(summary, dom, "start")
+    a, b = mark(summary, dom, "start"), mark(summary, dom, "start:after")
     rows = []
-    for v in begin["vcpus"]:
-        rows.append((v["vcpu"], steal_of(starts[0]["stat"], v["vcpu"]), books_steal(v) / TICK_NS, v["blocked_ns"] / TICK_NS))
-    elapsed = min(v["running_ns"] + v["runnable_ns"] + v["blocked_ns"] + v["offline_ns"] for v in begin["vcpus"])
+    for va, vb in zip(a["vcpus"], b["vcpus"]):
+        rows.append((va["vcpu"], steal_of(starts[0]["stat"], va["vcpu"]), books_steal(va) / TICK_NS,
+                     books_steal(vb) / TICK_NS, va["blocked_ns"] / TICK_NS))
+    elapsed = min(v["running_ns"] + v["runnable_ns"] + v["blocked_ns"] + v["offline_ns"] for v in a["vcpus"])
     out.append(("start", "start", elapsed, rows))
     for phase in (r for r in recs if r["record"] == "phase"):
-        b, e = mark(summary, dom, phase["mark"] + ":begin"), mark(summary, dom, phase["mark"] + ":end")
+        m = phase["mark"]
+        b0, b1 = mark(summary, dom, m + ":begin"), mark(summary, dom, m + ":begin:after")
+        e0, e1 = mark(summary, dom, m + ":end"), mark(summary, dom, m + ":end:after")
         rows = []
-        for vb, ve in zip(b["vcpus"], e["vcpus"]):
-            cpu = vb["vcpu"]
+        for vb0, vb1, ve0, ve1 in zip(b0["vcpus"], b1["vcpus"], e0["vcpus"], e1["vcpus"]):
+            cpu = vb0["vcpu"]
             linux = steal_of(phase["stat_after"], cpu) - steal_of(phase["stat_before"], cpu)
-            rows.append((cpu, linux, (books_steal(ve) - books_steal(vb)) / TICK_NS,
-                         (ve["blocked_ns"] - vb["blocked_ns"]) / TICK_NS))
-        out.append((phase["mark"], phase["name"], e["now_ns"] - b["now_ns"], rows))
+            rows.append((cpu, linux, (books_steal(ve0) - books_steal(vb1)) / TICK_NS,
+                         (books_steal(ve1) - books_steal(vb0)) / TICK_NS,
+                         (ve0["blocked_ns"] - vb1["blocked_ns"]) / TICK_NS))
+        out.append((m, phase["name"], e0["now_ns"] - b1["now_ns"], rows))
     if len(out) < 2:
         raise StealError(f"d{dom}: no phase window")
     return out
 
 
+def outside(linux, lo, hi):
+    """How far Linux's figure lies outside runhv's range (0 inside it), signed."""
+    return linux - hi if linux > hi else (linux - lo if linux < lo else 0.0)
+
+
 def compare(summary, dom, say=print, phases_only=False):
     """Raises StealError at the first window where Linux and runhv's books disagree; returns the
-    largest difference as a fraction of its window (over the phases only, if asked)."""
+    largest difference from the middle of runhv's range, as a fraction of its window (over the
+    phases only, if asked)."""
     worst = 0.0
     for label, kind, window_ns, rows in windows(summary, dom):
         window = window_ns / TICK_NS
         tol = tolerance_ticks(window_ns)
-        for cpu, linux, books, blocked in rows:
-            diff = linux - books
+        for cpu, linux, lo, hi, blocked in rows:
+            diff = outside(linux, lo, hi)
             if kind != "start" or not phases_only:
-                worst = max(worst, abs(diff) / window)
-            say(f"linux_steal: d{dom} {label:12} cpu{cpu}: Linux {linux:5d} ticks, runhv {books:8.2f} "
-                f"(diff {diff:+6.2f}, tolerance {tol:.2f}) of {window:.1f}")
+                worst = max(worst, abs(linux - (lo + hi) / 2) / window)
+            say(f"linux_steal: d{dom} {label:12} cpu{cpu}: Linux {linux:5d} ticks, runhv {lo:8.2f}..{hi:8.2f} "
+                f"(outside by {diff:+6.2f}, tolerance {tol:.2f}) of {window:.1f}")
             if abs(diff) > tol:
                 raise StealError(f"d{dom} {label} cpu{cpu}: Linux's steal {linux} ticks vs runhv's books "
-                                 f"{books:.2f} (more than {tol:.2f} apart)")
+                                 f"{lo:.2f}..{hi:.2f} (more than {tol:.2f} apart)")
             if linux > window + tol:
                 raise StealError(f"d{dom} {label} cpu{cpu}: {linux} ticks of steal in a {window:.1f}-tick window")
             if kind == "sleep" and (linux > tol or blocked < 0.5 * window):
@@ -112,7 +127,7 @@ def share(summary, dom, label, lo, hi, say=print):
     for wlabel, _, window_ns, rows in windows(summary, dom):
         if wlabel != label:
             continue
-        for cpu, linux, _, _ in rows:
+        for cpu, linux, _, _, _ in rows:
             s = linux / (window_ns / TICK_NS)
             say(f"linux_steal: d{dom} {label} cpu{cpu}: Linux's steal {s:.1%} of the window")
             if not lo <= s <= hi:
@@ -124,8 +139,8 @@ def share(summary, dom, label, lo, hi, say=print):
 def at_most(summary, dom, label, ticks, say=print):
     for wlabel, _, window_ns, rows in windows(summary, dom):
         if wlabel == label:
-            for cpu, linux, books, _ in rows:
-                say(f"linux_steal: d{dom} {label} cpu{cpu}: Linux {linux} ticks (runhv {books:.2f}) "
+            for cpu, linux, lo, hi, _ in rows:
+                say(f"linux_steal: d{dom} {label} cpu{cpu}: Linux {linux} ticks (runhv {lo:.2f}..{hi:.2f}) "
                     f"of {window_ns / TICK_NS:.1f}")
                 if linux > ticks:
                     raise StealError(f"d{dom} {label} cpu{cpu}: {linux} ticks of steal, more than {ticks}")
@@ -139,7 +154,7 @@ def lost(summary, dom, say=print):
         raise StealError(f"d{dom}: no busy phase")
     for label, _, window_ns, rows in busy:
         window = window_ns / TICK_NS
-        for cpu, linux, books, _ in rows:
+        for cpu, linux, books, _, _ in rows:
             say(f"linux_steal: d{dom} {label} cpu{cpu}: Linux {linux} ticks, runhv {books:.1f} of {window:.1f}")
             if linux > 1 or books < 0.25 * window:
                 raise StealError(f"d{dom} {label} cpu{cpu}: expected Linux to miss its steal "
@@ -162,8 +177,9 @@ def demo_table(summary, say=print):
             if kind != "busy":
                 continue
             window = window_ns / TICK_NS
-            for cpu, linux, books, _ in rows:
-                ok = abs(linux - books) <= tolerance_ticks(window_ns)
+            for cpu, linux, lo, hi, _ in rows:
+                ok = abs(outside(linux, lo, hi)) <= tolerance_ticks(window_ns)
+                books = (lo + hi) / 2
                 verdict = "equal" if ok else ("lost, as on Xen 4.17" if linux <= 1 else "DIFFERENT")
                 say(f"{'':4}{f'd{dom}  {cpu}':<9}{'found' if dom in pv else 'none':<9}{window / 100:>7.2f}s"
                     f"{linux / 100:>9.2f}s {linux / window:>5.0%}{books / 100:>9.2f}s {books / window:>5.0%}  {verdict}")

@@ -5,8 +5,9 @@
 //   LINUX {"record":"start", cpus online, CLOCK_BOOTTIME and /proc/uptime at start, the kernel
 //          command line, per-CPU /proc/stat}
 //   LINUX {"record":"phase", name, ms, mark, per-CPU /proc/stat before and after}   one per phase,
-//          between two console marks "runhv-mark <mark>:begin" / ":end" (the hypervisor prints
-//          its books there: the window's edges on both sides)
+//          whose edges are each /proc/stat read between two console marks, "runhv-mark
+//          <mark>:begin" and "<mark>:begin:after" (":end", ":end:after"): the hypervisor prints its books
+//          there, bracketing the moment Linux's figures stand for
 //   LINUX {"record":"input-wait","phase":N,"ms":MS}, then LINUX {"record":"input","phase":N,
 //          "line":"..." or null,"timed_out":BOOL}                            for a read phase
 //   LINUX {"record":"dmesg","line":"..."}   each kernel log line about Xen, PV time, KPTI, steal,
@@ -127,14 +128,27 @@ void emit(const std::string& json) {
 }
 
 // Asks the hypervisor to print its books now (runhv's console mark), and waits until the UART has
-// taken the line, so that the /proc/stat read right after it is at the same edge of the window.
-// Returns how long that took (CLOCK_MONOTONIC ns), for the records.
-unsigned long long mark(const std::string& label) {
-  const unsigned long long t0 = now_ns(CLOCK_MONOTONIC);
+// taken the line.
+void mark(const std::string& label) {
   std::printf("runhv-mark %s\n", label.c_str());
   std::fflush(stdout);
   tcdrain(STDOUT_FILENO);
-  return now_ns(CLOCK_MONOTONIC) - t0;
+}
+
+// One edge of a window: /proc/stat between two marks, `label` and `label`:after. Linux books a CPU's
+// pending steal only at its next tick, so the reader first spins for kEdgeSpinNs (several ticks at
+// HZ 250): its own figure is then that of a tick after the first mark. The two marks bracket the
+// moment Linux's figure stands for. Returns the read; `ns` gets how long the edge took.
+constexpr unsigned long long kEdgeSpinNs = 20'000'000;
+std::vector<CpuStat> edge(const std::string& label, unsigned long long& ns) {
+  const unsigned long long t0 = now_ns(CLOCK_MONOTONIC);
+  mark(label);
+  while (now_ns(CLOCK_MONOTONIC) - t0 < kEdgeSpinNs) {
+  }
+  std::vector<CpuStat> stat = read_stat();
+  mark(label + ":after");
+  ns = now_ns(CLOCK_MONOTONIC) - t0;
+  return stat;
 }
 
 int cpus_online() { return static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)); }
@@ -303,20 +317,21 @@ int main() {
   std::string uptime = read_file("/proc/uptime");
   uptime = uptime.substr(0, uptime.find(' '));
 
-  const unsigned long long start_mark_ns = mark("start");  // against runhv's books since the domain began
+  unsigned long long start_mark_ns = 0;
+  const std::vector<CpuStat> start_stat = edge("start", start_mark_ns);  // vs runhv's books since the domain began
   char head[200];
   std::snprintf(head, sizeof head,
                 "{\"record\":\"start\",\"cpus_online\":%d,\"boottime_ns\":%llu,\"uptime_s\":%s,\"mark_ns\":%llu,",
                 cpus_online(), boottime, uptime.empty() ? "0" : uptime.c_str(), start_mark_ns);
-  emit(head + std::string("\"cmdline\":") + json_string(cmdline) + ",\"stat\":" + stat_json(read_stat()) + "}");
+  emit(head + std::string("\"cmdline\":") + json_string(cmdline) + ",\"stat\":" + stat_json(start_stat) + "}");
 
   bool ok = true;
   int index = 0;
   for (const auto& [name, ms] : phases(cmdline)) {
     const int phase = index++;
     const std::string label = "p" + std::to_string(phase) + "-" + name;
-    const unsigned long long begin_mark_ns = mark(label + ":begin");
-    const std::vector<CpuStat> before = read_stat();
+    unsigned long long begin_mark_ns = 0;
+    const std::vector<CpuStat> before = edge(label + ":begin", begin_mark_ns);
     const unsigned long long t0 = now_ns(CLOCK_MONOTONIC);
     if (name == "busy") {
       busy(ms);
@@ -331,8 +346,8 @@ int main() {
       ok = false;
     }
     const unsigned long long elapsed = now_ns(CLOCK_MONOTONIC) - t0;
-    const std::vector<CpuStat> after = read_stat();
-    const unsigned long long end_mark_ns = mark(label + ":end");
+    unsigned long long end_mark_ns = 0;
+    const std::vector<CpuStat> after = edge(label + ":end", end_mark_ns);
     char buf[200];
     std::snprintf(buf, sizeof buf,
                   "{\"record\":\"phase\",\"name\":%s,\"ms\":%llu,\"elapsed_ns\":%llu,\"mark_ns\":[%llu,%llu],",
