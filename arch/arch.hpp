@@ -82,15 +82,17 @@ void timer_cancel();
 
 // A vCPU powered on at `entry` (EL1, MMU off, interrupts masked) with its first argument `x0`.
 void vcpu_reset(VcpuState& v, u64 vmpidr, u64 entry, u64 x0);
-// Context onto this pCPU (its guest timer caught up first; vcpu_resume_prepare() follows before
+// Context onto this pCPU (its guest timer caught up first; guest_timer_unmask() follows before
 // the entry) / off it into `v`.
 void vcpu_load(VcpuState& v);
 void vcpu_put(VcpuState& v);
 // Inline: VcpuState* loaded() — the vCPU loaded here, or nullptr; set_loaded(VcpuState*).
 // Enters `v`, which must be loaded here.
 [[noreturn]] void vcpu_run(VcpuState& v);
-// Inline: vcpu_resume_prepare(v) — on every way back into the loaded `v` (lifts the guest-timer
-// mask once the guest handled the interrupt).
+// Inline: guest_timer_masked(v) — the guest timer fired and is masked at its source until its
+// interrupt has been handled; guest_timer_unmask(v, held) — on the way back into the loaded `v`,
+// lifts that mask unless `held` (the vGIC still has the interrupt to deliver) or a list register
+// still holds it (pending or active). A condition still met then fires again at once, as a level.
 // The guest's stage-1 registers as they are now: live if loaded here, else saved.
 [[nodiscard]] mmu::Stage1Regs guest_stage1(const VcpuState& v);
 // The hardware's walk of `va` for a write at EL1 in the loaded vCPU's context: PAR_EL1 format.

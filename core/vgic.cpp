@@ -193,6 +193,11 @@ bool Vgic::has_pending(u32 vcpu) const {
   return false;
 }
 
+bool Vgic::held(u32 vcpu, u32 intid) const {
+  const VgicIrq* i = irq(vcpu, intid);
+  return i != nullptr && !i->in_lr && (i->pending() || i->active);
+}
+
 u32 Vgic::fill(u32 vcpu, LrEntry* out, u32 max) {
   if (vcpu >= vcpus_) {
     return 0;

@@ -177,6 +177,11 @@ class Vgic {
   u32 fill(u32 vcpu, LrEntry* out, u32 max);
   void sync(u32 vcpu, const LrEntry* lrs, u32 n);
   [[nodiscard]] bool has_pending(u32 vcpu) const;
+  // Interrupt `intid` (as `vcpu` sees it) is pending or active in the vGIC's own state and in no
+  // list register: not handed to the guest yet (disabled, its group off, or no list register was
+  // free), or active and synced back. The guest timer stays masked at its source while it is
+  // (hyp/irq.cpp). False for a bad vCPU/INTID.
+  [[nodiscard]] bool held(u32 vcpu, u32 intid) const;
   // The last fill() left deliverable interrupts out for want of list registers.
   [[nodiscard]] bool overflow(u32 vcpu) const { return vcpu < vcpus_ && overflow_[vcpu]; }
 

@@ -146,6 +146,16 @@ inline void irq_prepare(Vcpu& v) {
   }
   irq_exchange(v);
 }
+// After irq_prepare(), on every way back into the loaded `v`: a guest timer masked since it fired
+// is unmasked once its interrupt is handled — in no list register and not held by the vGIC
+// (latched pending or active: disabled, its group off, or waiting for a list register). The slow
+// part, with the domain lock, only while it is masked.
+void guest_timer_release(Vcpu& v);
+inline void resume_prepare(Vcpu& v) {
+  if (arch::guest_timer_masked(v.arch)) [[unlikely]] {
+    guest_timer_release(v);
+  }
+}
 // For WFI: the vGIC has a deliverable interrupt for the loaded `v`.
 [[nodiscard]] bool irq_pending(Vcpu& v);
 

@@ -62,6 +62,14 @@ void irq_exchange(Vcpu& v) {
   d.lock.unlock();
 }
 
+void guest_timer_release(Vcpu& v) {
+  Domain& d = *v.domain;
+  d.lock.lock();
+  const bool held = d.vgic.held(v.id, kGuestLayout.vtimer_intid);
+  d.lock.unlock();
+  arch::guest_timer_unmask(v.arch, held);
+}
+
 bool irq_pending(Vcpu& v) {
   Domain& d = *v.domain;
   d.lock.lock();

@@ -172,7 +172,7 @@ void run_loop() {
         arch::timer_program(arch::this_cpu_index(), arch::now_ns());
       }
       irq_prepare(*next);
-      arch::vcpu_resume_prepare(next->arch);
+      resume_prepare(*next);
       arch::vcpu_run(next->arch);
     }
     while (!loop.need_resched) {
@@ -204,13 +204,14 @@ void on_ipi(u32 pcpu) { g_loop[pcpu].need_resched = true; }
 
 arch::VcpuState* exit_resume(arch::VcpuState& v) {
   if (!this_loop().need_resched) [[likely]] {
-    irq_prepare(vcpu_of(v));
-    arch::vcpu_resume_prepare(v);
+    Vcpu& self = vcpu_of(v);
+    irq_prepare(self);
+    resume_prepare(self);
     return &v;
   }
   if (Vcpu* next = reschedule()) {
     irq_prepare(*next);
-    arch::vcpu_resume_prepare(next->arch);
+    resume_prepare(*next);
     return &next->arch;
   }
   run_loop();

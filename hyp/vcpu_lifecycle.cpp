@@ -14,7 +14,7 @@ SpinLock g_up_lock;  // one vcpu_up at a time (the target's registers are writte
 // guest timer's deadline.
 void block_current(Vcpu& v) {
   irq_prepare(v);
-  arch::vcpu_resume_prepare(v.arch);
+  resume_prepare(v);
   if (!arch::irq_ready() || irq_pending(v)) {
     return;  // nothing would end the wait, or nothing to wait for
   }

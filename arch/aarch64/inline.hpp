@@ -14,8 +14,9 @@ inline void set_loaded(VcpuState* v) { this_cpu().current = v != nullptr ? &v->r
 
 void vtimer_unmask(VcpuState& v);  // vtimer.hpp
 
-inline void vcpu_resume_prepare(VcpuState& v) {
-  if (v.vtimer_masked) [[unlikely]] {
+[[nodiscard]] inline bool guest_timer_masked(const VcpuState& v) { return v.vtimer_masked; }
+inline void guest_timer_unmask(VcpuState& v, bool held) {
+  if (v.vtimer_masked && !held) {
     vtimer_unmask(v);
   }
 }

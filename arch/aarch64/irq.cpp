@@ -5,6 +5,7 @@
 #include "arch/aarch64/gicv3_cpuif.hpp"
 #include "arch/aarch64/gicv3_dist.hpp"
 #include "arch/aarch64/gicv3_redist.hpp"
+#include "arch/aarch64/ich.hpp"
 #include "arch/aarch64/percpu.hpp"
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/timer.hpp"
@@ -38,8 +39,13 @@ void dispatch(PerCpu& cpu, u32 intid) {
       virtual_timer_fired(cpu);
       return;
     case gicv3::kIntidMaintenance:
-      // Underflow (vgic_lr.cpp): the IRQ exit's way back into the guest refills the list registers.
+      // Underflow (vgic_lr.cpp): a level, asserted while ICH_HCR_EL2.UIE is set and at most one
+      // list register is valid. Only clearing UIE lowers it: ended alone, it would be taken again
+      // at once, for ever (the list registers cannot change in here). The IRQ exit's way back into
+      // the guest refills them and sets UIE again if more are still deliverable than fit.
       cpu.maintenance = cpu.maintenance + 1;
+      sysreg::write_ich_hcr_el2(sysreg::read_ich_hcr_el2() & ~ich::kHcrUie);
+      sysreg::isb();
       return;
     case gicv3::kSgiIpi:
       cpu.sgis = cpu.sgis + 1;

@@ -7,7 +7,8 @@
 // irq_handle(), which takes interrupts until the CPU interface has none left:
 //   INTID 26  EL2 timer: disarmed, then hyp::on_timer(pcpu, now_ns)
 //   INTID 27  virtual timer: vtimer_fired() for the vCPU loaded here (vtimer.hpp)
-//   INTID 25  vGIC underflow maintenance: counted; the exit path refills the list registers
+//   INTID 25  vGIC underflow maintenance: counted, UIE cleared; the exit path refills the list
+//             registers (and sets UIE again if needed)
 //   SGI 0     IPI: hyp::on_ipi(pcpu)
 //   SPIs      hyp::on_device_irq(intid) (the ones device_irq_enable turned on; the boot pCPU)
 //   other     ended and ignored (none is enabled); the first one is logged

@@ -23,6 +23,9 @@ constexpr u64 kTyperLast = 1 << 4;
 constexpr u64 kSgiBase = 0x10000;
 constexpr u64 kGicrIgroupr0 = kSgiBase + 0x0080;
 constexpr u64 kGicrIsenabler0 = kSgiBase + 0x0100;
+constexpr u64 kGicrIcenabler0 = kSgiBase + 0x0180;
+constexpr u64 kGicrCtlr = 0x0000;
+constexpr u32 kGicrCtlrRwp = 1 << 3;
 constexpr u64 kGicrIpriorityr = kSgiBase + 0x0400;
 constexpr u64 kGicrIgrpmodr0 = kSgiBase + 0x0d00;
 
@@ -135,6 +138,41 @@ bool init_secondary(const Platform& platform, unsigned intid) {
   }
   init_cpu_interface();
   return true;
+}
+
+bool set_private_enabled(u32 mask, bool enabled) {
+  const u64 rd = find_redistributor(gicr_va, gicr_frames);
+  if (rd == 0) {
+    return fail("no redistributor for this CPU");
+  }
+  if (enabled) {
+    reg32(rd, kGicrIgroupr0) = reg32(rd, kGicrIgroupr0) | mask;  // Group 1 (non-secure), as init's
+    reg32(rd, kGicrIgrpmodr0) = reg32(rd, kGicrIgrpmodr0) & ~mask;
+    reg32(rd, kGicrIsenabler0) = mask;
+    return true;
+  }
+  reg32(rd, kGicrIcenabler0) = mask;
+  while ((reg32(rd, kGicrCtlr) & kGicrCtlrRwp) != 0) {
+  }
+  return true;
+}
+
+bool set_private_priority(unsigned intid, u8 priority) {
+  const u64 rd = find_redistributor(gicr_va, gicr_frames);
+  if (rd == 0 || intid >= 32) {
+    return fail("no redistributor for this CPU");
+  }
+  *reinterpret_cast<volatile u8*>(rd + kGicrIpriorityr + intid) = priority;
+  return true;
+}
+
+void send_sgi_to_self(unsigned sgi) {
+  const u64 mpidr = read_mpidr_el1();
+  const u64 aff0 = mpidr & 0xff;
+  const u64 value = (u64{1} << (aff0 % 16)) | (((mpidr >> 8) & 0xff) << 16) | (u64{sgi & 0xf} << 24) |
+                    (((mpidr >> 16) & 0xff) << 32) | ((aff0 / 16) << 44) | (((mpidr >> 32) & 0xff) << 48);
+  write_icc_sgi1r_el1(value);
+  isb();
 }
 
 u32 acknowledge() {

@@ -15,6 +15,14 @@ bool init(const Platform& platform, unsigned intid);
 // own redistributor (woken, `intid` enabled). The distributor is CPU 0's business.
 bool init_secondary(const Platform& platform, unsigned intid);
 
+// This CPU's redistributor (natively and under a vGIC alike): the SGIs/PPIs in `mask` (bit n:
+// INTID n) enabled as Group 1 or disabled (ICENABLER0, then RWP awaited); their priority. False (with a
+// console line) if this CPU has no redistributor.
+bool set_private_enabled(u32 mask, bool enabled);
+bool set_private_priority(unsigned intid, u8 priority);
+// ICC_SGI1R_EL1: SGI `sgi` to this CPU only.
+void send_sgi_to_self(unsigned sgi);
+
 u32 acknowledge();  // ICC_IAR1_EL1: the INTID, 1020..1023 if none
 void end(u32 intid);
 

@@ -45,6 +45,7 @@ PROBE_SYSREG(icc_ctlr_el1)
 PROBE_SYSREG(icc_igrpen1_el1)
 PROBE_SYSREG(icc_iar1_el1)
 PROBE_SYSREG(icc_eoir1_el1)
+PROBE_SYSREG(icc_sgi1r_el1)
 
 #undef PROBE_SYSREG
 

@@ -103,6 +103,13 @@ probe_native_test(probe_native_sleep
   APPEND "probe.scenario=sleep"
   EXPECT "^PROBE [{]\"scenario\":\"sleep\",.*\"sleeps\":10,\"sleep_ms\":20,\"elapsed_ms\":(19[89]|[2-5][0-9][0-9]|600),.*\"pass\":true[}]$")
 
+# The virtual timer due while INTID 27 is disabled, then while four higher-priority SGIs are
+# pending, interrupts masked: natively the GIC holds the level, the loop runs at full speed, and
+# the timer (and the SGIs) arrive once enabled and unmasked (the reference for vtimer-held.dts).
+probe_native_test(probe_native_vtimer_held
+  APPEND "probe.scenario=vtimer-held"
+  EXPECT "^PROBE [{]\"scenario\":\"vtimer-held\",\"hypervisor\":false,.*\"disabled_istatus\":true,\"disabled_taken\":true,.*\"crowded_taken\":true,\"sgis_taken\":4,\"pass\":true[}]$")
+
 # Natively the debug and PMU registers are the CPU's (the negative control for runhv's emulation,
 # tests/system trapped_sysregs_emulated_unknown_refused): written values read back, the PMU shows.
 probe_native_test(probe_native_sysregs

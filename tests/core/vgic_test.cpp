@@ -706,6 +706,57 @@ TEST_F(VgicTest, OverflowWhenMorePendingThanListRegisters) {
   EXPECT_FALSE(g.overflow(0));
 }
 
+// What keeps the guest timer masked at its source (hyp/irq.cpp guest_timer_release): held while
+// the vGIC has it pending or active outside the list registers, not once an LR carries it.
+TEST_F(VgicTest, HeldWhileUndeliveredNotWhileInAListRegister) {
+  linux_boot();
+  EXPECT_FALSE(g.held(0, 27));
+  g.set_pending(0, 27);  // fired while disabled (Linux enables the PPI after programming the timer)
+  EXPECT_TRUE(g.held(0, 27));
+  EXPECT_TRUE(fill(0).empty());
+  EXPECT_TRUE(g.held(0, 27));
+  EXPECT_FALSE(g.held(1, 27));  // a PPI is its vCPU's own
+  enable(0, 27);
+  std::vector<LrEntry> lrs = fill(0);
+  ASSERT_EQ(ids(lrs), (std::vector<u32>{27}));
+  EXPECT_FALSE(g.held(0, 27));  // the list register has it: the LR check decides
+  sync(0, lrs);                 // not acknowledged: back in the latch
+  EXPECT_TRUE(g.held(0, 27));
+  lrs = fill(0);
+  ack(lrs, 0);
+  sync(0, lrs);
+  EXPECT_TRUE(g.held(0, 27));  // active, not yet ended
+  lrs = fill(0);
+  eoi(lrs, 0);
+  sync(0, lrs);
+  EXPECT_FALSE(g.held(0, 27));
+  EXPECT_FALSE(g.held(0, 64));  // no such INTID
+  EXPECT_FALSE(g.held(4, 27));  // no such vCPU
+}
+
+TEST_F(VgicTest, HeldWhileEveryListRegisterIsTakenByHigherPriority) {
+  linux_boot();
+  for (u32 sgi = 1; sgi <= 4; ++sgi) {
+    enable(0, sgi);
+    priority(0, sgi, 0x40);
+    g.set_pending(0, sgi);
+  }
+  enable(0, 27);
+  priority(0, 27, 0x80);
+  g.set_pending(0, 27);
+  std::vector<LrEntry> lrs = fill(0, 4);
+  EXPECT_EQ(ids(lrs), (std::vector<u32>{1, 2, 3, 4}));
+  EXPECT_TRUE(g.overflow(0));
+  EXPECT_TRUE(g.held(0, 27));
+  eoi(lrs, 0);
+  eoi(lrs, 0);
+  eoi(lrs, 0);
+  sync(0, lrs);  // the underflow exit
+  lrs = fill(0, 4);
+  EXPECT_EQ(ids(lrs), (std::vector<u32>{4, 27}));
+  EXPECT_FALSE(g.held(0, 27));
+}
+
 TEST_F(VgicTest, AckAndEoiCycle) {
   linux_boot();
   enable(2, 27);
