@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 //
 //   HVC64 #0xEA1      Xen hypercall                 -> hyp::on_hypercall
-//   HVC64 #0          SMCCC / PSCI                  -> hyp::on_smccc
+//   HVC64 #0, SMC64 #0  SMCCC / PSCI                -> hyp::on_smccc (SMC #n: NOT_SUPPORTED)
 //   WFI / WFE         -> hyp::on_wfx (ELR already moved past the instruction)
 //   data abort        an access with a syndrome (ISV) to an emulated region -> hyp::on_mmio, the
 //                     loaded value written back as SSE/SF say, PC advanced
@@ -63,6 +63,19 @@ VcpuState* hvc(VcpuState& v, Esr esr) {
   }
   fatal(v, "unexpected HVC", "unexpected HVC #0x%x at pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x)", imm, v.regs.elr - 4,
         esr.raw(), static_cast<u32>(esr.ec()));
+}
+
+// A trapped SMC (HCR_EL2.TSC) leaves ELR at the SMC itself. runhv is the guest's only firmware,
+// so SMC #0 is the same SMCCC call as HVC #0 (as Xen's vsmccc serves it); another immediate is
+// not an SMCCC call and gets NOT_SUPPORTED. Either way the guest goes on after the SMC.
+VcpuState* smc(VcpuState& v, Esr esr) {
+  v.regs.elr += esr.instruction_bytes();
+  if (esr::HvcSmc::decode(esr).imm == 0) {
+    hyp::on_smccc(v);
+  } else {
+    v.regs.x[0] = ~u64{0};  // SMCCC NOT_SUPPORTED (-1)
+  }
+  return hyp::exit_resume(v);
 }
 
 VcpuState* wfx(VcpuState& v, Esr esr) {
@@ -141,6 +154,7 @@ constexpr auto kExits = [] {
   }
   t.h[static_cast<u32>(Ec::wfx)] = wfx;
   t.h[static_cast<u32>(Ec::hvc64)] = hvc;
+  t.h[static_cast<u32>(Ec::smc64)] = smc;
   t.h[static_cast<u32>(Ec::sysreg)] = system_register;
   t.h[static_cast<u32>(Ec::iabt_lower)] = instruction_abort;
   t.h[static_cast<u32>(Ec::dabt_lower)] = data_abort;

@@ -84,6 +84,16 @@ inline u64 hvc(u32 function, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0) {
   asm volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
   return x0;
 }
+// The same call over SMC #imm (runhv traps SMC: it is the guest's firmware).
+template <u32 kImm = 0>
+inline u64 smc(u32 function) {
+  register u64 x0 asm("x0") = function;
+  register u64 x1 asm("x1") = 0;
+  register u64 x2 asm("x2") = 0;
+  register u64 x3 asm("x3") = 0;
+  asm volatile("smc %4" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : "i"(kImm) : "memory");
+  return x0;
+}
 // HVC #0 with x1 = `a1` and x2..x17 holding distinct patterns; returns x0 and whether x1..x17
 // came back as they went in (SMCCC 1.1: x4..x17 preserved; runhv also leaves x1..x3 alone).
 struct Preserved {

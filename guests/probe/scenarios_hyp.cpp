@@ -192,6 +192,12 @@ bool run_hypercalls(const Options&, const Platform& platform) {
   }
   r.flag("smccc_registers_and_workarounds_ok", smccc_ok);
   pass = pass && smccc_ok;
+  // SMC is answered as HVC #0 is (PSCI 1.1), and SMC #1 gets NOT_SUPPORTED; the domain goes on.
+  const u64 smc_version = smccc::smc(smccc::kPsciVersion);
+  const u64 smc_other = smccc::smc<1>(smccc::kPsciVersion);
+  const bool smc_ok = smc_version == 0x10001 && static_cast<i64>(smc_other) == -1;
+  r.num("smc_psci_version", smc_version).flag("smc_ok", smc_ok);
+  pass = pass && smc_ok;
   r.flag("pass", pass).end();
   return pass;
 }
