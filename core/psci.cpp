@@ -48,8 +48,8 @@ class Handler {
     }
     const i64 status = p_.vcpu_on(target, Ipa(entry), context_id);
     if (status != psci::kSuccess) {
-      logf("d%uv%u: PSCI CPU_ON of vcpu %u at 0x%llx: %s", domain(), caller_, target,
-           static_cast<unsigned long long>(entry), psci_status_name(status));
+      guest_logf(p_.log_budget(), "d%uv%u: PSCI CPU_ON of vcpu %u at 0x%llx: %s", domain(), caller_, target,
+                 static_cast<unsigned long long>(entry), psci_status_name(status));
       return {reg(status), true, SmcccStatus::refused};
     }
     return ok(reg(psci::kSuccess));
@@ -78,14 +78,14 @@ class Handler {
 
   // The answer to a call of a function not served here.
   SmcccResult unknown() {
-    logf("d%uv%u: HVC #0 function 0x%08x not supported", domain(), caller_, fid_);
+    guest_logf(p_.log_budget(), "d%uv%u: HVC #0 function 0x%08x not supported", domain(), caller_, fid_);
     return {reg(smccc::kNotSupported), true, SmcccStatus::unknown};
   }
 
  private:
   SmcccResult refuse(i64 status, const char* what, u64 value) {
-    logf("d%uv%u: %s 0x%llx: %s", domain(), caller_, what, static_cast<unsigned long long>(value),
-         psci_status_name(status));
+    guest_logf(p_.log_budget(), "d%uv%u: %s 0x%llx: %s", domain(), caller_, what,
+               static_cast<unsigned long long>(value), psci_status_name(status));
     return {reg(status), true, SmcccStatus::refused};
   }
   [[nodiscard]] unsigned domain() const { return p_.domain_id(); }

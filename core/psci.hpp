@@ -52,6 +52,7 @@
 #include "abi/psci.hpp"
 #include "abi/pvtime.hpp"
 #include "abi/smccc.hpp"
+#include "core/log.hpp"
 #include "core/runstate.hpp"
 #include "core/spectre.hpp"
 #include "core/types.hpp"
@@ -103,6 +104,8 @@ class PsciPlatform {
  public:
   // The domain's id and size.
   [[nodiscard]] virtual u16 domain_id() const = 0;  // for log lines only
+  // What the domain's refused and unknown calls may log (core/log.hpp): a guest cannot flood.
+  [[nodiscard]] virtual LogBudget& log_budget() = 0;
   [[nodiscard]] virtual u32 vcpu_count() const = 0;
 
   // CPU_ON of vCPU `index` (never the caller) at `entry` with x0 = `context_id`. Returns a PSCI

@@ -30,6 +30,7 @@ class DomainPsci final : public PsciPlatform {
 
   [[nodiscard]] u16 domain_id() const override { return d_.number; }
   [[nodiscard]] u32 vcpu_count() const override { return d_.nr_vcpus; }
+  [[nodiscard]] LogBudget& log_budget() override { return d_.runstate.log_budget; }
 
   i64 vcpu_on(u32 index, Ipa entry, u64 context_id) override {
     if (entry < d_.ram_ipa || entry.raw() - d_.ram_ipa.raw() >= d_.ram_size) {

@@ -64,7 +64,8 @@ long vcpu_up(Vcpu& caller, u32 target, u64 entry, u64 context) {
   if (entry == kKeepPc && !t.started) {
     // VCPUOP_up of a vCPU that never had a context (Xen: not initialised): use PSCI CPU_ON.
     g_up_lock.unlock();
-    logf("d%uv%u: VCPUOP_up of vcpu %u, which was never started", static_cast<unsigned>(d.number), caller.id, target);
+    guest_logf(d.runstate.log_budget, "d%uv%u: VCPUOP_up of vcpu %u, which was never started",
+               static_cast<unsigned>(d.number), caller.id, target);
     return xen::error(xen::Errno::einval);
   }
   // Gone offline but maybe still being switched out on its home pCPU: wait for its context.

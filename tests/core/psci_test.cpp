@@ -56,6 +56,7 @@ class FakePlatform final : public PsciPlatform {
   }
 
   [[nodiscard]] u16 domain_id() const override { return 3; }
+  [[nodiscard]] LogBudget& log_budget() override { return budget; }
   [[nodiscard]] u32 vcpu_count() const override { return count; }
   i64 vcpu_on(u32 index, Ipa entry, u64 context_id) override {
     ons.push_back({index, entry.raw(), context_id});
@@ -78,6 +79,7 @@ class FakePlatform final : public PsciPlatform {
   i64 on_status = psci::kSuccess;
   bool pv_time = true;
   SpectreExposure exposure = kSpectreUnknown;
+  LogBudget budget;
 
   std::vector<OnCall> ons;
   std::vector<u32> offs;
@@ -114,6 +116,20 @@ TEST_F(HvcTest, FunctionIdIsW0SoUpperHalfOfX0IsIgnored) {
   EXPECT_EQ(served(kUpperJunk | fn(psci::Fn::version)), 0x10001U);
   EXPECT_EQ(served(0xFFFF'FFFF'0000'0000ULL | fn(smccc::Fn::version)), 0x10001U);
   EXPECT_EQ(served(kUpperJunk | fn(pvtime::Fn::st), 0, 0, 0, 1), kPvTimeBase + 64);
+}
+
+// A guest calling unknown functions and refused PSCI calls in a loop logs what the domain's
+// budget allows (the first kFirst lines, then one count per kEvery), not a line per call.
+TEST_F(HvcTest, AFloodOfUnknownAndRefusedCallsStaysWithinTheLogBudget) {
+  constexpr u64 kCalls = 5000;
+  for (u64 n = 0; n < kCalls; ++n) {
+    call(0xC600'0000U + n);                          // unknown
+    call(fn(psci::Fn::cpu_on64), 0xFF00 + n, 0, 0);  // no vcpu has that MPIDR
+  }
+  const usize expected = LogBudget::kFirst + (2 * kCalls - LogBudget::kFirst) / LogBudget::kEvery;
+  EXPECT_EQ(log.lines.size(), expected);
+  EXPECT_EQ(platform.budget.lines, 2 * kCalls);
+  EXPECT_TRUE(platform.ons.empty());
 }
 
 TEST_F(HvcTest, SmcccVersionIs1_1) { EXPECT_EQ(served(fn(smccc::Fn::version)), 0x10001U); }
@@ -480,12 +496,9 @@ TEST_F(HvcTest, RandomRegistersNeverCrashAndGetOnlyDefinedAnswers) {
                 (static_cast<u32>(x0) == fn(psci::Fn::cpu_off) || static_cast<u32>(x0) == fn(psci::Fn::system_off) ||
                  static_cast<u32>(x0) == fn(psci::Fn::system_reset))));
     refusals += r.status != SmcccStatus::ok ? 1 : 0;
-    ASSERT_EQ(log.lines.size(), refusals);
-    if (log.lines.size() > 1000) {
-      log.lines.clear();
-      refusals = 0;
-    }
+    ASSERT_EQ(platform.budget.lines, refusals);  // each refusal asks the budget for one line
   }
+  EXPECT_LE(log.lines.size(), LogBudget::kFirst + refusals / LogBudget::kEvery);
   for (const OnCall& on : platform.ons) {
     ASSERT_LT(on.index, platform.count);
   }
