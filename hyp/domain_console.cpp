@@ -32,10 +32,7 @@ void DomainConsole::write(const char* text, usize n) {
     if (c == '\n') {
       emit();
     } else if (c != '\r') {
-      if (prefix_ == 0) {
-        prefix_ = format(buffer_, kPrefixMax, "[d%u] ", static_cast<unsigned>(domain_));
-      }
-      buffer_[prefix_ + len_++] = (c < 0x20 && c != '\t') || c == 0x7F ? '.' : c;
+      buffer_[prefix() + len_++] = (c < 0x20 && c != '\t') || c == 0x7F ? '.' : c;
       if (len_ == kLine) {
         emit();
       }
@@ -49,11 +46,15 @@ void DomainConsole::flush() {
   }
 }
 
-void DomainConsole::emit() {
+usize DomainConsole::prefix() {
   if (prefix_ == 0) {
     prefix_ = format(buffer_, kPrefixMax, "[d%u] ", static_cast<unsigned>(domain_));
   }
-  const char* text = buffer_ + prefix_;
+  return prefix_;
+}
+
+void DomainConsole::emit() {
+  const char* text = buffer_ + prefix();
   if (is_mark(text, len_)) {
     print_mark(domain_, text + kMarkLen, len_ - kMarkLen);  // the books first: nearest the edge
   }

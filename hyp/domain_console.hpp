@@ -28,6 +28,8 @@ class DomainConsole final : public ByteSink {
 
  private:
   static constexpr usize kPrefixMax = 16;  // "[d<N>] " with room to spare
+  // Writes "[dN] " at the head of buffer_ the first time; returns its length.
+  usize prefix();
   void emit();
 
   u16 domain_;

@@ -22,9 +22,8 @@ void print_stats(const Vcpu& v, u64 now, const char* kind) {
       line, sizeof line,
       "runhv: %s {\"domain\":%u,\"vcpu\":%u,\"running_ns\":%lu,\"runnable_ns\":%lu,\"blocked_ns\":%lu,"
       "\"offline_ns\":%lu,\"switches\":%lu,\"slices_expired\":%lu,\"yields\":%lu,\"blocks\":%lu,\"wakes\":%lu,"
-      "\"hypercalls\":%lu,\"hypercall_errors\":%lu,\"hypercall_restarts\":%lu,\"pinned_pages\":%u,\"pcpu\":%u,\"area_"
-      "updates\":%lu,"
-      "\"walk_failures\":%lu,\"mode\":\"%s\",\"area_state\":%d,\"area_state_entry_time\":%lu,"
+      "\"hypercalls\":%lu,\"hypercall_errors\":%lu,\"hypercall_restarts\":%lu,\"pinned_pages\":%u,\"pcpu\":%u,"
+      "\"area_updates\":%lu,\"walk_failures\":%lu,\"mode\":\"%s\",\"area_state\":%d,\"area_state_entry_time\":%lu,"
       "\"area_running_ns\":%lu,\"area_runnable_ns\":%lu,\"area_blocked_ns\":%lu,\"area_offline_ns\":%lu}\n",
       kind, static_cast<unsigned>(v.domain->number), v.id, r.time[0], r.time[1], r.time[2], r.time[3], s.switches_in,
       s.slices_expired, s.yields, s.blocks, s.wakes, v.counters.hypercalls, v.counters.hypercall_errors,
