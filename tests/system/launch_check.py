@@ -67,13 +67,16 @@ Exit status: 0 all checks passed, 1 a check failed, 2 the test could not run.
 """
 import argparse
 import codecs
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 import linux_steal  # noqa: E402 (tools/linux_steal.py, shared with bench and demo)
@@ -277,14 +280,35 @@ def main():
         except subprocess.TimeoutExpired as e:
             print(e.stdout or "")
             fail(f"launch.py did not finish in {args.timeout} s")
-        print(done.stdout)
-        print(done.stderr, file=sys.stderr)
         if not os.path.exists(out_json):
+            print(done.stdout)
+            print(done.stderr, file=sys.stderr)
             print("launch_check: ERROR: launch.py wrote no summary")
             sys.exit(2)
         with open(out_json) as f:
             summary = json.load(f)
-    lines = done.stdout.splitlines()
+    # The verdict and the checks' log come first, the console after them: a CI excerpt that shows
+    # only the head of a failed test's output still says which check failed and why.
+    log = io.StringIO()
+    status = 0
+    with contextlib.redirect_stdout(log):
+        try:
+            run_checks(args, summary, done.stdout.splitlines())
+        except SystemExit as e:
+            status = e.code
+        except Exception:  # a check that broke still reports, with the output it had to read
+            print(f"launch_check: FAIL: the check raised\n{traceback.format_exc()}")
+            status = 1
+    verdict = [x for x in log.getvalue().splitlines() if "FAIL" in x]
+    print("\n".join(verdict) if verdict else "launch_check: all checks passed")
+    print(log.getvalue())
+    print(done.stdout)
+    print(done.stderr, file=sys.stderr)
+    print(verdict[0] if verdict else "launch_check: all checks passed")
+    sys.exit(status)
+
+
+def run_checks(args, summary, lines):
     ndom = domains_in(args.scenario)
     probes = summary["probe"]
 
@@ -435,7 +459,6 @@ def main():
             print(f"launch_check: ERROR: unknown check {check}")
             sys.exit(2)
         print(f"launch_check: {check} ok")
-    sys.exit(0)
 
 
 # ---------------------------------------------------------------- runstate checks (issue 4)
