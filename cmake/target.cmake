@@ -104,6 +104,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/self_test.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/fpsimd.S
   ${RUNHV_SOURCE_ROOT}/platform/qemu-virt/pl011.cpp
+  ${RUNHV_SOURCE_ROOT}/platform/qemu-virt/semihosting.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/console.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/panic.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/devicetree.cpp
@@ -117,6 +118,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/vcpu_lifecycle.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/irq.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/stats.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/trace.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/shutdown.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/smccc.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/mmio.cpp

@@ -4,6 +4,7 @@
 #include "core/sched.hpp"
 
 #include "core/log.hpp"
+#include "core/trace.hpp"
 
 namespace runhv {
 namespace {
@@ -55,7 +56,19 @@ Scheduler::Pcpu* Scheduler::home_of(SchedVcpu& v, const char* what) {
 
 void Scheduler::set_state(SchedVcpu& v, RunstateState s, u64 now) {
   v.state_ = s;
+  if (trace_sink() == nullptr) [[likely]] {
+    v.runstate_->change(s, now);
+    return;
+  }
+  RunstateArea& area = v.runstate_->area;
+  const u64 failures = area.walk_failures();
   v.runstate_->change(s, now);
+  trace(TraceKind::runstate, now, v.domain_, v.vcpu_, v.home_, static_cast<u32>(s));
+  if (area.walk_failures() != failures) {
+    trace(TraceKind::walk_failure, now, v.domain_, v.vcpu_, v.home_);
+  } else if (area.va_registered() || area.phys_registered()) {
+    trace(TraceKind::area_update, now, v.domain_, v.vcpu_, v.home_);
+  }
 }
 
 // Whether the running vCPU `v` has used up its slice at `now`; counts each slice once.
@@ -116,6 +129,7 @@ bool Scheduler::add(SchedVcpu& v, int pin) {
   v.stats_ = {};
   v.home_ = home;
   ++pcpu_[home].assigned;
+  trace(TraceKind::created, v.runstate_->account.created(), v.domain_, v.vcpu_, home);
   return true;
 }
 

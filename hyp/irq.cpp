@@ -9,6 +9,7 @@
 // is blocked, wakes it. irq_prepare() does the exchange under the domain lock only when the list
 // registers were filled before or something was kicked: an exit with neither costs two loads.
 #include "core/psci.hpp"
+#include "core/trace.hpp"
 #include "hyp/sched_loop.hpp"
 #include "hyp/scheduling.hpp"
 
@@ -80,7 +81,10 @@ bool irq_pending(Vcpu& v) {
   return pending;
 }
 
-void vcpu_raise_event(Vcpu& v) { raise_irq(v, kEventChannelIntid); }
+void vcpu_raise_event(Vcpu& v) {
+  trace(TraceKind::event, arch::now_ns(), v.domain->number, v.id, v.sched.pcpu());
+  raise_irq(v, kEventChannelIntid);
+}
 
 void UartIrq::set_level(bool high) {
   // Called by the vPL011 with domain->lock held (MMIO dispatch).

@@ -28,6 +28,7 @@
 #include "hyp/frame_table.hpp"
 #include "hyp/sched_loop.hpp"
 #include "hyp/smccc.hpp"
+#include "hyp/trace.hpp"
 #include "hyp/version.hpp"
 #include "lib/panic.hpp"
 #include "platform/qemu-virt/board.hpp"
@@ -81,6 +82,9 @@ arch::CpuTopology topology(const dt::DeviceTree& tree) {
     panic("dom0less: %s", domus.error);
   }
   hyp::set_progress_interval(domus.stats_interval_ms);
+  if (domus.trace_path != nullptr) {
+    hyp::trace_start(domus.trace_path);
+  }
   hyp::build_boot_domains(domus, ram, memory.base, memory.base + mapped, pcpus);
   arch::flush_guest_tlbs();
   hyp::console_input_start(console::uart(), uart_intid);

@@ -2,11 +2,13 @@
 // machine powers off with the last domain
 // SPDX-License-Identifier: MIT
 #include "core/log.hpp"
+#include "core/trace.hpp"
 #include "hyp/console.hpp"
 #include "hyp/console_input.hpp"
 #include "hyp/frame_table.hpp"
 #include "hyp/sched_loop.hpp"
 #include "hyp/scheduling.hpp"
+#include "hyp/trace.hpp"
 #include "hyp/xen/event_channel.hpp"
 #include "hyp/xen/vcpu_info.hpp"
 
@@ -36,6 +38,7 @@ void domain_shutdown(Vcpu& caller, const char* reason) {
   console_input_stopped(d);
   for (u32 i = 0; i < d.nr_vcpus; ++i) {
     print_stats(d.vcpus[i], now, "stats");
+    trace(TraceKind::totals, now, d.number, i, d.vcpus[i].sched.pcpu());
   }
   // Teardown: every pin the domain's runstate areas and vcpu_infos hold is dropped (under each
   // area's lock, so an update in flight on another pCPU finishes first).
@@ -52,6 +55,7 @@ void domain_shutdown(Vcpu& caller, const char* reason) {
   if (__atomic_sub_fetch(&g_domains_up, 1, __ATOMIC_ACQ_REL) == 0) {
     console::print("runhv: cpu%u: interrupts taken while a guest ran: %lu\n", arch::this_cpu_index(),
                    arch::guest_irqs_taken());
+    trace_finish();
     console::print("runhv: all domains down, powering off\n");
     arch::system_off();
   }

@@ -85,12 +85,14 @@ def cells(value, n):
     return " ".join(f"0x{(value >> (32 * i)) & 0xffffffff:x}" for i in reversed(range(n)))
 
 
-def build_dtb(scenario, tmp, smp, mem_mb, guests_dir, qemu, stats_interval_ms=0):
+def build_dtb(scenario, tmp, smp, mem_mb, guests_dir, qemu, stats_interval_ms=0, trace=None):
     with open(scenario) as f:
         text = f.read()
     body = re.sub(r"^\s*/dts-v1/;\s*", "", text, count=1, flags=re.M)
     if stats_interval_ms:
         body += f"\n/ {{ chosen {{ runhv,stats-interval-ms = <{stats_interval_ms}>; }}; }};\n"
+    if trace:
+        body += f'\n/ {{ chosen {{ runhv,trace = "{trace}"; }}; }};\n'
     scen_dtb = os.path.join(tmp, "scenario.dtb")
     run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", scen_dtb, scenario])
 
@@ -218,6 +220,8 @@ def main():
                     help="have runhv print every vCPU's figures this often (runhv: progress lines)")
     ap.add_argument("--table", action="store_true",
                     help="render runhv's progress and final figures as a per-vCPU table (80 columns)")
+    ap.add_argument("--trace", metavar="FILE",
+                    help="have runhv write its scheduling trace to FILE (QEMU semihosting; tools/trace_timeline.py reads it)")
     ap.add_argument("--input-after", nargs=2, action="append", default=[], metavar=("REGEX", "TEXT"),
                     help="send TEXT to the serial once a console line matches REGEX (repeatable, in order)")
     args = ap.parse_args()
@@ -233,11 +237,14 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="runhv-launch-") as tmp:
         dtb, loaders, placed = build_dtb(args.scenario, tmp, args.smp, args.mem, guests_dir,
-                                         "qemu-system-aarch64", args.stats_interval_ms)
+                                         "qemu-system-aarch64", args.stats_interval_ms,
+                                         os.path.abspath(args.trace) if args.trace else None)
         cmd = ["qemu-system-aarch64", *board_args(args.smp, args.mem), "-nographic", "-monitor", "none",
                "-serial", "stdio", "-nic", "none", "-no-reboot", "-kernel", image, "-dtb", dtb, *loaders]
         if args.icount:
             cmd += ["-icount", "shift=0,sleep=off"]
+        if args.trace:
+            cmd += ["-semihosting-config", "enable=on,target=native"]
         for path, addr, size in placed:
             print(f"launch: {path}: {size} bytes at 0x{addr:x}", flush=True)
         summary = {"scenario": os.path.basename(args.scenario), "smp": args.smp, "domains": {},
@@ -371,6 +378,7 @@ STATS = re.compile(r"^runhv: stats (\{.*\})$")
 TEARDOWN = re.compile(r"^runhv: teardown (\{.*\})$")
 PROBE = re.compile(r"^\[d(\d+)\] PROBE (\{.*\})$")
 MARK = re.compile(r"^runhv: mark (\{.*\})$")
+TRACE = re.compile(r"^runhv: trace (\{.*\})$")
 LINUX = re.compile(r"^\[d(\d+)\] LINUX (\{.*\})$")
 
 
@@ -387,6 +395,13 @@ def collect(line, summary):
     if m:
         try:
             summary.setdefault("teardown", []).append(json.loads(m.group(1)))
+        except json.JSONDecodeError:
+            summary.setdefault("bad_lines", []).append(line)
+        return
+    m = TRACE.match(line)
+    if m:
+        try:
+            summary["trace"] = json.loads(m.group(1))
         except json.JSONDecodeError:
             summary.setdefault("bad_lines", []).append(line)
         return

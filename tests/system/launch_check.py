@@ -63,6 +63,10 @@ Linux checks:
                      model tools/launch.py gives runhv, the kernel command line d1 reported)
                      report the same /sys/devices/system/cpu/vulnerabilities as d1 does under
                      runhv: what runhv's SMCCC workaround answers make the guest conclude
+Trace checks (the run gets --trace): trace  runhv's scheduling trace replayed per vCPU equals its
+final stats line to the nanosecond, leaving out any one runstate record makes it differ (the
+control), and the timeline is drawn as SVG and PNG; trace_marks:KIND[,KIND]  the trace holds
+records of those kinds (area_update, walk_failure, event).
 Exit status: 0 all checks passed, 1 a check failed, 2 the test could not run.
 """
 import argparse
@@ -80,6 +84,7 @@ import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 import linux_steal  # noqa: E402 (tools/linux_steal.py, shared with bench and demo)
+import trace_timeline as runhv_trace  # noqa: E402 (tools/trace_timeline.py, what ./runhv trace runs)
 
 
 def fail(msg):
@@ -271,6 +276,11 @@ def main():
         out_json = os.path.join(tmp, "summary.json")
         cmd = [sys.executable, args.launch, args.scenario, "--smp", str(args.smp), "--seconds",
                str(args.seconds), "--json", out_json, "--build", args.build] + (["--icount"] if args.icount else [])
+        traced = any(c == "trace" or c.startswith("trace_marks:") for c in args.check)
+        args.trace_file = os.path.join(tmp, "trace.bin") if traced else None
+        args.tmp = tmp
+        if traced:
+            cmd += ["--trace", args.trace_file]
         for check in args.check:
             for regex, text in INPUT_SCRIPTS.get(check, []):
                 cmd += ["--input-after", regex, text]
@@ -287,6 +297,11 @@ def main():
             sys.exit(2)
         with open(out_json) as f:
             summary = json.load(f)
+        # The checks run inside the temporary directory's life: the trace file is in it.
+        sys.exit(verdict_then_output(args, summary, done))
+
+
+def verdict_then_output(args, summary, done):
     # The verdict and the checks' log come first, the console after them: a CI excerpt that shows
     # only the head of a failed test's output still says which check failed and why.
     log = io.StringIO()
@@ -305,7 +320,7 @@ def main():
     print(done.stdout)
     print(done.stderr, file=sys.stderr)
     print(verdict[0] if verdict else "launch_check: all checks passed")
-    sys.exit(status)
+    return status
 
 
 def run_checks(args, summary, lines):
@@ -453,12 +468,78 @@ def run_checks(args, summary, lines):
                 linux_steal.run(check, summary, args.check)
             except linux_steal.StealError as e:
                 fail(str(e))
+        elif check == "trace":
+            check_trace(args, summary)
+        elif check.startswith("trace_marks:"):
+            check_trace_marks(args, check.split(":", 1)[1].split(","))
         elif check in RUNSTATE_CHECKS:
             RUNSTATE_CHECKS[check](summary, probes, lines)
         else:
             print(f"launch_check: ERROR: unknown check {check}")
             sys.exit(2)
         print(f"launch_check: {check} ok")
+
+
+# ---------------------------------------------------------------- trace checks
+
+def check_trace(args, summary):
+    try:
+        recs = runhv_trace.read_trace(args.trace_file)
+        status = summary.get("trace")
+        if status is None or status["dropped"] or status["write_failed"] or status["records"] != len(recs):
+            fail(f"the trace is incomplete: runhv reported {status}, the file holds {len(recs)} records")
+        vcpus = runhv_trace.replay(recs)
+        if runhv_trace.compare(vcpus, summary, say=lambda x: print(f"launch_check: trace: {x}")) != 0:
+            fail("the trace's totals differ from runhv's books")
+        if len(vcpus) != len(final_stats(summary)):
+            fail(f"{len(vcpus)} vCPUs in the trace, {len(final_stats(summary))} in the stats")
+        # The control: a change its vCPU kept for a while (its next record is later) must count.
+        changes, lasting, last = 0, [], {}
+        for t, dom, vcpu, kind, _, _ in recs:
+            if kind in (runhv_trace.RUNSTATE, runhv_trace.TOTALS):
+                nth, t0 = last.pop((dom, vcpu), (None, None))
+                if nth is not None and t > t0:
+                    lasting.append(nth)
+            if kind == runhv_trace.RUNSTATE:
+                changes += 1
+                last[(dom, vcpu)] = (changes, t)
+        if not lasting:
+            fail("no runstate change lasted: nothing to check")
+        for nth in sorted({lasting[0], lasting[len(lasting) // 2], lasting[-1]}):
+            if runhv_trace.compare(runhv_trace.replay(recs, drop=nth), summary, say=lambda _: None) == 0:
+                fail(f"the totals still equal the books without runstate record {nth} of {changes}: the check cannot fail")
+    except runhv_trace.TraceError as e:
+        fail(str(e))
+    # Drawn as ./runhv trace draws it (the tool finds the interpreter python3-matplotlib serves).
+    summary_file = os.path.join(args.tmp, "summary-for-trace.json")
+    with open(summary_file, "w") as f:
+        json.dump(summary, f)
+    prefix = os.path.join(args.tmp, "timeline")
+    drawn = subprocess.run([sys.executable, runhv_trace.__file__, args.trace_file, "--summary", summary_file,
+                            "--out", prefix], capture_output=True, text=True)
+    print("\n".join(f"launch_check: {x}" for x in drawn.stdout.splitlines()[-2:]))
+    if drawn.returncode != 0:
+        fail(f"tools/trace_timeline.py failed: {drawn.stdout[-500:]} {drawn.stderr[-500:]}")
+    files = [prefix + ".svg", prefix + ".png"]
+    with open(files[1], "rb") as f:
+        if f.read(8) != b"\x89PNG\r\n\x1a\n":
+            fail(f"{files[1]} is no PNG")
+    with open(files[0]) as f:
+        if "<svg" not in f.read(4096):
+            fail(f"{files[0]} is no SVG")
+    print(f"launch_check: trace: {len(recs)} records, {changes} runstate changes over {len(vcpus)} vCPUs; "
+          f"dropping any of 3 sampled changes breaks the equality; timeline drawn")
+
+
+def check_trace_marks(args, kinds):
+    names = {"area_update": runhv_trace.AREA_UPDATE, "walk_failure": runhv_trace.WALK_FAILURE,
+             "event": runhv_trace.EVENT}
+    recs = runhv_trace.read_trace(args.trace_file)
+    for kind in kinds:
+        n = sum(1 for r in recs if r[3] == names[kind])
+        print(f"launch_check: trace: {n} {kind} records")
+        if n == 0:
+            fail(f"the trace holds no {kind} record")
 
 
 # ---------------------------------------------------------------- runstate checks (issue 4)
