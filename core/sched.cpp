@@ -54,12 +54,17 @@ Scheduler::Pcpu* Scheduler::home_of(SchedVcpu& v, const char* what) {
   return nullptr;
 }
 
-void Scheduler::set_state(SchedVcpu& v, RunstateState s, u64 now) {
+inline void Scheduler::set_state(SchedVcpu& v, RunstateState s, u64 now) {
   v.state_ = s;
-  if (trace_sink() == nullptr) [[likely]] {
-    v.runstate_->change(s, now);
+  if (trace_sink() != nullptr) [[unlikely]] {
+    traced_set_state(v, s, now);
     return;
   }
+  v.runstate_->change(s, now);
+}
+
+// set_state() with the trace on: out of line, so that the untraced switch pays one branch.
+void Scheduler::traced_set_state(SchedVcpu& v, RunstateState s, u64 now) {
   RunstateArea& area = v.runstate_->area;
   const u64 failures = area.walk_failures();
   v.runstate_->change(s, now);

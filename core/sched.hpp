@@ -300,7 +300,8 @@ class Scheduler {
 
   [[nodiscard]] bool valid_pcpu(u32 pcpu, const char* what) const;
   [[nodiscard]] Pcpu* home_of(SchedVcpu& v, const char* what);
-  static void set_state(SchedVcpu& v, RunstateState s, u64 now);
+  [[gnu::always_inline]] static inline void set_state(SchedVcpu& v, RunstateState s, u64 now);
+  [[gnu::noinline, gnu::cold]] static void traced_set_state(SchedVcpu& v, RunstateState s, u64 now);
   static bool slice_over(SchedVcpu& v, u64 now);
   PcpuMask make_ready(Pcpu& pc, SchedVcpu& v, u64 now);
 

@@ -49,7 +49,9 @@ extern TraceSink* g_sink;
 
 // Installs the sink (nullptr: tracing off); returns the previous one.
 TraceSink* set_trace_sink(TraceSink* sink);
-[[nodiscard]] inline TraceSink* trace_sink() { return __atomic_load_n(&trace_detail::g_sink, __ATOMIC_ACQUIRE); }
+// Relaxed: a sink is whole before it is installed (its storage statically initialised), and the
+// untraced switch pays only a load and a branch.
+[[nodiscard]] inline TraceSink* trace_sink() { return __atomic_load_n(&trace_detail::g_sink, __ATOMIC_RELAXED); }
 
 inline void trace(TraceKind kind, u64 time_ns, u32 domain, u32 vcpu, u32 pcpu, u32 arg = 0) {
   if (TraceSink* s = trace_sink(); s != nullptr) [[unlikely]] {
@@ -64,10 +66,7 @@ inline void trace(TraceKind kind, u64 time_ns, u32 domain, u32 vcpu, u32 pcpu, u
 class TraceRing {
  public:
   // `capacity` must be a power of two.
-  void init(TraceRecord* storage, u32 capacity) {
-    buf_ = storage;
-    mask_ = capacity - 1;
-  }
+  constexpr TraceRing(TraceRecord* storage, u32 capacity) : buf_(storage), mask_(capacity - 1) {}
   // Whether `r` was stored.
   bool push(const TraceRecord& r) {
     const u32 head = __atomic_load_n(&head_, __ATOMIC_RELAXED);

@@ -16,7 +16,7 @@
 namespace runhv::hyp {
 namespace {
 
-constexpr u32 kRecordsPerPcpu = 2048;
+constexpr u32 kRecordsPerPcpu = 1024;  // 16 KiB per pCPU, written out at half full
 
 struct FileHeader {
   char magic[8];
@@ -24,10 +24,13 @@ struct FileHeader {
   u32 pcpus;
 };
 
-TraceRecord g_storage[kMaxPcpus][kRecordsPerPcpu];
-TraceRing g_rings[kMaxPcpus];
-SpinLock g_file_lock;  // after any scheduler lock: the sink is called under them
-long g_file = -1;
+struct PcpuTrace {
+  TraceRecord storage[kRecordsPerPcpu];
+  TraceRing ring{storage, kRecordsPerPcpu};
+};
+PcpuTrace g_pcpu[kMaxPcpus];  // whole before the sink is installed: no initialisation to race
+SpinLock g_file_lock;         // after any scheduler lock: the sink is called under them
+long g_file = -1;             // written under g_file_lock
 u64 g_written = 0;
 bool g_write_failed = false;
 
@@ -48,7 +51,7 @@ void write_out(TraceRing& ring) {
 class PcpuRings final : public TraceSink {
  public:
   void record(const TraceRecord& r) override {
-    TraceRing& ring = g_rings[arch::this_cpu_index()];
+    TraceRing& ring = g_pcpu[arch::this_cpu_index()].ring;
     ring.push(r);
     if (ring.size() >= kRecordsPerPcpu / 2) {
       write_out(ring);
@@ -69,7 +72,9 @@ usize length(const char* s) {
 }  // namespace
 
 void trace_start(const char* path) {
+  g_file_lock.lock();
   g_file = semihosting::open_for_write(path, length(path));
+  g_file_lock.unlock();
   if (g_file < 0) {
     console::print("runhv: trace: cannot open %s on the host; tracing off\n", path);
     return;
@@ -81,9 +86,6 @@ void trace_start(const char* path) {
     g_file = -1;
     return;
   }
-  for (u32 p = 0; p < kMaxPcpus; ++p) {
-    g_rings[p].init(g_storage[p], kRecordsPerPcpu);
-  }
   set_trace_sink(&g_sink);
   console::print("runhv: trace: to %s (%u records per pCPU ring)\n", path, kRecordsPerPcpu);
 }
@@ -94,9 +96,9 @@ void trace_finish() {
   }
   set_trace_sink(nullptr);
   u64 dropped = 0;
-  for (TraceRing& ring : g_rings) {
-    write_out(ring);
-    dropped += ring.dropped();
+  for (PcpuTrace& p : g_pcpu) {
+    write_out(p.ring);
+    dropped += p.ring.dropped();
   }
   semihosting::close(g_file);
   g_file = -1;

@@ -55,13 +55,15 @@ XEN = {"hypercall_null": 417, "psci_version": 471, "yield_noswitch": 2136, "yiel
 HV_TARGETS = {"hypercall_null": 208, "context_switch": 850}
 
 
-def hypervisor_counts(build, root, scenario="bench.dts"):
+def hypervisor_counts(build, root, scenario="bench.dts", trace=False):
     """Boots a bench scenario under QEMU -icount shift=0,sleep=off (1 instruction = 1 ns) and
     reads the probe's `bench` record: per-operation instruction counts measured in the guest."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "bench.json")
         cmd = [sys.executable, os.path.join(root, "tools", "launch.py"), os.path.join(root, "scenarios", scenario),
                "--smp", "1", "--seconds", "300", "--icount", "--quiet", "--json", out, "--build", build]
+        if trace:
+            cmd += ["--trace", os.path.join(tmp, "trace.bin")]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if not os.path.exists(out):
             sys.exit(f"bench: {' '.join(cmd)} failed:\n{res.stdout}{res.stderr}")
@@ -178,6 +180,11 @@ def main():
                 ok = value - hv["context_switch"] <= 80
                 targets.append(("runstate_switch/mapped - context_switch <= 80", ok))
                 print(f"  {'PASS' if ok else 'FAIL'}  mapped areas add at most 80 instructions to a context switch")
+        # The same switch with the scheduling trace on (./runhv trace): what its records cost.
+        traced = hypervisor_counts(args.build, root, trace=True)
+        value = traced["context_switch"] - hv["context_switch"]
+        records.append({"name": "trace_overhead/context_switch", "value": round(value, 1), "unit": "instructions"})
+        print(f"{'trace_overhead/context_switch':<28}{value:>14.1f}{'':>10}  (the trace on, ./runhv trace)")
         for name, limit in HV_TARGETS.items():
             if name in hv:
                 ok = hv[name] <= limit

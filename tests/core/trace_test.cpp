@@ -21,8 +21,7 @@ TraceRecord rec(u64 t) { return TraceRecord{t, 1, 0, static_cast<u8>(TraceKind::
 
 TEST(TraceRing, HandsOutRecordsInOrderAcrossTheWrap) {
   std::array<TraceRecord, 8> storage{};
-  TraceRing ring;
-  ring.init(storage.data(), 8);
+  TraceRing ring(storage.data(), 8);
   u64 next_in = 0;
   u64 next_out = 0;
   for (int round = 0; round < 20; ++round) {
@@ -45,8 +44,7 @@ TEST(TraceRing, HandsOutRecordsInOrderAcrossTheWrap) {
 
 TEST(TraceRing, AFullRingDropsAndCountsNewRecordsKeepingTheOld) {
   std::array<TraceRecord, 4> storage{};
-  TraceRing ring;
-  ring.init(storage.data(), 4);
+  TraceRing ring(storage.data(), 4);
   for (u64 t = 0; t < 6; ++t) {
     EXPECT_EQ(ring.push(rec(t)), t < 4);
   }
