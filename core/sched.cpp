@@ -68,7 +68,8 @@ void Scheduler::traced_set_state(SchedVcpu& v, RunstateState s, u64 now) {
   RunstateArea& area = v.runstate_->area;
   const u64 failures = area.walk_failures();
   v.runstate_->change(s, now);
-  trace(TraceKind::runstate, now, v.domain_, v.vcpu_, v.home_, static_cast<u32>(s));
+  const u64 at = v.runstate_->account.info().state_entry_time;  // `now`, unless the clock went back
+  trace(TraceKind::runstate, at, v.domain_, v.vcpu_, v.home_, static_cast<u32>(s), ++v.trace_seq_);
   if (area.walk_failures() != failures) {
     trace(TraceKind::walk_failure, now, v.domain_, v.vcpu_, v.home_);
   } else if (area.va_registered() || area.phys_registered()) {
@@ -134,6 +135,7 @@ bool Scheduler::add(SchedVcpu& v, int pin) {
   v.stats_ = {};
   v.home_ = home;
   ++pcpu_[home].assigned;
+  v.trace_seq_ = 0;
   trace(TraceKind::created, v.runstate_->account.created(), v.domain_, v.vcpu_, home);
   return true;
 }

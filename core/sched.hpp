@@ -175,6 +175,7 @@ class SchedVcpu {
   u64 deadline_ = kNever;
   u32 domain_ = 0;
   u32 vcpu_ = 0;
+  u16 trace_seq_ = 0;  // its runstate records, in the order its home lock made them
   u32 home_ = kNoPcpu;
   RunstateState state_ = RunstateState::offline;
   bool slice_expired_ = false;  // this slice's expiry is counted; schedule() acts on it

@@ -8,6 +8,7 @@
 // and draws the timeline.
 #pragma once
 
+#include "core/limits.hpp"
 #include "core/types.hpp"
 
 namespace runhv {
@@ -21,15 +22,22 @@ enum class TraceKind : u8 {
   totals = 5,        // the hypervisor printed its final figures as of this time
 };
 
+// A vCPU's created and runstate records carry `seq`, counted under its home pCPU's lock: any pCPU
+// may change a vCPU's state (a wake, a vcpu_up), so its records land in several rings, and two
+// made in one instant must still be replayed in the order they happened. Their time is the
+// accounting's (RunstateAccount::change keeps a clock that went backwards standing still).
 struct TraceRecord {
   u64 time_ns;
-  u16 domain;
-  u16 vcpu;
+  u8 domain;
+  u8 vcpu;
   u8 kind;  // TraceKind
   u8 arg;
-  u16 pcpu;  // the vCPU's home pCPU
+  u8 pcpu;  // the vCPU's home pCPU
+  u8 reserved;
+  u16 seq;  // per vCPU, wrapping (created: 0)
 };
 static_assert(sizeof(TraceRecord) == 16, "the host reader's record layout");
+static_assert(kMaxDomains <= 255 && kMaxVcpusPerDomain <= 255 && kMaxPcpus <= 255, "a byte each");
 
 class TraceSink {
  public:
@@ -53,10 +61,10 @@ TraceSink* set_trace_sink(TraceSink* sink);
 // untraced switch pays only a load and a branch.
 [[nodiscard]] inline TraceSink* trace_sink() { return __atomic_load_n(&trace_detail::g_sink, __ATOMIC_RELAXED); }
 
-inline void trace(TraceKind kind, u64 time_ns, u32 domain, u32 vcpu, u32 pcpu, u32 arg = 0) {
+inline void trace(TraceKind kind, u64 time_ns, u32 domain, u32 vcpu, u32 pcpu, u32 arg = 0, u16 seq = 0) {
   if (TraceSink* s = trace_sink(); s != nullptr) [[unlikely]] {
-    s->record(TraceRecord{time_ns, static_cast<u16>(domain), static_cast<u16>(vcpu), static_cast<u8>(kind),
-                          static_cast<u8>(arg), static_cast<u16>(pcpu)});
+    s->record(TraceRecord{time_ns, static_cast<u8>(domain), static_cast<u8>(vcpu), static_cast<u8>(kind),
+                          static_cast<u8>(arg), static_cast<u8>(pcpu), 0, seq});
   }
 }
 

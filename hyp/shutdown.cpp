@@ -38,7 +38,10 @@ void domain_shutdown(Vcpu& caller, const char* reason) {
   console_input_stopped(d);
   for (u32 i = 0; i < d.nr_vcpus; ++i) {
     print_stats(d.vcpus[i], now, "stats");
-    trace(TraceKind::totals, now, d.number, i, d.vcpus[i].sched.pcpu());
+    // The books cover up to `now` or, if another pCPU changed the vCPU's state after this pCPU
+    // read `now` (the accounting then keeps the clock standing), up to that change.
+    const u64 entry = d.vcpus[i].runstate.account.info().state_entry_time;
+    trace(TraceKind::totals, entry > now ? entry : now, d.number, i, d.vcpus[i].sched.pcpu());
   }
   // Teardown: every pin the domain's runstate areas and vcpu_infos hold is dropped (under each
   // area's lock, so an update in flight on another pCPU finishes first).

@@ -24,7 +24,7 @@ import struct
 import sys
 
 MAGIC = b"RUNHVTR1"
-RECORD = struct.Struct("<QHHBBH")  # core/trace.hpp TraceRecord
+RECORD = struct.Struct("<QBBBBBBH")  # core/trace.hpp TraceRecord
 CREATED, RUNSTATE, AREA_UPDATE, WALK_FAILURE, EVENT, TOTALS = range(6)
 STATES = ("running", "runnable", "blocked", "offline")  # Xen's RUNSTATE_* order
 # vCPUs on the pCPU lanes: none of the runstate colours, so a lane never reads as a state.
@@ -45,9 +45,34 @@ def read_trace(path):
     size, _pcpus = struct.unpack_from("<II", data, 8)
     if size != RECORD.size or (len(data) - 16) % size:
         raise TraceError(f"{path}: record size {size}, {len(data) - 16} bytes of records")
-    recs = [RECORD.unpack_from(data, off) for off in range(16, len(data), size)]
-    # Each pCPU's ring is written out in runs; sort by time, keeping each ring's order on ties.
-    return sorted(recs, key=lambda r: r[0])
+    raw = [RECORD.unpack_from(data, off) for off in range(16, len(data), size)]
+    return in_order(raw)
+
+
+def in_order(raw):
+    """(time, domain, vcpu, kind, arg, pcpu, seq) in the order things happened. A vCPU's records
+    may sit in several pCPUs' rings; its 16-bit sequence numbers (counted under its home lock)
+    are unwrapped along its records in time order, then every record sorts by (time, seq): a
+    vCPU's times never go backwards along its sequence, and two changes in one instant keep the
+    order they had. A vCPU's totals record comes after all of its instant's changes."""
+    seq_of = {}
+    by_vcpu = {}
+    for i, r in enumerate(raw):
+        if r[3] in (CREATED, RUNSTATE):
+            by_vcpu.setdefault((r[1], r[2]), []).append(i)
+    for idx in by_vcpu.values():
+        idx.sort(key=lambda i: raw[i][0])
+        full = None
+        for i in idx:
+            s = raw[i][7]
+            if raw[i][3] == CREATED or full is None:
+                full = s
+            else:
+                d = (s - full) & 0xFFFF
+                full += d - 0x10000 if d >= 0x8000 else d
+            seq_of[i] = full
+    order = sorted(range(len(raw)), key=lambda i: (raw[i][0], raw[i][3] == TOTALS, seq_of.get(i, 0)))
+    return [raw[i][:6] + (seq_of.get(i, 0),) for i in order]
 
 
 class Vcpu:
@@ -69,7 +94,7 @@ class Vcpu:
 def replay(recs, drop=None):
     vcpus = {}
     nth = 0
-    for t, dom, vcpu, kind, arg, pcpu in recs:
+    for t, dom, vcpu, kind, arg, pcpu, _ in recs:
         key = (dom, vcpu)
         if kind == CREATED:
             vcpus[key] = Vcpu(t)

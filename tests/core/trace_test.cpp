@@ -17,7 +17,7 @@
 namespace runhv {
 namespace {
 
-TraceRecord rec(u64 t) { return TraceRecord{t, 1, 0, static_cast<u8>(TraceKind::event), 0, 0}; }
+TraceRecord rec(u64 t) { return TraceRecord{t, 1, 0, static_cast<u8>(TraceKind::event), 0, 0, 0, 0}; }
 
 TEST(TraceRing, HandsOutRecordsInOrderAcrossTheWrap) {
   std::array<TraceRecord, 8> storage{};

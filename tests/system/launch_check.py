@@ -495,7 +495,7 @@ def check_trace(args, summary):
             fail(f"{len(vcpus)} vCPUs in the trace, {len(final_stats(summary))} in the stats")
         # The control: a change its vCPU kept for a while (its next record is later) must count.
         changes, lasting, last = 0, [], {}
-        for t, dom, vcpu, kind, _, _ in recs:
+        for t, dom, vcpu, kind, *_ in recs:
             if kind in (runhv_trace.RUNSTATE, runhv_trace.TOTALS):
                 nth, t0 = last.pop((dom, vcpu), (None, None))
                 if nth is not None and t > t0:
