@@ -220,6 +220,8 @@ def main():
                     help="have runhv print every vCPU's figures this often (runhv: progress lines)")
     ap.add_argument("--table", action="store_true",
                     help="render runhv's progress and final figures as a per-vCPU table (80 columns)")
+    ap.add_argument("--gdb", type=int, metavar="PORT",
+                    help="QEMU's gdbstub on 127.0.0.1:PORT, stopped before the first instruction (tools/debug.py)")
     ap.add_argument("--trace", metavar="FILE",
                     help="have runhv write its scheduling trace to FILE (QEMU semihosting; tools/trace_timeline.py reads it)")
     ap.add_argument("--input-after", nargs=2, action="append", default=[], metavar=("REGEX", "TEXT"),
@@ -245,6 +247,8 @@ def main():
             cmd += ["-icount", "shift=0,sleep=off"]
         if args.trace:
             cmd += ["-semihosting-config", "enable=on,target=native"]
+        if args.gdb:
+            cmd += ["-gdb", f"tcp:127.0.0.1:{args.gdb}", "-S"]
         for path, addr, size in placed:
             print(f"launch: {path}: {size} bytes at 0x{addr:x}", flush=True)
         summary = {"scenario": os.path.basename(args.scenario), "smp": args.smp, "domains": {},
