@@ -36,6 +36,7 @@ struct VcpuCounters {
   u64 hypercall_errors = 0;    // of those, the ones that returned a negative value
   u64 hypercall_restarts = 0;  // transient results (-ERESTART): the guest executed the same HVC again
   u64 smccc_calls = 0;         // HVC #0 calls
+  u64 exits = 0;               // guest exits of every kind (traps, interrupts)
 };
 
 struct Vcpu {

@@ -203,6 +203,7 @@ void on_timer(u32 pcpu, u64 now) {
 void on_ipi(u32 pcpu) { g_loop[pcpu].need_resched = true; }
 
 arch::VcpuState* exit_resume(arch::VcpuState& v) {
+  ++vcpu_of(v).counters.exits;
   if (!this_loop().need_resched) [[likely]] {
     Vcpu& self = vcpu_of(v);
     irq_prepare(self);

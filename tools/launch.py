@@ -163,8 +163,9 @@ class Typist:
 QUIT_KEY = b"\x1d"  # Ctrl-]
 
 
-def forward_terminal(fd, proc):
-    """The operator's keystrokes to QEMU's serial until Ctrl-] (which stops QEMU) or EOF."""
+def forward_terminal(fd, proc, attach=None):
+    """The operator's keystrokes to QEMU's serial until Ctrl-] (which stops QEMU) or EOF. With
+    `attach` (--console dN) the keys go to dN only while attached; the first Ctrl-] detaches."""
     while True:
         try:
             data = os.read(sys.stdin.fileno(), 1024)
@@ -175,6 +176,13 @@ def forward_terminal(fd, proc):
         quit_at = data.find(QUIT_KEY)
         if quit_at >= 0:
             data = data[:quit_at]
+        if attach is not None:
+            data = attach.keys(data)
+            if quit_at >= 0 and attach.attached:
+                if data:
+                    os.write(fd, data)
+                attach.detach()
+                continue
         try:
             if data:
                 os.write(fd, data)
@@ -218,6 +226,10 @@ def main():
     ap.add_argument("--quiet", action="store_true", help="do not stream the console")
     ap.add_argument("--stats-interval-ms", type=int, default=0,
                     help="have runhv print every vCPU's figures this often (runhv: progress lines)")
+    ap.add_argument("--console", metavar="dN",
+                    help="attach the terminal to domain N's vPL011 alone (as xl console); Ctrl-] detaches")
+    ap.add_argument("--top", action="store_true",
+                    help="an xentop-style live view from runhv's progress lines (redrawn in place on a terminal)")
     ap.add_argument("--table", action="store_true",
                     help="render runhv's progress and final figures as a per-vCPU table (80 columns)")
     ap.add_argument("--gdb", type=int, metavar="PORT",
@@ -227,7 +239,15 @@ def main():
     ap.add_argument("--input-after", nargs=2, action="append", default=[], metavar=("REGEX", "TEXT"),
                     help="send TEXT to the serial once a console line matches REGEX (repeatable, in order)")
     args = ap.parse_args()
+    if args.top and not args.stats_interval_ms:
+        args.stats_interval_ms = 1000  # a round a second, as xentop's default delay
     interactive = not args.input_after and sys.stdin.isatty() and sys.stdout.isatty()
+    console_domain = None
+    if args.console:
+        m = re.fullmatch(r"d?(\d+)", args.console)
+        if not m:
+            die(f"--console {args.console}: name a domain as dN (d1, d2, ...)")
+        console_domain = int(m.group(1))
 
     need("qemu-system-aarch64", "qemu-system-arm")
     need("dtc", "device-tree-compiler")
@@ -259,15 +279,23 @@ def main():
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
                                 start_new_session=True, preexec_fn=die_with_parent)
         typist = Typist(args.input_after, proc.stdin.fileno()) if args.input_after else None
+        attach = None
+        if console_domain is not None:
+            import console_attach  # tools/console_attach.py
+            attach = console_attach.Attach(console_domain, proc.stdin.fileno() if typing else os.open(os.devnull, os.O_WRONLY),
+                                           say=lambda x: print(x, flush=True))
         saved_tty = None
         try:
             if interactive:
                 saved_tty = raw_terminal()
                 print("launch: your keys go to runhv's console (Ctrl-A x3 switches domain, Ctrl-] quits)",
                       flush=True)
-                threading.Thread(target=forward_terminal, args=(proc.stdin.fileno(), proc), daemon=True).start()
+                threading.Thread(target=forward_terminal, args=(proc.stdin.fileno(), proc, attach), daemon=True).start()
             deadline = start + args.seconds
             table = Table() if args.table else None
+            if args.top:
+                import top_view  # tools/top_view.py
+                table = top_view.Top()
 
             def expire():  # a guest that went silent must not keep the loop below waiting
                 summary["timed_out"] = True
@@ -279,8 +307,13 @@ def main():
             for line in proc.stdout:
                 line = line.rstrip("\r\n")
                 shown = table.feed(line) if table else True
+                if attach is not None and shown:
+                    view = attach.feed(line)
+                    shown, line_shown = view is not None, view
+                else:
+                    line_shown = line
                 if shown and not args.quiet:
-                    print(line, flush=True)
+                    print(line_shown, flush=True)
                 collect(line, summary)
                 if typist:
                     typist.feed(line)
@@ -298,7 +331,9 @@ def main():
             summary["input"] = {"sent": typist.sent, "unsent": [s[0].pattern for s in typist.steps]}
         summary["exit"] = proc.returncode
         summary["vcpus"] = side_by_side(summary)
-        if args.table:
+        if args.top:
+            table.final()
+        elif args.table:
             table.final(summary)
         summary["seconds"] = round(time.monotonic() - start, 2)
     if args.json:
