@@ -104,7 +104,6 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/self_test.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/fpsimd.S
   ${RUNHV_SOURCE_ROOT}/platform/qemu-virt/pl011.cpp
-  ${RUNHV_SOURCE_ROOT}/platform/qemu-virt/semihosting.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/console.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/panic.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/devicetree.cpp

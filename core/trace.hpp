@@ -1,5 +1,5 @@
 // Scheduling and runstate trace: fixed 16-byte records, a sink the hypervisor installs, and the
-// single-producer ring each pCPU keeps them in until they are written out
+// single-producer ring each pCPU keeps them in until they are taken out
 // SPDX-License-Identifier: MIT
 //
 // Off (no sink) a trace point is a load and a branch. The scheduler records every runstate
@@ -73,12 +73,13 @@ inline void trace(TraceKind kind, u64 time_ns, u32 domain, u32 vcpu, u32 pcpu, u
 // what has not been taken.
 class TraceRing {
  public:
+  constexpr TraceRing() = default;  // holds nothing: every push is dropped
   // `capacity` must be a power of two.
   constexpr TraceRing(TraceRecord* storage, u32 capacity) : buf_(storage), mask_(capacity - 1) {}
   // Whether `r` was stored.
   bool push(const TraceRecord& r) {
     const u32 head = __atomic_load_n(&head_, __ATOMIC_RELAXED);
-    if (head - __atomic_load_n(&tail_, __ATOMIC_ACQUIRE) > mask_) {
+    if (buf_ == nullptr || head - __atomic_load_n(&tail_, __ATOMIC_ACQUIRE) > mask_) {
       ++dropped_;
       return false;
     }

@@ -5,6 +5,7 @@
 #include "arch/arch.hpp"
 #include "core/console_input.hpp"
 #include "core/log.hpp"
+#include "hyp/console.hpp"
 #include "platform/qemu-virt/pl011.hpp"
 
 namespace runhv::hyp {
@@ -49,6 +50,22 @@ void console_input_stopped(const Domain& d) {
   g_lock.lock();
   g_input.retire(d.number);
   g_lock.unlock();
+}
+
+bool console_input_wait_for(char want, u64 timeout_ns) {
+  const platform::Pl011 uart{console::uart()};
+  uart.poll_receive();
+  const u64 end = arch::now_ns() + timeout_ns;
+  while (arch::now_ns() < end) {
+    char c[16];
+    const usize n = uart.receive(c, sizeof c);
+    for (usize i = 0; i < n; ++i) {
+      if (c[i] == want) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 void console_input_refill(Domain& d) {

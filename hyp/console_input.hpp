@@ -26,5 +26,8 @@ void console_input_start(Pa uart, u32 intid);
 void console_input_stopped(const Domain& d);
 // With d.lock held: input waiting in d.uart_input moved to its vPL011 as far as its FIFO has room.
 void console_input_refill(Domain& d);
+// Once every domain is down: the board UART polled (its interrupts off, so no pCPU takes the byte
+// for a guest) until byte `want` arrives or `timeout_ns` passes; whether it came.
+bool console_input_wait_for(char want, u64 timeout_ns);
 
 }  // namespace runhv::hyp

@@ -180,10 +180,9 @@ void read_domus(const void* fdt, u32 pcpus, DomUList& out) {
   if (read_number(fdt, chosen, "runhv,stats-interval-ms", 0, interval) && interval <= 60'000) {
     out.stats_interval_ms = static_cast<u32>(interval);
   }
-  int len = 0;
-  const auto* trace = static_cast<const char*>(fdt_getprop(fdt, chosen, "runhv,trace", &len));
-  if (trace != nullptr && len > 1 && trace[len - 1] == '\0') {
-    out.trace_path = trace;
+  u64 trace_mib = 0;
+  if (read_number(fdt, chosen, "runhv,trace-mib", 0, trace_mib) && trace_mib <= 256) {
+    out.trace_bytes = trace_mib << 20;
   }
   Reader reader(fdt, pcpus, out);
   int node = 0;

@@ -50,8 +50,8 @@ struct DomUList {
   // /chosen/runhv,stats-interval-ms: print every vCPU's statistics this often while domains
   // run (0: only at shutdown).
   u32 stats_interval_ms = 0;
-  // /chosen/runhv,trace: the host file the trace goes to through semihosting (nullptr: no trace).
-  const char* trace_path = nullptr;
+  // /chosen/runhv,trace-mib: RAM for the scheduling trace (0: no trace).
+  u64 trace_bytes = 0;
   // The first problem met, as "<node>: <what>"; nullptr when the list is sound.
   const char* error = nullptr;
   char error_text[160] = {};

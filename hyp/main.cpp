@@ -82,8 +82,8 @@ arch::CpuTopology topology(const dt::DeviceTree& tree) {
     panic("dom0less: %s", domus.error);
   }
   hyp::set_progress_interval(domus.stats_interval_ms);
-  if (domus.trace_path != nullptr) {
-    hyp::trace_start(domus.trace_path);
+  if (domus.trace_bytes != 0) {
+    hyp::trace_start(ram, domus.trace_bytes, pcpus);
   }
   hyp::build_boot_domains(domus, ram, memory.base, memory.base + mapped, pcpus);
   arch::flush_guest_tlbs();

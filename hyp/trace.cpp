@@ -1,109 +1,79 @@
-// The trace: one ring per pCPU, each record pushed by the pCPU that made it (interrupts masked),
-// written out to the host file when half full and at power-off
+// The trace: one buffer of records per pCPU in hypervisor RAM, each pushed by the pCPU that made
+// the record (interrupts masked); never written out while guests run
 // SPDX-License-Identifier: MIT
 //
-// File: a 16-byte header ("RUNHVTR1", u32 record size, u32 pCPUs), then TraceRecords in the order
-// each ring wrote them out (runs of one pCPU at a time; the reader sorts by time).
+// The launcher copies the buffers out at power-off with QEMU's monitor, so no channel from the
+// machine to the host is opened that a guest could also use (semihosting would let any EL1 write
+// host files). A full buffer drops and counts further records; tools/trace_timeline.py then refuses to
+// compare totals.
 #include "hyp/trace.hpp"
 
 #include "arch/arch.hpp"
-#include "core/log.hpp"
-#include "core/sched.hpp"
+#include "core/format.hpp"
+#include "core/limits.hpp"
 #include "core/trace.hpp"
 #include "hyp/console.hpp"
-#include "platform/qemu-virt/semihosting.hpp"
+#include "hyp/console_input.hpp"
 
 namespace runhv::hyp {
 namespace {
 
-constexpr u32 kRecordsPerPcpu = 1024;  // 16 KiB per pCPU, written out at half full
+constexpr char kAck = 0x06;
+constexpr u64 kAckTimeoutNs = 20'000'000'000;  // the launcher answers within this
 
-struct FileHeader {
-  char magic[8];
-  u32 record_size;
-  u32 pcpus;
-};
-
-struct PcpuTrace {
-  TraceRecord storage[kRecordsPerPcpu];
-  TraceRing ring{storage, kRecordsPerPcpu};
-};
-PcpuTrace g_pcpu[kMaxPcpus];  // whole before the sink is installed: no initialisation to race
-SpinLock g_file_lock;         // after any scheduler lock: the sink is called under them
-long g_file = -1;             // written under g_file_lock
-u64 g_written = 0;
-bool g_write_failed = false;
-
-void write_out(TraceRing& ring) {
-  g_file_lock.lock();
-  while (ring.size() > 0) {
-    u32 n = 0;
-    const TraceRecord* run = ring.run(n);
-    if (!g_write_failed && !semihosting::write(g_file, run, n * sizeof(TraceRecord))) {
-      g_write_failed = true;
-    }
-    g_written += g_write_failed ? 0 : n;
-    ring.take(n);
-  }
-  g_file_lock.unlock();
-}
+TraceRing g_rings[kMaxPcpus] = {};
+TraceRecord* g_base[kMaxPcpus] = {};
+u32 g_pcpus = 0;
 
 class PcpuRings final : public TraceSink {
  public:
-  void record(const TraceRecord& r) override {
-    TraceRing& ring = g_pcpu[arch::this_cpu_index()].ring;
-    ring.push(r);
-    if (ring.size() >= kRecordsPerPcpu / 2) {
-      write_out(ring);
-    }
-  }
+  void record(const TraceRecord& r) override { g_rings[arch::this_cpu_index()].push(r); }
 };
 
 PcpuRings g_sink;
 
-usize length(const char* s) {
-  usize n = 0;
-  while (s[n] != '\0') {
-    ++n;
-  }
-  return n;
-}
-
 }  // namespace
 
-void trace_start(const char* path) {
-  g_file_lock.lock();
-  g_file = semihosting::open_for_write(path, length(path));
-  g_file_lock.unlock();
-  if (g_file < 0) {
-    console::print("runhv: trace: cannot open %s on the host; tracing off\n", path);
+void trace_start(BootRam& ram, u64 bytes, u32 pcpus) {
+  u64 per = bytes / pcpus / sizeof(TraceRecord);
+  u32 records = 1;
+  while (records * 2ULL <= per && records < (1U << 30)) {
+    records *= 2;
+  }
+  const Pa at = ram.take(u64{records} * sizeof(TraceRecord) * pcpus, kPageSize);
+  if (per == 0 || at.raw() == 0) {
+    console::print("runhv: trace: no %lu bytes of RAM for the trace; tracing off\n", bytes);
     return;
   }
-  const FileHeader h{{'R', 'U', 'N', 'H', 'V', 'T', 'R', '1'}, sizeof(TraceRecord), kMaxPcpus};
-  if (!semihosting::write(g_file, &h, sizeof h)) {
-    console::print("runhv: trace: cannot write %s; tracing off\n", path);
-    semihosting::close(g_file);
-    g_file = -1;
-    return;
+  for (u32 p = 0; p < pcpus; ++p) {
+    g_base[p] = reinterpret_cast<TraceRecord*>(at.raw()) + u64{p} * records;
+    g_rings[p] = TraceRing(g_base[p], records);
   }
+  g_pcpus = pcpus;
   set_trace_sink(&g_sink);
-  console::print("runhv: trace: to %s (%u records per pCPU ring)\n", path, kRecordsPerPcpu);
+  console::print("runhv: trace: on, %u records per pCPU at 0x%lx\n", records, at.raw());
 }
 
 void trace_finish() {
-  if (g_file < 0) {
+  if (g_pcpus == 0) {
     return;
   }
   set_trace_sink(nullptr);
+  char line[640];
+  usize n = format(line, sizeof line, "runhv: trace {\"record_bytes\":%zu,\"parts\":[", sizeof(TraceRecord));
+  u64 records = 0;
   u64 dropped = 0;
-  for (PcpuTrace& p : g_pcpu) {
-    write_out(p.ring);
-    dropped += p.ring.dropped();
+  for (u32 p = 0; p < g_pcpus; ++p) {
+    records += g_rings[p].size();
+    dropped += g_rings[p].dropped();
+    n += format(line + n, sizeof line - n, "%s{\"pcpu\":%u,\"pa\":%lu,\"records\":%u}", p == 0 ? "" : ",", p,
+                reinterpret_cast<u64>(g_base[p]), g_rings[p].size());
   }
-  semihosting::close(g_file);
-  g_file = -1;
-  console::print("runhv: trace {\"records\":%lu,\"dropped\":%lu,\"write_failed\":%s}\n", g_written, dropped,
-                 g_write_failed ? "true" : "false");
+  n += format(line + n, sizeof line - n, "],\"records\":%lu,\"dropped\":%lu}\n", records, dropped);
+  console::write(line, n);
+  if (!console_input_wait_for(kAck, kAckTimeoutNs)) {
+    console::print("runhv: trace: no acknowledgement from the launcher; powering off without it\n");
+  }
 }
 
 }  // namespace runhv::hyp

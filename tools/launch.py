@@ -35,6 +35,8 @@ import termios
 import threading
 import time
 
+TRACE_MIB = 16  # RAM runhv keeps its scheduling trace in (--trace): a million records
+TRACE_ACK = b"\x06"  # what the launcher types once it has copied the trace out
 RAM_BASE = 0x4000_0000
 MODULE_AREA = 192 << 20  # images live in the top 192 MiB of RAM
 ALIGN = 2 << 20
@@ -92,7 +94,7 @@ def build_dtb(scenario, tmp, smp, mem_mb, guests_dir, qemu, stats_interval_ms=0,
     if stats_interval_ms:
         body += f"\n/ {{ chosen {{ runhv,stats-interval-ms = <{stats_interval_ms}>; }}; }};\n"
     if trace:
-        body += f'\n/ {{ chosen {{ runhv,trace = "{trace}"; }}; }};\n'
+        body += f"\n/ {{ chosen {{ runhv,trace-mib = <{TRACE_MIB}>; }}; }};\n"
     scen_dtb = os.path.join(tmp, "scenario.dtb")
     run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", scen_dtb, scenario])
 
@@ -126,6 +128,35 @@ def build_dtb(scenario, tmp, smp, mem_mb, guests_dir, qemu, stats_interval_ms=0,
     final_dtb = os.path.join(tmp, "final.dtb")
     run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", final_dtb, final_dts])
     return final_dtb, loaders, placed
+
+
+def copy_trace(status, qmp_path, out, tmp):
+    """runhv's `runhv: trace {...}` line names each pCPU's records in RAM: copied out with QEMU's
+    pmemsave into `out` (tools/trace_timeline.py's format: a header, then the records)."""
+    import struct
+    import qmp  # tools/qmp.py
+    status["written"] = 0
+    status["write_failed"] = True
+    try:
+        mon = qmp.Qmp(qmp_path)
+        with open(out, "wb") as f:
+            f.write(b"RUNHVTR1" + struct.pack("<II", status["record_bytes"], len(status["parts"])))
+            for part in status["parts"]:
+                size = part["records"] * status["record_bytes"]
+                if size == 0:
+                    continue
+                piece = os.path.join(tmp, f"trace-{part['pcpu']}.bin")
+                mon.pmemsave(part["pa"], size, piece)
+                with open(piece, "rb") as p:
+                    data = p.read()
+                if len(data) != size:
+                    raise qmp.QmpError(f"pmemsave gave {len(data)} of {size} bytes")
+                f.write(data)
+                status["written"] += part["records"]
+        mon.close()
+        status["write_failed"] = False
+    except (OSError, qmp.QmpError) as e:
+        print(f"launch: could not copy the trace out: {e}", flush=True)
 
 
 def die_with_parent():
@@ -235,7 +266,7 @@ def main():
     ap.add_argument("--gdb", type=int, metavar="PORT",
                     help="QEMU's gdbstub on 127.0.0.1:PORT, stopped before the first instruction (tools/debug.py)")
     ap.add_argument("--trace", metavar="FILE",
-                    help="have runhv write its scheduling trace to FILE (QEMU semihosting; tools/trace_timeline.py reads it)")
+                    help="have runhv keep its scheduling trace in RAM and copy it to FILE at the end (QEMU monitor; tools/trace_timeline.py reads it)")
     ap.add_argument("--input-after", nargs=2, action="append", default=[], metavar=("REGEX", "TEXT"),
                     help="send TEXT to the serial once a console line matches REGEX (repeatable, in order)")
     args = ap.parse_args()
@@ -260,13 +291,14 @@ def main():
     with tempfile.TemporaryDirectory(prefix="runhv-launch-") as tmp:
         dtb, loaders, placed = build_dtb(args.scenario, tmp, args.smp, args.mem, guests_dir,
                                          "qemu-system-aarch64", args.stats_interval_ms,
-                                         os.path.abspath(args.trace) if args.trace else None)
+                                         bool(args.trace))
         cmd = ["qemu-system-aarch64", *board_args(args.smp, args.mem), "-nographic", "-monitor", "none",
                "-serial", "stdio", "-nic", "none", "-no-reboot", "-kernel", image, "-dtb", dtb, *loaders]
         if args.icount:
             cmd += ["-icount", "shift=0,sleep=off"]
+        qmp_path = os.path.join(tmp, "qmp.sock")
         if args.trace:
-            cmd += ["-semihosting-config", "enable=on,target=native"]
+            cmd += ["-qmp", f"unix:{qmp_path},server=on,wait=off"]
         if args.gdb:
             cmd += ["-gdb", f"tcp:127.0.0.1:{args.gdb}", "-S"]
         for path, addr, size in placed:
@@ -274,7 +306,7 @@ def main():
         summary = {"scenario": os.path.basename(args.scenario), "smp": args.smp, "domains": {},
                    "probe": [], "exit": None, "timed_out": False}
         start = time.monotonic()
-        typing = interactive or args.input_after
+        typing = interactive or args.input_after or args.trace
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if typing else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
                                 start_new_session=True, preexec_fn=die_with_parent)
@@ -315,6 +347,9 @@ def main():
                 if shown and not args.quiet:
                     print(line_shown, flush=True)
                 collect(line, summary)
+                if args.trace and "trace" in summary and "written" not in summary["trace"]:
+                    copy_trace(summary["trace"], qmp_path, args.trace, tmp)
+                    os.write(proc.stdin.fileno(), TRACE_ACK)
                 if typist:
                     typist.feed(line)
                 if time.monotonic() > deadline:

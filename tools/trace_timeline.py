@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # runhv's scheduling trace: replayed into per-vCPU totals, checked against the books, drawn
 # SPDX-License-Identifier: MIT
-"""Reads the trace runhv wrote through semihosting (tools/launch.py --trace FILE) and the launcher's
+"""Reads the trace the launcher copied out of runhv's RAM (tools/launch.py --trace FILE) and its
 JSON summary of the same run:
 
     trace_timeline.py TRACE.bin --summary SUMMARY.json [--out PREFIX] [--drop N]

@@ -42,6 +42,11 @@ void Pl011::enable_receive() const {
   *reg(base_, kImsc) = *reg(base_, kImsc) | kIntRxRt;
 }
 
+void Pl011::poll_receive() const {
+  *reg(base_, kImsc) = *reg(base_, kImsc) & ~kIntRxRt;
+  *reg(base_, kCr) = *reg(base_, kCr) | kCrEnable;
+}
+
 usize Pl011::receive(char* out, usize max) const {
   usize n = 0;
   for (usize reads = 0; reads < max && (*reg(base_, kFr) & kFrRxfe) == 0; ++reads) {

@@ -22,6 +22,8 @@ class Pl011 {
   void write(const char* text, usize n) const;
   // Receiver on (CR.UARTEN, RXE), its RX and RX-timeout interrupts unmasked and cleared.
   void enable_receive() const;
+  // The receiver on, its interrupts off: for a polled read (receive()).
+  void poll_receive() const;
   // Takes up to `max` bytes from the receive FIFO into `out` (until FR.RXFE); returns how many.
   // Bytes with a framing, parity, break or overrun error are taken and dropped.
   usize receive(char* out, usize max) const;

@@ -57,6 +57,13 @@ TEST(TraceRing, AFullRingDropsAndCountsNewRecordsKeepingTheOld) {
   EXPECT_EQ(run[3].time_ns, 3U);
 }
 
+TEST(TraceRing, ARingWithoutStorageDropsEverything) {
+  TraceRing ring;
+  EXPECT_FALSE(ring.push(rec(1)));
+  EXPECT_EQ(ring.size(), 0U);
+  EXPECT_EQ(ring.dropped(), 1U);
+}
+
 class Recorder final : public TraceSink {
  public:
   Recorder() { previous_ = set_trace_sink(this); }
