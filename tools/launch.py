@@ -55,7 +55,8 @@ def need(tool, package):
 def run(cmd, **kw):
     res = subprocess.run(cmd, capture_output=True, text=True, **kw)
     if res.returncode != 0:
-        die(f"{' '.join(cmd)} failed:\n{res.stdout}{res.stderr}")
+        said = [x for x in (res.stderr + res.stdout).splitlines() if x.strip()]
+        die(f"{os.path.basename(cmd[0])}: {said[0] if said else f'exit status {res.returncode}'}")
     return res.stdout
 
 
@@ -375,7 +376,9 @@ def main():
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=2)
             f.write("\n")
-    ok = summary["exit"] == 0 and not summary["timed_out"]
+    ok = summary["exit"] == 0 and not summary["timed_out"] and "fatal" not in summary
+    if "fatal" in summary:  # runhv refused the configuration or hit an internal error
+        print(f"launch: error: {os.path.basename(args.scenario)}: {summary['fatal']}", file=sys.stderr, flush=True)
     print(f"launch: qemu exit {summary['exit']}{' (timed out)' if summary['timed_out'] else ''}, "
           f"{len(summary['probe'])} PROBE records", flush=True)
     sys.exit(0 if ok else 1)
@@ -453,6 +456,7 @@ TEARDOWN = re.compile(r"^runhv: teardown (\{.*\})$")
 PROBE = re.compile(r"^\[d(\d+)\] PROBE (\{.*\})$")
 MARK = re.compile(r"^runhv: mark (\{.*\})$")
 TRACE = re.compile(r"^runhv: trace (\{.*\})$")
+FATAL = re.compile(r"^runhv: FATAL: (.*)$")
 LINUX = re.compile(r"^\[d(\d+)\] LINUX (\{.*\})$")
 
 
@@ -471,6 +475,10 @@ def collect(line, summary):
             summary.setdefault("teardown", []).append(json.loads(m.group(1)))
         except json.JSONDecodeError:
             summary.setdefault("bad_lines", []).append(line)
+        return
+    m = FATAL.match(line)
+    if m:
+        summary.setdefault("fatal", m.group(1))
         return
     m = TRACE.match(line)
     if m:
