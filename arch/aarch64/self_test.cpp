@@ -44,6 +44,7 @@ VcpuContext test_pattern() {
   e.cntv_ctl = kTimerImask;
   e.cntv_cval = 0x1'2345'6789ULL;
   e.cntvoff = 0x1000;
+  e.csselr = 0x2;  // Level 2, data or unified
   for (u32 i = 0; i < 32; ++i) {
     c.fp.q[i][0] = 0x0101'0101'0101'0101ULL * (i + 1);
     c.fp.q[i][1] = ~c.fp.q[i][0];
@@ -63,7 +64,7 @@ bool same_el1(const El1State& a, const El1State& b) {
          a.tpidrro_el0 == b.tpidrro_el0 && a.tpidr_el1 == b.tpidr_el1 && a.cpacr == b.cpacr && a.esr == b.esr &&
          a.far == b.far && a.par == b.par && a.sp_el1 == b.sp_el1 && a.elr_el1 == b.elr_el1 &&
          a.spsr_el1 == b.spsr_el1 && a.cntkctl == b.cntkctl && (a.cntv_ctl & 3) == (b.cntv_ctl & 3) &&
-         a.cntv_cval == b.cntv_cval && a.cntvoff == b.cntvoff && a.vmpidr == b.vmpidr;
+         a.cntv_cval == b.cntv_cval && a.cntvoff == b.cntvoff && a.vmpidr == b.vmpidr && a.csselr == b.csselr;
 }
 
 }  // namespace

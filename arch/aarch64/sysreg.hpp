@@ -90,6 +90,7 @@ RUNHV_SYSREG_RW(afsr1_el1, AFSR1_EL1)
 RUNHV_SYSREG_RW(sp_el1, SP_EL1)
 RUNHV_SYSREG_RW(elr_el1, ELR_EL1)
 RUNHV_SYSREG_RW(spsr_el1, SPSR_EL1)
+RUNHV_SYSREG_RW(csselr_el1, CSSELR_EL1)
 
 // GICv3 physical CPU interface, as EL2 sees it (ICC_*; the *_EL1 ones are the physical
 // registers at EL2 whatever HCR_EL2.IMO says).

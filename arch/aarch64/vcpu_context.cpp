@@ -51,6 +51,7 @@ void context_save(VcpuContext& c) {
   e.cntv_cval = read_cntv_cval_el0();
   e.cntvoff = read_cntvoff_el2();
   e.vmpidr = read_vmpidr_el2();
+  e.csselr = read_csselr_el1();
   // The outgoing vCPU's timer must not fire into the next one: stop it (its saved control
   // keeps what the guest set; a scheduler arms an EL2 deadline for it if it was enabled).
   write_cntv_ctl_el0(0);
@@ -88,6 +89,7 @@ void context_restore(const VcpuContext& c) {
   write_cntv_cval_el0(e.cntv_cval);
   write_cntv_ctl_el0(e.cntv_ctl);  // last of the timer: CVAL and the offset are in place
   write_vmpidr_el2(e.vmpidr);
+  write_csselr_el1(e.csselr);
   if (ich::present()) {
     ich::restore(c.gic);
   }

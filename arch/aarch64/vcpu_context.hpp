@@ -44,6 +44,8 @@ struct El1State {
   u64 cntkctl, cntv_ctl, cntv_cval, cntvoff;
   // The MPIDR the guest reads (EL2-side VMPIDR_EL2: core/psci.hpp vcpu_vmpidr(index)).
   u64 vmpidr;
+  // The cache level CCSIDR_EL1 describes (Linux's cacheinfo and KVM/Xen switch it too).
+  u64 csselr;
 };
 
 struct VcpuContext {

@@ -72,6 +72,8 @@ Options parse_bootargs(const char* bootargs) {
       options.update_flag = parse_number(value, value_length, 1) != 0;
     } else if (match(word, length, "probe.bench-area", value, value_length)) {
       options.bench_area = parse_number(value, value_length, 0) != 0;
+    } else if (match(word, length, "probe.seed", value, value_length)) {
+      options.seed = parse_number(value, value_length, options.seed);
     } else if (match(word, length, "probe.hypercalls", value, value_length)) {
       options.hypercalls = parse_number(value, value_length, options.hypercalls);
     } else if (match(word, length, "probe.yields", value, value_length)) {

@@ -16,6 +16,7 @@ struct Options {
   bool update_flag = true;  // probe.flag=: runstate scenarios enable VMASST_TYPE_runstate_update_flag
   u64 hypercalls = 10000;   // probe.hypercalls=: random hypercalls of the hostile scenario
   bool bench_area = false;  // probe.bench-area=1: bench registers both vCPUs' runstate areas by VA
+  u64 seed = 0;             // probe.seed=: which values the isolation scenario writes
 };
 
 // Unknown words are ignored (a kernel command line carries other things too).

@@ -131,6 +131,8 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_vtimer_held(options, platform);
   } else if (strcmp(options.scenario, "hostile") == 0) {
     run_hostile(options, platform);
+  } else if (strcmp(options.scenario, "isolation") == 0) {
+    run_isolation(options, platform);
   } else {
     Record(options.scenario).text("error", "unknown scenario").flag("pass", false).end();
   }

@@ -30,6 +30,11 @@ bool run_fault(const Options& options, const Platform& platform);
 // read of CNTP_CTL_EL0, which runhv refuses: the domain stops there (scenarios_sysreg.cpp).
 bool run_sysregs(const Options& options, const Platform& platform);
 
+// Every EL1/EL0 register a guest can set, written with probe.seed='s values, read back after
+// SCHEDOP_yield let another domain run on this pCPU: its own value, or Xen's RAZ/WI where runhv
+// traps the register (scenarios_isolation.cpp).
+bool run_isolation(const Options& options, const Platform& platform);
+
 // Hypercall error paths (unknown numbers, bad vCPU ids, NULL and unmapped argument pointers,
 // bad sub-ops): each result against Xen's error code.
 bool run_hypercalls(const Options& options, const Platform& platform);

@@ -116,3 +116,9 @@ probe_native_test(probe_native_sysregs
   APPEND "probe.scenario=sysregs"
   EXPECT "^PROBE [{]\"scenario\":\"sysregs\",\"hypervisor\":false,\"mdscr_readback\":4096,\"dbgbvr0_readback\":305418240,\"oslsr\":[0-9]+,\"pmcr\":[1-9][0-9]*,\"pass\":true[}]$"
          "^PROBE [{]\"scenario\":\"sysregs_cntp\",\"hypervisor\":false,.*\"pass\":true[}]$")
+
+# The isolation scenario natively: every register keeps what was written, 17 of the debug and PMU
+# registers runhv traps included (QEMU implements them), so RAZ under runhv is runhv's doing.
+probe_native_test(probe_native_isolation_registers_keep_their_values
+  APPEND "probe.scenario=isolation probe.seed=1"
+  EXPECT "^PROBE [{]\"scenario\":\"isolation\",\"hypervisor\":false,\"seed\":1,\"registers\":45,\"rounds\":[1-9][0-9]*,.*\"reset_mismatches\":0,\"mismatches\":0,\"trapped_retained\":16,\"pass\":true[}]$")
