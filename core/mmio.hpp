@@ -4,7 +4,8 @@
 // A guest access to an IPA no RAM backs faults at stage 2 (a data abort, EC 0x24). When the
 // syndrome is valid (ISV = 1) the hypervisor turns it into an MmioAccess, dispatches it to the
 // region holding it, and for a load writes mmio_load_value() into the guest's register. An access
-// with no region, or one the device refuses, is the caller's to report (Xen injects a data abort).
+// with no region is the caller's to report; one the device refuses, or one inside a region with no
+// usable syndrome, gets Xen's data abort injected into the guest (arch/aarch64/exits.cpp).
 #pragma once
 
 #include "core/esr.hpp"

@@ -26,4 +26,27 @@ MmioOutcome on_mmio(arch::VcpuState& s, MmioAccess& access) {
   return outcome;
 }
 
+bool mmio_region_holds(arch::VcpuState& s, Ipa ipa) {
+  Domain& d = *vcpu_of(s).domain;
+  d.lock.lock();
+  const bool holds = d.mmio.find(ipa, 1) != nullptr;
+  d.lock.unlock();
+  return holds;
+}
+
+bool on_mmio_unserved(arch::VcpuState& s, Ipa ipa, u64 pc, bool write, const char* why) {
+  Vcpu& v = vcpu_of(s);
+  Domain& d = *v.domain;
+  d.lock.lock();
+  const MmioBus::Region* r = d.mmio.find(ipa, 1);
+  const char* name = r != nullptr ? r->name : nullptr;
+  d.lock.unlock();
+  if (name == nullptr) {
+    return false;
+  }
+  guest_logf(d.runstate.log_budget, "d%uv%u: %s %s at IPA 0x%lx, pc 0x%lx: %s; data abort injected", d.number, v.id,
+             name, write ? "write" : "read", ipa.raw(), pc, why);
+  return true;
+}
+
 }  // namespace runhv::hyp

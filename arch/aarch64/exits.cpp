@@ -5,10 +5,12 @@
 //   HVC64 #0, SMC64 #0  SMCCC / PSCI                -> hyp::on_smccc (SMC #n: NOT_SUPPORTED)
 //   WFI / WFE         -> hyp::on_wfx (ELR already moved past the instruction)
 //   data abort        an access with a syndrome (ISV) to an emulated region -> hyp::on_mmio, the
-//                     loaded value written back as SSE/SF say, PC advanced
+//                     loaded value written back as SSE/SF say, PC advanced; one the device refuses
+//                     or without a syndrome: a data abort injected into the guest, as Xen does
+//                     (cache maintenance there is ignored)
 //   MSR/MRS           the system-register table (core/sysreg_table): debug, OS-lock and PMU
 //                     registers read as zero and ignore writes
-//   everything else, an abort outside every region or without ISV, a system register the table
+//   everything else, an abort outside every device region, a system register the table
 //   refuses: one log line with the class, ESR, PC and FAR (aborts: the IPA and fault kind; MSR/MRS:
 //   the register), then the domain stops (hyp::on_guest_fatal). Xen injects an abort or an
 //   undefined instruction instead; stopping names the cause on the console and leaves the other
@@ -23,6 +25,7 @@
 #include "arch/arch.hpp"
 #include "core/esr.hpp"
 #include "core/format.hpp"
+#include "core/guest_exception.hpp"
 #include "core/mmio.hpp"
 #include "core/sysreg_table.hpp"
 
@@ -93,20 +96,50 @@ const char* fault_kind(u8 fsc) {
                                          : "stage-2 fault";
 }
 
+// Xen's answer to an access its emulated devices cannot serve (inject_dabt_exception): the guest
+// takes a data abort at EL1 (core/guest_exception.hpp). EL1's registers are live: v is loaded.
+VcpuState* inject_data_abort(VcpuState& v, u64 far) {
+  const auto e = guest_exception::data_abort(v.regs.elr, v.regs.spsr, sysreg::read_vbar_el1(), far);
+  sysreg::write_elr_el1(e.elr_el1);
+  sysreg::write_spsr_el1(e.spsr_el1);
+  sysreg::write_esr_el1(e.esr_el1);
+  sysreg::write_far_el1(e.far_el1);
+  v.regs.elr = e.pc;
+  v.regs.spsr = e.pstate;
+  return hyp::exit_resume(v);
+}
+
+const char* unserved_reason(const esr::DataAbort& da) {
+  return da.s1ptw ? "stage-1 table walk" : da.cm ? "cache maintenance" : "no syndrome (ISV = 0)";
+}
+
 // A stage-2 data abort: an emulated device's register, or a guest touching an IPA it has no
-// mapping (or no write permission) for.
+// mapping (or no write permission) for. Inside a device region, an access the device refuses or
+// that has no syndrome (load/store pair, writeback, SIMD register) gets Xen's data abort; cache
+// maintenance there is ignored, as Xen 4.17+ does.
 VcpuState* data_abort(VcpuState& v, Esr esr) {
   const auto da = esr::DataAbort::decode(esr);
   const u64 far = sysreg::read_far_el2();
   const u64 ipa = fault_ipa(far);
-  MmioAccess access;
-  if (da.translation_fault() && mmio_access_from(da, Ipa(ipa), reg_or_zero(v, da.srt), access) &&
-      hyp::on_mmio(v, access) == MmioOutcome::done) {
-    if (mmio_writes_register(access)) {
-      v.regs.x[access.reg] = mmio_load_value(access);
+  if (da.translation_fault()) {
+    MmioAccess access;
+    const bool decoded = mmio_access_from(da, Ipa(ipa), reg_or_zero(v, da.srt), access);
+    const MmioOutcome outcome = decoded ? hyp::on_mmio(v, access) : MmioOutcome::refused;
+    if (outcome == MmioOutcome::done) {
+      if (mmio_writes_register(access)) {
+        v.regs.x[access.reg] = mmio_load_value(access);
+      }
+      v.regs.elr += esr.instruction_bytes();
+      return hyp::exit_resume(v);
     }
-    v.regs.elr += esr.instruction_bytes();
-    return hyp::exit_resume(v);
+    if (!decoded && da.cm && !da.s1ptw && hyp::mmio_region_holds(v, Ipa(ipa))) {
+      v.regs.elr += esr.instruction_bytes();
+      return hyp::exit_resume(v);
+    }
+    const char* why = decoded ? "refused by the device" : unserved_reason(da);
+    if (hyp::on_mmio_unserved(v, Ipa(ipa), v.regs.elr, da.wnr, why)) {
+      return inject_data_abort(v, far);
+    }
   }
   fatal(v, "data abort", "data abort (%s, %s) at IPA 0x%lx, FAR 0x%lx, pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x)",
         da.wnr ? "write" : "read", fault_kind(da.dfsc), ipa, far, v.regs.elr, esr.raw(), static_cast<u32>(esr.ec()));

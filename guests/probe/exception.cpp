@@ -19,6 +19,7 @@ namespace {
 constexpr u64 kEcSvc64 = 0x15;
 const Platform* fatal_platform = nullptr;
 const char* fatal_scenario = "boot";
+El1SyncHook el1_sync_hook = nullptr;
 
 [[noreturn]] void fatal(u64 kind, const Frame& frame) {
   console::put("probe: unexpected exception kind ");
@@ -83,6 +84,8 @@ void on_irq(Frame& frame, bool from_el0) {
 
 }  // namespace
 
+void set_el1_sync_hook(El1SyncHook hook) { el1_sync_hook = hook; }
+
 void set_fatal_context(const Platform* platform, const char* scenario) {
   fatal_platform = platform;
   fatal_scenario = scenario;
@@ -108,6 +111,11 @@ extern "C" void handle_exception(u64 kind, Frame* frame) {
       break;
     case kEl1Irq:
       on_irq(*frame, false);
+      break;
+    case kEl1Sync:
+      if (el1_sync_hook == nullptr || !el1_sync_hook(*frame)) {
+        fatal(kind, *frame);
+      }
       break;
     default:
       fatal(kind, *frame);

@@ -9,4 +9,11 @@ namespace probe {
 // Where a fatal exception reports to and how it powers off; set once the console works.
 void set_fatal_context(const Platform* platform, const char* scenario);
 
+// A scenario's handler for synchronous exceptions taken at EL1 (aborts it provokes on purpose):
+// returns true when it handled the exception (and moved frame.elr on), false to report it as
+// fatal. nullptr (the default): every one is fatal.
+struct Frame;
+using El1SyncHook = bool (*)(Frame& frame);
+void set_el1_sync_hook(El1SyncHook hook);
+
 }  // namespace probe

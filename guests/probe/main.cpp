@@ -133,6 +133,8 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_hostile(options, platform);
   } else if (strcmp(options.scenario, "isolation") == 0) {
     run_isolation(options, platform);
+  } else if (strcmp(options.scenario, "mmio-hostile") == 0) {
+    run_mmio_hostile(options, platform);
   } else {
     Record(options.scenario).text("error", "unknown scenario").flag("pass", false).end();
   }

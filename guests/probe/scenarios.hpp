@@ -34,6 +34,10 @@ bool run_sysregs(const Options& options, const Platform& platform);
 // SCHEDOP_yield let another domain run on this pCPU: its own value, or Xen's RAZ/WI where runhv
 // traps the register (scenarios_isolation.cpp).
 bool run_isolation(const Options& options, const Platform& platform);
+// probe.iterations= random loads and stores of every width, offset and alignment to the vGIC and
+// vPL011, and accesses without a syndrome: each served or aborted as documented, with Xen's data
+// abort syndrome, and no register changed by a refused write (scenarios_mmio.cpp).
+bool run_mmio_hostile(const Options& options, const Platform& platform);
 
 // Hypercall error paths (unknown numbers, bad vCPU ids, NULL and unmapped argument pointers,
 // bad sub-ops): each result against Xen's error code.

@@ -52,6 +52,9 @@ Runstate checks (issue 4; the probe's runstate scenarios print one record per CP
                      contended (gaps >= 10 %); runhv's own totals are not below what the guest read
   steal_legacy       the negative control: d1 (legacy mode, KPTI) reports that its area disagrees
                      with its gaps while PV time agrees, and runhv counted walk failures for d1v0
+  mmio_hostile       every domain's mmio-hostile record passes (each access served or aborted as
+                     documented, Xen's syndrome, registers unchanged); each domain's injected-abort
+                     log lines within its budget; no domain stopped but by its own poweroff
   hostile            d1's hostile record passes (exact error codes, the random hypercalls all
                      answered) and every record of d2 passes; no runhv panic line
 Linux checks: linux_up:D:CPUS:KPTI  domain D is the stock kernel, up on CPUS vCPUs, KPTI on (1) or
@@ -729,6 +732,30 @@ def check_hostile(summary, probes, lines):
         fail("runhv panicked")
 
 
+def check_mmio_hostile(summary, probes, lines):
+    """Every domain's mmio-hostile record passes; runhv logged each domain's injected aborts within
+    its budget (core/log.hpp: the first 64 lines, then one per 1024) and stopped no domain."""
+    LOG_FIRST, LOG_EVERY = 64, 1024
+    recs = [p for p in probes if p.get("scenario") == "mmio-hostile"]
+    doms = {p["domain"] for p in probes}
+    if not recs or {p["domain"] for p in recs} != doms or any(p.get("pass") is not True for p in recs):
+        fail(f"not every domain has a passing mmio-hostile record: {recs}")
+    summaries = 0
+    for r in recs:
+        d = r["domain"]
+        logged = [x for x in lines if re.match(rf"^runhv: d{d}v\d+: .* data abort injected$", x)]
+        print(f"launch_check: d{d}: {r['accesses']} accesses, {r['aborts_taken']} aborts taken, "
+              f"{len(logged)} lines logged")
+        if not logged or len(logged) > LOG_FIRST:
+            fail(f"d{d}: {len(logged)} data-abort lines logged for {r['aborts_taken']} aborts (budget {LOG_FIRST})")
+        summaries += max(0, r["aborts_taken"] - LOG_FIRST) // LOG_EVERY
+    got = sum(1 for x in lines if re.match(r"^runhv: \(\d+ more guest-triggered messages not logged\)$", x))
+    if got > summaries:
+        fail(f"{got} 'not logged' summary lines, the budget allows {summaries}")
+    if any(re.match(r"^runhv: d\d+ stopped \((?!poweroff)", x) for x in lines):
+        fail("a domain was stopped by something other than its own poweroff")
+
+
 RUNSTATE_CHECKS = {
     "runstate_pinned": check_runstate_pinned,
     "runstate_exact": check_runstate_exact,
@@ -740,6 +767,7 @@ RUNSTATE_CHECKS = {
     "steal": check_steal,
     "steal_legacy": check_steal_legacy,
     "hostile": check_hostile,
+    "mmio_hostile": check_mmio_hostile,
 }
 
 
