@@ -833,6 +833,142 @@ TEST_F(EvtchnTest, DispatcherRunsOpsAndCopiesBackOnSuccessOnly) {
   EXPECT_EQ(evtchn_op(dir, a->ev, ~0U, buf, up), error(Errno::enosys));
 }
 
+// ---- Refusals change nothing
+
+// Every refused EVTCHNOP, through the dispatcher as the hypercall reaches it, against Xen's error
+// (xen/common/event_channel.c): ports out of range (0, above max_port, ~0), free and reserved
+// ports, double binds, closes of ports never bound, other domains' tables, bad vCPUs and VIRQs.
+// Each leaves both domains' port tables, shared_info and vcpu_info byte for byte as they were.
+TEST_F(EvtchnTest, RefusalsGetXensErrorAndChangeNothing) {
+  a->ev.max_port = 1023;  // what the hypervisor gives a domU
+  b->ev.max_port = 1023;
+  u32 unbound = 0;
+  u32 pa = 0;
+  u32 pb = 0;
+  ASSERT_EQ(alloc_unbound(*a, kSelf, 2, &unbound), 0);  // a:1, offered to d2
+  connect(pa, pb);                                      // a:2 <-> b:1
+  const u32 ipi1 = ipi(*a, 1);                          // a:3
+  u32 timer0 = 0;
+  ASSERT_EQ(bind_virq(*a, xen::virq::timer, 0, &timer0), 0);  // a:4
+  u32 timer_b = 0;
+  ASSERT_EQ(bind_virq(*b, xen::virq::timer, 1, &timer_b), 0);
+  ASSERT_EQ(send(*b, pb), 0);  // something pending, something masked
+  a->mask(ipi1);
+  ASSERT_EQ(send(*a, ipi1), 0);
+  constexpr u32 kFree = 100;
+  constexpr u32 kAbove = 1024;
+  constexpr u32 kAll = ~0U;
+
+  const auto bytes = [](const auto& x) {
+    const auto* p = reinterpret_cast<const u8*>(&x);
+    return std::vector<u8>(p, p + sizeof x);
+  };
+  const auto snapshot = [&] {
+    std::vector<u8> all;
+    for (Guest* g : {a.get(), b.get()}) {
+      for (const auto& part : {bytes(g->ev), bytes(g->shared), bytes(g->vcpu_info)}) {
+        all.insert(all.end(), part.begin(), part.end());
+      }
+    }
+    return all;
+  };
+  const std::vector<u8> before = snapshot();
+
+  struct Call {
+    const char* what;
+    Guest* caller;
+    xen::EvtchnOp cmd;
+    std::vector<u8> arg;
+    Errno expected;
+  };
+  const u16 d9 = 9;  // no such domain
+  const std::vector<Call> calls = {
+      {"close port 0 (reserved)", a.get(), xen::EvtchnOp::close, bytes(xen::evtchn_close{0}), Errno::einval},
+      {"close a free port", a.get(), xen::EvtchnOp::close, bytes(xen::evtchn_close{kFree}), Errno::einval},
+      {"close above max_port", a.get(), xen::EvtchnOp::close, bytes(xen::evtchn_close{kAbove}), Errno::einval},
+      {"close port ~0", a.get(), xen::EvtchnOp::close, bytes(xen::evtchn_close{kAll}), Errno::einval},
+      {"send on port 0", a.get(), xen::EvtchnOp::send, bytes(xen::evtchn_send{0}), Errno::einval},
+      {"send on a free port", a.get(), xen::EvtchnOp::send, bytes(xen::evtchn_send{kFree}), Errno::einval},
+      {"send above max_port", a.get(), xen::EvtchnOp::send, bytes(xen::evtchn_send{kAbove}), Errno::einval},
+      {"send on a VIRQ", a.get(), xen::EvtchnOp::send, bytes(xen::evtchn_send{timer0}), Errno::einval},
+      {"unmask above max_port", a.get(), xen::EvtchnOp::unmask, bytes(xen::evtchn_unmask{kAbove}), Errno::einval},
+      {"unmask port ~0", a.get(), xen::EvtchnOp::unmask, bytes(xen::evtchn_unmask{kAll}), Errno::einval},
+      {"bind to no domain", b.get(), xen::EvtchnOp::bind_interdomain,
+       bytes(xen::evtchn_bind_interdomain{d9, 0, unbound, 0}), Errno::esrch},
+      {"bind to port 0", b.get(), xen::EvtchnOp::bind_interdomain, bytes(xen::evtchn_bind_interdomain{1, 0, 0, 0}),
+       Errno::einval},
+      {"bind above max_port", b.get(), xen::EvtchnOp::bind_interdomain,
+       bytes(xen::evtchn_bind_interdomain{1, 0, kAbove, 0}), Errno::einval},
+      {"bind to a free port", b.get(), xen::EvtchnOp::bind_interdomain,
+       bytes(xen::evtchn_bind_interdomain{1, 0, kFree, 0}), Errno::einval},
+      {"bind twice (connected)", b.get(), xen::EvtchnOp::bind_interdomain,
+       bytes(xen::evtchn_bind_interdomain{1, 0, pa, 0}), Errno::einval},
+      {"bind to a port offered to another", a.get(), xen::EvtchnOp::bind_interdomain,
+       bytes(xen::evtchn_bind_interdomain{kSelf, 0, unbound, 0}), Errno::einval},
+      {"bind to an IPI", b.get(), xen::EvtchnOp::bind_interdomain, bytes(xen::evtchn_bind_interdomain{1, 0, ipi1, 0}),
+       Errno::einval},
+      {"bind to a VIRQ", b.get(), xen::EvtchnOp::bind_interdomain,
+       bytes(xen::evtchn_bind_interdomain{1, 0, timer0, 0}), Errno::einval},
+      {"bind a VIRQ twice", a.get(), xen::EvtchnOp::bind_virq, bytes(xen::evtchn_bind_virq{xen::virq::timer, 0, 0}),
+       Errno::eexist},
+      {"bind VIRQ count", a.get(), xen::EvtchnOp::bind_virq, bytes(xen::evtchn_bind_virq{xen::virq::count, 0, 0}),
+       Errno::einval},
+      {"bind VIRQ ~0", a.get(), xen::EvtchnOp::bind_virq, bytes(xen::evtchn_bind_virq{kAll, 0, 0}), Errno::einval},
+      {"bind a VIRQ on no vCPU", a.get(), xen::EvtchnOp::bind_virq, bytes(xen::evtchn_bind_virq{xen::virq::timer, 4, 0}),
+       Errno::enoent},
+      {"bind a global VIRQ", a.get(), xen::EvtchnOp::bind_virq, bytes(xen::evtchn_bind_virq{xen::virq::console, 0, 0}),
+       Errno::ebusy},
+      {"bind an IPI on no vCPU", a.get(), xen::EvtchnOp::bind_ipi, bytes(xen::evtchn_bind_ipi{4, 0}), Errno::enoent},
+      {"bind an IPI on vCPU ~0", a.get(), xen::EvtchnOp::bind_ipi, bytes(xen::evtchn_bind_ipi{kAll, 0}), Errno::enoent},
+      {"bind_pirq (no PIRQs on Arm)", a.get(), xen::EvtchnOp::bind_pirq, bytes(xen::evtchn_bind_pirq{1, 0, 0}),
+       Errno::eopnotsupp},
+      {"bind_vcpu to no vCPU", a.get(), xen::EvtchnOp::bind_vcpu, bytes(xen::evtchn_bind_vcpu{unbound, 9}),
+       Errno::enoent},
+      {"bind_vcpu above max_port", a.get(), xen::EvtchnOp::bind_vcpu, bytes(xen::evtchn_bind_vcpu{kAbove, 1}),
+       Errno::einval},
+      {"bind_vcpu a free port", a.get(), xen::EvtchnOp::bind_vcpu, bytes(xen::evtchn_bind_vcpu{kFree, 1}),
+       Errno::einval},
+      {"bind_vcpu an IPI", a.get(), xen::EvtchnOp::bind_vcpu, bytes(xen::evtchn_bind_vcpu{ipi1, 2}), Errno::einval},
+      {"bind_vcpu a per-vCPU VIRQ", a.get(), xen::EvtchnOp::bind_vcpu, bytes(xen::evtchn_bind_vcpu{timer0, 1}),
+       Errno::einval},
+      {"alloc_unbound in another domain", a.get(), xen::EvtchnOp::alloc_unbound,
+       bytes(xen::evtchn_alloc_unbound{2, kSelf, 0}), Errno::eperm},
+      {"alloc_unbound in no domain", a.get(), xen::EvtchnOp::alloc_unbound,
+       bytes(xen::evtchn_alloc_unbound{d9, kSelf, 0}), Errno::esrch},
+      {"status above max_port", a.get(), xen::EvtchnOp::status, bytes(xen::evtchn_status{kSelf, 0, kAbove, 0, 0, {}}),
+       Errno::einval},
+      {"status of another domain", a.get(), xen::EvtchnOp::status, bytes(xen::evtchn_status{2, 0, 1, 0, 0, {}}),
+       Errno::eperm},
+      {"reset another domain", a.get(), xen::EvtchnOp::reset, bytes(xen::evtchn_reset{2}), Errno::eperm},
+      {"reset no domain", a.get(), xen::EvtchnOp::reset, bytes(xen::evtchn_reset{d9}), Errno::esrch},
+      {"reset_cont with no reset running", a.get(), xen::EvtchnOp::reset_cont, bytes(xen::evtchn_reset{kSelf}),
+       Errno::ebusy},
+      {"set_priority above max_port", a.get(), xen::EvtchnOp::set_priority,
+       bytes(xen::evtchn_set_priority{kAbove, 0}), Errno::einval},
+      {"set_priority (2-level ABI)", a.get(), xen::EvtchnOp::set_priority, bytes(xen::evtchn_set_priority{pa, 0}),
+       Errno::enosys},
+      {"init_control (no FIFO ABI)", a.get(), xen::EvtchnOp::init_control, std::vector<u8>(16), Errno::eopnotsupp},
+      {"expand_array (no FIFO ABI)", a.get(), xen::EvtchnOp::expand_array, std::vector<u8>(8), Errno::eopnotsupp},
+      {"unknown command 15", a.get(), static_cast<xen::EvtchnOp>(15), std::vector<u8>(8), Errno::enosys},
+  };
+  for (const Call& c : calls) {
+    alignas(8) u8 buf[64] = {};
+    ASSERT_LE(c.arg.size(), sizeof buf);
+    std::memcpy(buf, c.arg.data(), c.arg.size());
+    Upcall up;
+    EXPECT_EQ(evtchn_op(dir, c.caller->ev, static_cast<u32>(c.cmd), buf, up), error(c.expected)) << c.what;
+    EXPECT_FALSE(up.raise) << c.what;
+    EXPECT_TRUE(snapshot() == before) << c.what << ": the refusal changed event-channel state";
+    EXPECT_EQ(std::memcmp(buf, c.arg.data(), c.arg.size()), 0) << c.what << ": the argument was written";
+  }
+  // The control: closing the unbound port is allowed (Xen frees an ECS_UNBOUND port), and the
+  // snapshot sees it; a second close is a close of a free port.
+  EXPECT_EQ(close(*a, unbound), 0);
+  EXPECT_FALSE(snapshot() == before);
+  EXPECT_EQ(status(*a, unbound).status, static_cast<u32>(EvtchnStat::closed));
+  EXPECT_EQ(close(*a, unbound), error(Errno::einval));
+}
+
 // ---- Linux's handler consumes exactly what was sent
 
 TEST_F(EvtchnTest, LinuxHandlerConsumesExactlyWhatWasSent) {
