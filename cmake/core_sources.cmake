@@ -21,4 +21,5 @@ set(RUNHV_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../core/vgic_mmio.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/evtchn.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/trace.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/grant_table.cpp
 )

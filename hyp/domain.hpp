@@ -12,6 +12,7 @@
 #include "arch/arch.hpp"
 #include "core/byte_ring.hpp"
 #include "core/evtchn.hpp"
+#include "core/grant_table.hpp"
 #include "core/guest_copy.hpp"
 #include "core/guest_layout.hpp"
 #include "core/limits.hpp"
@@ -80,10 +81,9 @@ struct Domain {
   Ipa entry{};                            // vCPU 0's first instruction
   u64 dtb_ipa = 0;                        // vCPU 0's x0
   // The grant table (version 1): its shared frames (hypervisor memory the guest maps into its
-  // grant window with add_to_physmap) and where each is mapped (hyp/xen/grant_table.cpp).
-  static constexpr u32 kGrantFrames = 32;  // GNTTABOP_query_size's max_nr_frames
-  u32 grant_frames_used = 1;
-  u64 grant_frame_gpfn[kGrantFrames]{};  // 0: not mapped
+  // grant window with add_to_physmap) and where each is mapped (core/grant_table.hpp).
+  static constexpr u32 kGrantFrames = GrantTable::kFrames;
+  GrantTable grant{};
   alignas(kPageSize) u8 grant_frames[kGrantFrames][kPageSize]{};
   EvtchnDomain evtchn{};  // its event channels (hyp/xen/event_channel.cpp)
   MmioBus mmio{};

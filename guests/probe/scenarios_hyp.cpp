@@ -243,6 +243,8 @@ bool grant_table_checks(Record& r) {
   static xen::abi::gnttab_set_version sv;
   sv.version = 2;
   const long set_v2 = grant_table_op(GnttabOp::set_version, &sv);
+  sv.version = 3;
+  const long set_v3 = grant_table_op(GnttabOp::set_version, &sv);
   sv.version = 1;
   const long set_v1 = grant_table_op(GnttabOp::set_version, &sv);
   const long bad_count = grant_table_op(GnttabOp::query_size, &q, 2);
@@ -273,6 +275,7 @@ bool grant_table_checks(Record& r) {
       .num("gnttab_nr_frames", frames_before)
       .num("gnttab_max_nr_frames", max_frames)
       .num("gnttab_set_version_2", static_cast<u64>(-set_v2))
+      .num("gnttab_set_version_3", static_cast<u64>(-set_v3))
       .num("gnttab_set_version_1", static_cast<u64>(-set_v1))
       .num("gnttab_version", sv.version)
       .num("gnttab_bad_count", static_cast<u64>(-bad_count))
@@ -284,9 +287,10 @@ bool grant_table_checks(Record& r) {
       .num("gnttab_nr_frames_after", frames_after)
       .num("gnttab_move_frame0", static_cast<u64>(-moved))
       .flag("gnttab_frame_kept", kept);
-  return query == 0 && frames_before == 1 && max_frames >= 4 && set_v2 == -xen::kEinval && set_v1 == 0 &&
-         sv.version == 1 && bad_count == -xen::kEinval && bad_domain_status == -2 && map0 == 0 && map1 == 0 &&
-         beyond == -xen::kEinval && status_frame == -xen::kEinval && frames_after == 2 && moved == 0 && kept;
+  return query == 0 && frames_before == 1 && max_frames >= 4 && set_v2 == -xen::kEnosys && set_v3 == -xen::kEinval &&
+         set_v1 == 0 && sv.version == 1 && bad_count == -xen::kEinval && bad_domain_status == -2 && map0 == 0 &&
+         map1 == 0 && beyond == -xen::kEinval && status_frame == -xen::kEinval && frames_after == 2 && moved == 0 &&
+         kept;
 }
 
 long evtchn_op(xen::abi::EvtchnOp op, void* arg) {

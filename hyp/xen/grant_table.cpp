@@ -3,10 +3,8 @@
 // SPDX-License-Identifier: MIT
 //
 // Each domain has Domain::kGrantFrames shared frames (hypervisor memory, zeroed at creation), the
-// max_nr_frames GNTTABOP_query_size reports; nr_frames grows as the guest maps higher frames, as
-// Xen's table grows. Only version 1 exists on Arm (set_version(2): -EINVAL, as Xen with
-// max_grant_version 1). runhv has no grant mapping or copying between domains yet: the other
-// sub-ops answer -ENOSYS.
+// max_nr_frames GNTTABOP_query_size reports. The answers, as Xen's, are core/grant_table's; this
+// file copies the arguments and logs refusals through the domain's budget.
 #include "hyp/xen/grant_table.hpp"
 
 #include "hyp/xen/handlers.hpp"
@@ -16,8 +14,12 @@ namespace runhv::hyp {
 namespace hypercall {
 namespace {
 
-using xen::Errno;
-using xen::error;
+GrantTarget target(const Vcpu& v, u16 dom) {
+  if (dom == static_cast<u16>(xen::DomId::self) || dom == v.domain->number) {
+    return GrantTarget::self;
+  }
+  return find_domain(dom) != nullptr ? GrantTarget::other : GrantTarget::none;
+}
 
 long query_size(Vcpu& v, u64 arg) {
   const mmu::Stage1Regs ctx = guest_stage1(v);
@@ -25,15 +27,7 @@ long query_size(Vcpu& v, u64 arg) {
   if (copy_from_guest(v.domain->space, ctx, &q, Va(arg), sizeof q) != 0) {
     return bad_pointer(v, "grant_table_op(query_size)", arg);
   }
-  const Domain& d = *v.domain;
-  if (q.dom != static_cast<u16>(xen::DomId::self) && q.dom != d.number) {
-    q.status = static_cast<i16>(find_domain(q.dom) != nullptr ? xen::GnttabStatus::permission_denied
-                                                              : xen::GnttabStatus::bad_domain);
-  } else {
-    q.nr_frames = d.grant_frames_used;
-    q.max_nr_frames = Domain::kGrantFrames;
-    q.status = static_cast<i16>(xen::GnttabStatus::okay);
-  }
+  grant_query_size(v.domain->grant, target(v, q.dom), q);
   return copy_to_guest(v.domain->space, ctx, Va(arg), &q, sizeof q) != 0
              ? bad_pointer(v, "grant_table_op(query_size)", arg)
              : 0;
@@ -45,11 +39,11 @@ long set_version(Vcpu& v, u64 arg) {
   if (copy_from_guest(v.domain->space, ctx, &s, Va(arg), sizeof s) != 0) {
     return bad_pointer(v, "grant_table_op(set_version)", arg);
   }
-  const long rc = s.version == 1 ? 0 : error(Errno::einval);
+  const u32 asked = s.version;
+  const long rc = grant_set_version(s);
   if (rc != 0) {
-    guest_logf(budget(v), "d%uv%u: grant_table_op(set_version %u) refused: version 1 only", dom(v), v.id, s.version);
+    guest_logf(budget(v), "d%uv%u: grant_table_op(set_version %u) refused: version 1 only", dom(v), v.id, asked);
   }
-  s.version = 1;
   return copy_to_guest(v.domain->space, ctx, Va(arg), &s, sizeof s) != 0
              ? bad_pointer(v, "grant_table_op(set_version)", arg)
              : rc;
@@ -61,10 +55,9 @@ long get_version(Vcpu& v, u64 arg) {
   if (copy_from_guest(v.domain->space, ctx, &g, Va(arg), sizeof g) != 0) {
     return bad_pointer(v, "grant_table_op(get_version)", arg);
   }
-  if (g.dom != static_cast<u16>(xen::DomId::self) && g.dom != v.domain->number) {
-    return find_domain(g.dom) != nullptr ? error(Errno::eperm) : error(Errno::esrch);
+  if (const long rc = grant_get_version(target(v, g.dom), g); rc != 0) {
+    return rc;
   }
-  g.version = 1;
   return copy_to_guest(v.domain->space, ctx, Va(arg), &g, sizeof g) != 0
              ? bad_pointer(v, "grant_table_op(get_version)", arg)
              : 0;
@@ -73,41 +66,30 @@ long get_version(Vcpu& v, u64 arg) {
 }  // namespace
 
 long grant_table_op(Vcpu& v, Args a) {
-  const auto op = static_cast<xen::GnttabOp>(a[0]);
+  const auto cmd = static_cast<u32>(a[0]);
   const u64 count = static_cast<u32>(a[2]);  // unsigned int count
-  switch (op) {
+  if (const long rc = grant_op_admit(cmd, count); rc != 0) {
+    guest_logf(budget(v), "d%uv%u: grant_table_op %lu (count %lu) refused", dom(v), v.id, a[0], count);
+    return rc;
+  }
+  switch (static_cast<xen::GnttabOp>(cmd)) {
     case xen::GnttabOp::query_size:
+      return query_size(v, a[1]);
     case xen::GnttabOp::set_version:
-    case xen::GnttabOp::get_version:
-      if (count != 1) {
-        guest_logf(budget(v), "d%uv%u: grant_table_op %lu with count %lu", dom(v), v.id, a[0], count);
-        return error(Errno::einval);
-      }
-      return op == xen::GnttabOp::query_size    ? query_size(v, a[1])
-             : op == xen::GnttabOp::set_version ? set_version(v, a[1])
-                                                : get_version(v, a[1]);
+      return set_version(v, a[1]);
     default:
-      guest_logf(budget(v), "d%uv%u: grant_table_op: unsupported command %lu", dom(v), v.id, a[0]);
-      return error(Errno::enosys);
+      return get_version(v, a[1]);
   }
 }
 
 }  // namespace hypercall
 
 Pa grant_frame(const Domain& d, u64 idx) {
-  if ((idx & xen::kMapIdxGrantTableStatus) != 0 || idx >= Domain::kGrantFrames) {
-    return Pa{0};  // status frames are version 2's; beyond the table
-  }
-  return Pa(reinterpret_cast<u64>(d.grant_frames[idx]));
+  return grant_frame_valid(idx) ? Pa(reinterpret_cast<u64>(d.grant_frames[idx])) : Pa{0};
 }
 
 Ipa grant_frame_moved(Domain& d, u64 idx, u64 gpfn) {
-  const u64 before = d.grant_frame_gpfn[idx];
-  d.grant_frame_gpfn[idx] = gpfn;
-  if (idx + 1 > d.grant_frames_used) {
-    d.grant_frames_used = static_cast<u32>(idx + 1);
-  }
-  return before != 0 && before != gpfn ? Ipa(before << kPageShift) : Ipa{0};
+  return Ipa(runhv::grant_frame_moved(d.grant, idx, gpfn) << kPageShift);
 }
 
 }  // namespace runhv::hyp
