@@ -138,6 +138,8 @@ MmioOutcome on_mmio(arch::VcpuState& v, MmioAccess& access);
 bool on_mmio_unserved(arch::VcpuState& v, Ipa ipa, u64 pc, bool write, const char* why);
 // One of the domain's device regions holds `ipa`.
 bool mmio_region_holds(arch::VcpuState& v, Ipa ipa);
+// The A64 instruction at guest VA `pc`, read through the vCPU's stage 1; false if unmapped.
+bool read_guest_instruction(arch::VcpuState& v, u64 pc, u32& insn);
 // A trapped WFI (wfe = false) or WFE; the guest's PC is already past it.
 void on_wfx(arch::VcpuState& v, bool wfe);
 // An exit the guest cannot continue from: `detail` is the log line's text, `reason` the

@@ -32,6 +32,36 @@ bool mmio_access_from(const esr::DataAbort& da, Ipa ipa, u64 reg_value, MmioAcce
   return true;
 }
 
+bool mmio_decode_post_indexed(u32 insn, bool write, PostIndexed& out) {
+  // size:2 111 V=0 00 opc:2 0 imm9 01 Rn Rt
+  constexpr u32 kFixedMask = 0x3F20'0C00;
+  constexpr u32 kFixed = 0x3800'0400;
+  if ((insn & kFixedMask) != kFixed) {
+    return false;
+  }
+  const u64 opc = bits(insn, 23, 22);
+  const u8 rn = static_cast<u8>(bits(insn, 9, 5));
+  const u8 rt = static_cast<u8>(bits(insn, 4, 0));
+  if (opc > 1 || (opc == 0) != write) {
+    return false;  // LDRS*, or the fault's direction is not this instruction's
+  }
+  if (rn == rt && rn != 31) {
+    return false;  // writeback into the transfer register: UNPREDICTABLE
+  }
+  const u64 size = bits(insn, 31, 30);
+  esr::DataAbort da;
+  da.isv = true;
+  da.sas = static_cast<u8>(size);
+  da.srt = rt;
+  da.sf = size == 3;
+  da.wnr = write;
+  const u64 imm9 = bits(insn, 20, 12);
+  out.da = da;
+  out.rn = rn;
+  out.offset = static_cast<i64>(imm9 ^ 0x100) - 0x100;  // sign-extended
+  return true;
+}
+
 u64 mmio_load_value(const MmioAccess& a) {
   const u64 mask = size_mask(a.bytes);
   u64 value = a.data & mask;

@@ -29,6 +29,19 @@ struct MmioAccess {
 // instruction's own access) or CM = 1 (a cache maintenance instruction, not a load or store).
 bool mmio_access_from(const esr::DataAbort& da, Ipa ipa, u64 reg_value, MmioAccess& out);
 
+// The one access without a syndrome Xen (4.17+, xen/arch/arm/decode.c) emulates: LDR/STR
+// (immediate, post-index) of a general register, 8 to 64 bits, not sign-extending (LDRS* is
+// refused), Rn != Rt unless Rn is SP. `insn` is the instruction at the faulting PC, `write` the
+// abort's WnR (a different instruction than the one that faulted is refused). On success `da` is
+// the syndrome the hardware would have given and Rn is to be advanced by `offset` once the
+// access is done.
+struct PostIndexed {
+  esr::DataAbort da;
+  u8 rn = 0;       // the base register; 31 is SP
+  i64 offset = 0;  // imm9
+};
+bool mmio_decode_post_indexed(u32 insn, bool write, PostIndexed& out);
+
 // What the destination register receives for a load: the value truncated to the access size,
 // then sign- or zero-extended; a W register's upper 32 bits are always zero.
 u64 mmio_load_value(const MmioAccess& a);

@@ -34,6 +34,11 @@ bool mmio_region_holds(arch::VcpuState& s, Ipa ipa) {
   return holds;
 }
 
+bool read_guest_instruction(arch::VcpuState& s, u64 pc, u32& insn) {
+  const Vcpu& v = vcpu_of(s);
+  return copy_from_guest(v.domain->space, guest_stage1(v), &insn, Va(pc), sizeof insn) == 0;
+}
+
 bool on_mmio_unserved(arch::VcpuState& s, Ipa ipa, u64 pc, bool write, const char* why) {
   Vcpu& v = vcpu_of(s);
   Domain& d = *v.domain;

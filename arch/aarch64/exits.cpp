@@ -7,7 +7,7 @@
 //   data abort        an access with a syndrome (ISV) to an emulated region -> hyp::on_mmio, the
 //                     loaded value written back as SSE/SF say, PC advanced; one the device refuses
 //                     or without a syndrome: a data abort injected into the guest, as Xen does
-//                     (cache maintenance there is ignored)
+//                     (cache maintenance there is ignored, post-indexed LDR/STR decoded)
 //   MSR/MRS           the system-register table (core/sysreg_table): debug, OS-lock and PMU
 //                     registers read as zero and ignore writes
 //   everything else, an abort outside every device region, a system register the table
@@ -109,6 +109,27 @@ VcpuState* inject_data_abort(VcpuState& v, u64 far) {
   return hyp::exit_resume(v);
 }
 
+// An A64 access without a syndrome that Xen 4.17+ emulates (core/mmio.hpp): the instruction at
+// the PC, read through the guest's stage 1.
+bool decode_post_indexed(VcpuState& v, const esr::DataAbort& da, PostIndexed& out) {
+  u32 insn = 0;
+  const bool a64 = (v.regs.spsr & guest_exception::kModeAarch32) == 0;
+  return !da.isv && !da.cm && !da.s1ptw && a64 && hyp::read_guest_instruction(v, v.regs.elr, insn) &&
+         mmio_decode_post_indexed(insn, da.wnr, out);
+}
+
+// Rn += offset after a post-indexed access; Rn = 31 is the stack pointer of the guest's mode.
+void write_back(VcpuState& v, u8 rn, i64 offset) {
+  const auto delta = static_cast<u64>(offset);
+  if (rn != 31) {
+    v.regs.x[rn] += delta;
+  } else if ((v.regs.spsr & guest_exception::kModeMask) == guest_exception::kModeEl1h) {
+    sysreg::write_sp_el1(sysreg::read_sp_el1() + delta);
+  } else {
+    v.regs.sp_el0 += delta;
+  }
+}
+
 const char* unserved_reason(const esr::DataAbort& da) {
   return da.s1ptw ? "stage-1 table walk" : da.cm ? "cache maintenance" : "no syndrome (ISV = 0)";
 }
@@ -116,18 +137,25 @@ const char* unserved_reason(const esr::DataAbort& da) {
 // A stage-2 data abort: an emulated device's register, or a guest touching an IPA it has no
 // mapping (or no write permission) for. Inside a device region, an access the device refuses or
 // that has no syndrome (load/store pair, writeback, SIMD register) gets Xen's data abort; cache
-// maintenance there is ignored, as Xen 4.17+ does.
+// maintenance there is ignored, and a post-indexed LDR/STR decoded and emulated, as Xen 4.17+ does.
 VcpuState* data_abort(VcpuState& v, Esr esr) {
   const auto da = esr::DataAbort::decode(esr);
   const u64 far = sysreg::read_far_el2();
   const u64 ipa = fault_ipa(far);
   if (da.translation_fault()) {
     MmioAccess access;
-    const bool decoded = mmio_access_from(da, Ipa(ipa), reg_or_zero(v, da.srt), access);
+    PostIndexed post;
+    bool decoded = mmio_access_from(da, Ipa(ipa), reg_or_zero(v, da.srt), access);
+    const bool post_indexed = !decoded && decode_post_indexed(v, da, post) &&
+                              mmio_access_from(post.da, Ipa(ipa), reg_or_zero(v, post.da.srt), access);
+    decoded = decoded || post_indexed;
     const MmioOutcome outcome = decoded ? hyp::on_mmio(v, access) : MmioOutcome::refused;
     if (outcome == MmioOutcome::done) {
       if (mmio_writes_register(access)) {
         v.regs.x[access.reg] = mmio_load_value(access);
+      }
+      if (post_indexed) {
+        write_back(v, post.rn, post.offset);
       }
       v.regs.elr += esr.instruction_bytes();
       return hyp::exit_resume(v);

@@ -12,8 +12,9 @@
 //   - vGIC: 32-bit served anywhere (reserved space RAZ/WI), 16-bit never, 8-bit only in
 //     IPRIORITYR, ITARGETSR and C/SPENDSGIR, 64-bit in IROUTER and GICR_TYPER (and reserved
 //     space; not asserted elsewhere) but never on a 32-bit register;
-//   - load/store pair, pre/post-index writeback, SIMD register: no syndrome (ISV 0), a data abort
-//     (Xen 4.17+ decodes post-indexed LDR/STR instead; runhv does not);
+//   - load/store pair, pre-index writeback, sign-extending post-index, post-index with Rn == Rt,
+//     SIMD register: no syndrome (ISV 0), a data abort; a post-indexed LDR/STR is decoded and
+//     emulated, base register moved, as Xen 4.17+ does;
 //   - DC CIVAC on a device register: ignored.
 // Writes are made only where an abort is expected, and a snapshot of every aligned 32-bit register
 // of the mapped pages before and after shows nothing changed; a few reads have known values.
@@ -154,14 +155,24 @@ void no_syndrome(u64 va, unsigned kind) {
   switch (kind) {
     case 0: asm volatile("ldp %w0, %w1, [%2]" : "+r"(a), "+r"(b) : "r"(va) : "memory"); break;
     case 1: asm volatile("stp %w0, %w1, [%2]" : : "r"(a), "r"(b), "r"(va) : "memory"); break;
-    case 2: asm volatile("ldr %w0, [%1], #4" : "+r"(a), "+r"(p) : : "memory"); break;
+    case 2: asm volatile("ldrsw %0, [%1], #4" : "+r"(a), "+r"(p) : : "memory"); break;
     case 3: asm volatile("str %w0, [%1, #4]!" : "+r"(a), "+r"(p) : : "memory"); break;
     case 4: asm volatile("ldr s0, [%0]" : : "r"(va) : "v0", "memory"); break;
-    default: asm volatile("ldp %0, %1, [%2]" : "+r"(a), "+r"(b) : "r"(va) : "memory"); break;
+    case 5: asm volatile("ldp %0, %1, [%2]" : "+r"(a), "+r"(b) : "r"(va) : "memory"); break;
+    default:  // ldr w1, [x1], #4: post-index with Rn == Rt, which Xen does not decode
+      asm volatile("mov x1, %0\n .inst 0xb8404421" : : "r"(va) : "x1", "memory"); break;
   }
 }
+
+// Post-indexed LDR/STR, which Xen 4.17+ decodes and emulates: the value and the base's writeback.
+u64 load_post_indexed(u64& base) {
+  u64 v = 0;
+  asm volatile("ldr %w0, [%1], #4" : "=r"(v), "+r"(base) : : "memory");
+  return v;
+}
+void store_post_indexed(u64& base, u64 v) { asm volatile("str %w1, [%0], #-8" : "+r"(base) : "r"(v) : "memory"); }
 // clang-format on
-constexpr unsigned kNoSyndromeKinds = 6;
+constexpr unsigned kNoSyndromeKinds = 7;
 
 u64 rng_state = 0;
 u64 next_random() {  // xorshift64
@@ -292,11 +303,25 @@ bool run_mmio_hostile(const Options& options, const Platform& platform) {
                       (last_far == va || (kind == 3 && last_far == va + 4));
       no_syndrome_mismatches += ok ? 0 : 1;
     }
+    // Post-indexed: +0x10 is RAZ/WI in every window (GICD reserved and IROUTER2, GICR_STATUSR and
+    // reserved space, the UART's reserved word): served, the base moved.
+    u64 base = w.va + 0x10;
+    u64 before_pi = aborts_taken;
+    const u64 loaded = load_post_indexed(base);
+    no_syndrome_mismatches += aborts_taken == before_pi && loaded == 0 && base == w.va + 0x14 ? 0 : 1;
+    base = w.va + 0x10;
+    store_post_indexed(base, ~u64{0});
+    no_syndrome_mismatches += aborts_taken == before_pi && base == w.va + 0x08 ? 0 : 1;
     // Cache maintenance by VA on the device: ignored.
     const u64 before = aborts_taken;
     asm volatile("dc civac, %0" : : "r"(w.va + 0x10) : "memory");
     no_syndrome_mismatches += aborts_taken == before ? 0 : 1;
   }
+  u64 pidr2_at = windows[2].va + 0xFE8;
+  const u64 before_pidr2 = aborts_taken;
+  const bool post_indexed_known =
+      load_post_indexed(pidr2_at) == 0x30 && pidr2_at == windows[2].va + 0xFEC && aborts_taken == before_pidr2;
+  no_syndrome_mismatches += post_indexed_known ? 0 : 1;
   const u64 after_state = snapshot();
   set_el1_sync_hook(nullptr);
 

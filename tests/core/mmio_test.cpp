@@ -153,6 +153,53 @@ MmioAccess load(u8 bytes, bool sign, bool x, u64 data) {
   return a;
 }
 
+// Encodings from the GNU assembler (aarch64-linux-gnu-as), decoded as Xen 4.17+'s decode_arm64.
+TEST(MmioDecodePostIndexed, TheLoadsAndStoresXenEmulates) {
+  struct Case {
+    u32 insn;
+    bool write;
+    u8 bytes;
+    bool sf;
+    u8 rt;
+    u8 rn;
+    i64 offset;
+  };
+  const Case cases[] = {
+      {0xb8404441, false, 4, false, 1, 2, 4},     // ldr w1, [x2], #4
+      {0xf85f8483, false, 8, true, 3, 4, -8},     // ldr x3, [x4], #-8
+      {0x384014c5, false, 1, false, 5, 6, 1},     // ldrb w5, [x6], #1
+      {0x78500507, false, 2, false, 7, 8, -256},  // ldrh w7, [x8], #-256
+      {0xf80ff549, true, 8, true, 9, 10, 255},    // str x9, [x10], #255
+      {0x380107ff, true, 1, false, 31, 31, 16},   // strb wzr, [sp], #16
+      {0xf84107e0, false, 8, true, 0, 31, 16},    // ldr x0, [sp], #16
+  };
+  for (const Case& c : cases) {
+    PostIndexed p;
+    ASSERT_TRUE(mmio_decode_post_indexed(c.insn, c.write, p)) << std::hex << c.insn;
+    EXPECT_TRUE(p.da.isv);
+    EXPECT_EQ(p.da.access_bytes(), c.bytes);
+    EXPECT_EQ(p.da.wnr, c.write);
+    EXPECT_EQ(p.da.sf, c.sf);
+    EXPECT_FALSE(p.da.sse);
+    EXPECT_EQ(p.da.srt, c.rt);
+    EXPECT_EQ(p.rn, c.rn);
+    EXPECT_EQ(p.offset, c.offset);
+  }
+}
+
+TEST(MmioDecodePostIndexed, EverythingElseIsRefused) {
+  PostIndexed p;
+  EXPECT_FALSE(mmio_decode_post_indexed(0xb8804441, false, p));  // ldrsw x1, [x2], #4: sign-extending
+  EXPECT_FALSE(mmio_decode_post_indexed(0x38c01441, false, p));  // ldrsb w1, [x2], #1
+  EXPECT_FALSE(mmio_decode_post_indexed(0xb8404c41, false, p));  // ldr w1, [x2, #4]!: pre-index
+  EXPECT_FALSE(mmio_decode_post_indexed(0xb9400441, false, p));  // ldr w1, [x2, #4]: has a syndrome
+  EXPECT_FALSE(mmio_decode_post_indexed(0xbc404420, false, p));  // ldr s0, [x1], #4: SIMD register
+  EXPECT_FALSE(mmio_decode_post_indexed(0x28c10861, false, p));  // ldp w1, w2, [x3], #8
+  EXPECT_FALSE(mmio_decode_post_indexed(0xb8404421, false, p));  // ldr w1, [x1], #4: Rn == Rt
+  EXPECT_FALSE(mmio_decode_post_indexed(0xb8404441, true, p));   // a load, but the fault was a write
+  EXPECT_FALSE(mmio_decode_post_indexed(0xf80ff549, false, p));  // a store, but the fault was a read
+}
+
 TEST(MmioLoadValue, SignExtendingByteLoads) {
   EXPECT_EQ(mmio_load_value(load(1, true, false, 0x80)), 0xFFFF'FF80U);           // LDRSB W
   EXPECT_EQ(mmio_load_value(load(1, true, true, 0x80)), 0xFFFF'FFFF'FFFF'FF80U);  // LDRSB X
