@@ -71,6 +71,9 @@ const Reg kRegs[] = {
     PROBE_REG(fpcr, own, u64{3} << 22, u64{3} << 24, kAll, false),
     PROBE_REG(icc_pmr_el1, own, 0xF0, 0xE0, kAll, false),
     PROBE_REG(icc_bpr1_el1, own, 0x3, 0x5, kAll, false),
+    PROBE_REG(icc_ctlr_el1, own, 0x2, 0x1, 0x3, false),  // EOImode / CBPR
+    PROBE_REG(icc_igrpen1_el1, own, 0x0, 0x1, kAll, false),
+    PROBE_REG(icc_ap1r0_el1, own, u64{1} << 31, 0x1, kAll, true),  // interrupts stay masked meanwhile
     // IMPLEMENTATION DEFINED (Cortex-A57): constant on QEMU; passing as `own` means no leak.
     PROBE_REG(actlr_el1, own, 0x1, 0x2, kAll, false),
     PROBE_REG(s3_1_c11_c0_2, own, 0x1, 0x2, kAll, false),  // L2CTLR_EL1
@@ -197,6 +200,9 @@ bool run_isolation(const Options& options, const Platform& platform) {
   // The probe's own settings back (its GIC interface; the others it does not rely on here).
   write_icc_pmr_el1(0xff);
   write_icc_bpr1_el1(0);
+  write_icc_ctlr_el1(read_icc_ctlr_el1() & ~u64{3});  // EOImode 0, CBPR 0 (gic.cpp's)
+  asm volatile("msr icc_ap1r0_el1, xzr\n isb" ::: "memory");
+  write_icc_igrpen1_el1(1);
 
   const bool pass =
       reset_mismatches == 0 && mismatches == 0 && (!xen || (interleaved >= kMinInterleaved && retained == 0));

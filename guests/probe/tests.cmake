@@ -121,4 +121,4 @@ probe_native_test(probe_native_sysregs
 # registers runhv traps included (QEMU implements them), so RAZ under runhv is runhv's doing.
 probe_native_test(probe_native_isolation_registers_keep_their_values
   APPEND "probe.scenario=isolation probe.seed=1"
-  EXPECT "^PROBE [{]\"scenario\":\"isolation\",\"hypervisor\":false,\"seed\":1,\"registers\":45,\"rounds\":[1-9][0-9]*,.*\"reset_mismatches\":0,\"mismatches\":0,\"trapped_retained\":16,\"pass\":true[}]$")
+  EXPECT "^PROBE [{]\"scenario\":\"isolation\",\"hypervisor\":false,\"seed\":1,\"registers\":48,\"rounds\":[1-9][0-9]*,.*\"reset_mismatches\":0,\"mismatches\":0,\"trapped_retained\":16,\"pass\":true[}]$")
