@@ -132,9 +132,10 @@ void on_smccc(arch::VcpuState& v);
 // A load or store to an unmapped IPA, decoded: the domain's MMIO bus serves it (a load fills
 // access.data) or says why not.
 MmioOutcome on_mmio(arch::VcpuState& v, MmioAccess& access);
-// A stage-2 data abort at `ipa` (instruction at `pc`) the MMIO bus did not serve (`why`: the device refused it, or it
-// had no syndrome). True when one of the domain's device regions holds the IPA: a budgeted line
-// is logged and the caller gives the guest Xen's data abort; false: no device is there.
+// A stage-2 data abort at `ipa` (instruction at `pc`) the MMIO bus did not serve (`why`: the
+// device refused it, or it had no syndrome). True when one of the domain's device regions holds
+// the IPA: a budgeted line is logged and the caller gives the guest Xen's data abort; false: no
+// device is there.
 bool on_mmio_unserved(arch::VcpuState& v, Ipa ipa, u64 pc, bool write, const char* why);
 // One of the domain's device regions holds `ipa`.
 bool mmio_region_holds(arch::VcpuState& v, Ipa ipa);
