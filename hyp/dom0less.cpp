@@ -57,7 +57,8 @@ class Reader {
 
   void domain(int node) {
     if (out_.count == kMaxDomains) {
-      fail(node, "more than 8 domains");
+      static_assert(kMaxDomains == 64, "the message below");
+      fail(node, "more than 64 domains (kMaxDomains, core/limits.hpp)");
       return;
     }
     DomUConfig& d = out_.domains[out_.count];
@@ -65,7 +66,8 @@ class Reader {
     d.name = fdt_get_name(fdt_, node, nullptr);
     u64 v = 0;
     if (!read_number(fdt_, node, "cpus", 0, v) || v < 1 || v > kMaxVcpusPerDomain) {
-      fail(node, "cpus must be 1..8");
+      static_assert(kMaxVcpusPerDomain == 8, "the message below");
+      fail(node, "cpus must be 1..8 (kMaxVcpusPerDomain, core/limits.hpp)");
       return;
     }
     d.vcpus = static_cast<u32>(v);

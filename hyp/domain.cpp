@@ -17,9 +17,6 @@
 namespace runhv::hyp {
 namespace {
 
-// Raw storage, constructed by create_domain(): a constant-initialised Domain would put its
-// tables in .data (DomId::invalid is not zero) and grow the image.
-alignas(Domain) u8 g_storage[kMaxDomains][sizeof(Domain)];
 Domain* g_domains[kMaxDomains];
 
 }  // namespace
@@ -37,7 +34,11 @@ Domain& create_domain(const DomainConfig& c) {
   if (c.vcpus == 0 || c.vcpus > kMaxVcpusPerDomain) {
     panic("d%u: %u vCPUs (1..%u)", n, c.vcpus, kMaxVcpusPerDomain);
   }
-  Domain& d = *new (g_storage[c.number - 1]) Domain();
+  if (c.storage == nullptr || (reinterpret_cast<u64>(c.storage) % alignof(Domain)) != 0) {
+    panic("d%u: no storage for the domain", n);
+  }
+  memset(c.storage, 0, sizeof(Domain));  // as static storage was: what Domain() leaves alone is zero
+  Domain& d = *new (c.storage) Domain();
   g_domains[c.number - 1] = &d;
   d.number = c.number;
   d.ram_ipa = c.ram_ipa;

@@ -102,6 +102,7 @@ struct Domain {
 
 struct DomainConfig {
   u16 number;
+  void* storage;  // domain_storage_bytes() of hypervisor RAM, aligned as Domain, for the Domain itself
   Ipa ram_ipa;
   Pa ram_pa;  // 2 MiB aligned, owned by nobody yet
   u64 ram_size;
@@ -120,6 +121,9 @@ struct DomainConfig {
 // stage 2, sets up its vCPUs (offline, added to the scheduler). Panics on a bad configuration
 // (boot time only). The scheduler must be initialised first (hyp/sched_loop.hpp).
 Domain& create_domain(const DomainConfig& config);
+// What create_domain() needs as `storage` (the Domain, with its stage-2 tables and vGIC state:
+// taken from boot RAM for the domains there are, not reserved for kMaxDomains in the image).
+inline constexpr u64 domain_storage_bytes() { return (sizeof(Domain) + kPageSize - 1) & ~(kPageSize - 1); }
 // Domain dN, or nullptr.
 Domain* find_domain(u16 number);
 // Marks the domain running and brings vCPU 0 up at d.entry, EL1 with MMU off and x0 =

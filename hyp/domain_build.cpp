@@ -86,7 +86,15 @@ void release_module(const dt::Module& m) {
 }
 
 // One domU: RAM, Image, device tree, vCPUs; started (vCPU 0 up).
-void build_domu(u16 number, const dt::DomUConfig& c, RamCarver& carver, Pa pv_page) {
+void* take_storage(BootRam& ram) {
+  const Pa at = ram.take(domain_storage_bytes(), alignof(Domain) > kPageSize ? alignof(Domain) : kPageSize);
+  if (at.raw() == 0) {
+    panic("no RAM for another domain (%lu KiB each)", domain_storage_bytes() >> 10);
+  }
+  return reinterpret_cast<void*>(at.raw());
+}
+
+void build_domu(u16 number, const dt::DomUConfig& c, RamCarver& carver, Pa pv_page, void* storage) {
   const auto n = static_cast<unsigned>(number);
   const u64 ram_size = align_up(c.memory_bytes, k2MiB);
   const auto* image = reinterpret_cast<const u8*>(c.kernel.base.raw());
@@ -122,6 +130,7 @@ void build_domu(u16 number, const dt::DomUConfig& c, RamCarver& carver, Pa pv_pa
     panic("/chosen/%s: no free %lu MiB of host RAM", c.name, ram_size >> 20);
   }
   Domain& d = create_domain({.number = number,
+                             .storage = storage,
                              .ram_ipa = kGuestRamIpa,
                              .ram_pa = ram,
                              .ram_size = ram_size,
@@ -191,6 +200,7 @@ void build_boot_domains(const dt::DomUList& domus, BootRam& ram, Pa ram_base, Pa
     }
     const auto image_size = static_cast<usize>(smoke_guest_image_size);
     Domain& d1 = create_domain({.number = 1,
+                                .storage = take_storage(ram),
                                 .ram_ipa = kGuestRamIpa,
                                 .ram_pa = guest_ram,
                                 .ram_size = kSmokeRamSize,
@@ -206,8 +216,10 @@ void build_boot_domains(const dt::DomUList& domus, BootRam& ram, Pa ram_base, Pa
     // PV-time pages (one per domain), then everything below the cursor is the hypervisor's:
     // the boot DTB, the image, the frame table, these pages. The modules are too, until copied.
     Pa pv_pages[kMaxDomains] = {};
+    void* storage[kMaxDomains] = {};
     for (usize i = 0; i < domus.count; ++i) {
       pv_pages[i] = ram.take(kPageSize, kPageSize);
+      storage[i] = take_storage(ram);
     }
     if (!table.assign(ram_base, ram.next().raw() - ram_base.raw(), DomId::xen)) {
       panic("frame table: cannot claim the hypervisor's frames");
@@ -218,7 +230,7 @@ void build_boot_domains(const dt::DomUList& domus, BootRam& ram, Pa ram_base, Pa
     }
     RamCarver carver(ram.next(), ram_end);
     for (usize i = 0; i < domus.count; ++i) {
-      build_domu(static_cast<u16>(i + 1), domus.domains[i], carver, pv_pages[i]);
+      build_domu(static_cast<u16>(i + 1), domus.domains[i], carver, pv_pages[i], storage[i]);
     }
     for (usize i = 0; i < domus.count; ++i) {
       release_module(domus.domains[i].kernel);

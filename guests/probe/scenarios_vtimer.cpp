@@ -91,9 +91,10 @@ bool run_vtimer_held(const Options& /*options*/, const Platform& platform) {
   timer::stop();
   const u64 sgis_taken = counters().other_irqs - others;
 
-  // Progress within a factor of 4 of the timer-off window (host noise stays well inside it).
+  // Progress within a factor of 10 of the timer-off window: a livelocked vCPU makes none, and a
+  // loaded host (CI runs two QEMUs on two cores) has been seen to cost a 200 ms window 5x.
   const bool pass = ok && disabled_istatus && disabled_taken && crowded_taken && sgis_taken == kSgis &&
-                    disabled * 4 >= baseline && crowded * 4 >= baseline;
+                    disabled * 10 >= baseline && crowded * 10 >= baseline;
   Record("vtimer-held")
       .flag("hypervisor", platform.xen)
       .num("window_ms", kWindowMs)
