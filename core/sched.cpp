@@ -79,7 +79,7 @@ void Scheduler::traced_set_state(SchedVcpu& v, RunstateState s, u64 now) {
 
 // Whether the running vCPU `v` has used up its slice at `now`; counts each slice once.
 bool Scheduler::slice_over(SchedVcpu& v, u64 now) {
-  if (!v.slice_expired_ && elapsed(now, v.slice_start_) >= v.slice_ns_) {
+  if (!v.slice_expired_ && elapsed(now, v.slice_start_) >= v.slice_len_) {
     v.slice_expired_ = true;
     ++v.stats_.slices_expired;
   }
@@ -132,6 +132,7 @@ bool Scheduler::add(SchedVcpu& v, int pin) {
   v.next_ = nullptr;
   v.deadline_ = kNever;
   v.slice_expired_ = false;
+  v.overrun_ = 0;
   v.stats_ = {};
   v.home_ = home;
   ++pcpu_[home].assigned;
@@ -274,9 +275,14 @@ SchedVcpu* Scheduler::schedule(u32 pcpu, u64 now) {
     }
     if (pc.runq.empty()) {
       prev->slice_start_ = now;  // nobody else to run: carry on, on a fresh slice
+      prev->slice_len_ = prev->slice_ns_;
       prev->slice_expired_ = false;
       return prev;
     }
+    const u64 used = elapsed(now, prev->slice_start_);
+    const u64 most = prev->slice_ns_ - prev->slice_ns_ / 8;
+    const u64 over = yielded || used <= prev->slice_len_ ? 0 : used - prev->slice_len_;
+    prev->overrun_ = over < most ? over : most;
     set_state(*prev, RunstateState::runnable, now);
     pc.runq.push_back(prev);
   }
@@ -284,6 +290,8 @@ SchedVcpu* Scheduler::schedule(u32 pcpu, u64 now) {
   SchedVcpu* next = pc.runq.pop_front();
   if (next != nullptr) {
     next->slice_start_ = now;
+    next->slice_len_ = next->slice_ns_ - next->overrun_;
+    next->overrun_ = 0;
     next->slice_expired_ = false;
     ++next->stats_.switches_in;
     set_state(*next, RunstateState::running, now);
@@ -308,7 +316,7 @@ u64 Scheduler::next_event(u32 pcpu) {
   Locked l(pc.lock);
   u64 at = kNever;
   if (const SchedVcpu* cur = pc.current; cur != nullptr && cur->state_ == RunstateState::running) {
-    at = saturating_add(cur->slice_start_, cur->slice_ns_);
+    at = saturating_add(cur->slice_start_, cur->slice_len_);
   }
   for (const SchedVcpu* b = pc.blocked.front(); b != nullptr; b = b->next_) {  // O(blocked here)
     if (b->deadline_ < at) {

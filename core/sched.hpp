@@ -22,7 +22,10 @@
 //
 // Round robin: each pCPU has a FIFO run queue (an intrusive doubly linked list: enqueue, dequeue
 // and pick-next are O(1)) and a `current` (nullptr: the pCPU is idle). A dispatched vCPU gets a
-// fresh slice of its own length (per vCPU, from its domain's configuration; default 1 ms). When
+// fresh slice of its own length (per vCPU, from its domain's configuration; default 1 ms), less
+// what its previous slice overran (its end noticed late: a delayed timer interrupt, a long
+// exit), at most 7/8 of a slice: so busy vCPUs sharing a pCPU get equal time, not just equal
+// numbers of slices, however late each slice's end was taken. When
 // the slice ends (tick()) or the vCPU yields, schedule() puts it at the tail of the queue and
 // takes the head; with nobody queued it keeps running on a fresh slice. A vCPU that wakes is
 // queued at the tail and waits for the current slice to end: a wake never preempts, it only
@@ -144,16 +147,19 @@ class SchedVcpu {
     domain_ = domain;
     vcpu_ = vcpu;
     slice_ns_ = slice_ns != 0 ? slice_ns : kDefaultSliceNs;
+    slice_len_ = slice_ns_;
+    overrun_ = 0;
   }
 
   [[nodiscard]] RunstateState state() const { return state_; }
   [[nodiscard]] u32 pcpu() const { return home_; }  // home pCPU, kNoPcpu before add()
   [[nodiscard]] u64 slice_ns() const { return slice_ns_; }
+  [[nodiscard]] u64 slice_len() const { return slice_len_; }      // the current slice: see "Slices"
   [[nodiscard]] u64 slice_start() const { return slice_start_; }  // dispatch of the current slice
   // What is left of the current slice at `now` (meaningful while running).
   [[nodiscard]] u64 slice_remaining(u64 now) const {
     const u64 used = now > slice_start_ ? now - slice_start_ : 0;
-    return used < slice_ns_ ? slice_ns_ - used : 0;
+    return used < slice_len_ ? slice_len_ - used : 0;
   }
   [[nodiscard]] u64 wake_deadline() const { return deadline_; }  // kNever unless blocked with one
   [[nodiscard]] u32 domain() const { return domain_; }
@@ -171,6 +177,8 @@ class SchedVcpu {
   SchedVcpu* next_ = nullptr;
   VcpuRunstate* runstate_ = nullptr;
   u64 slice_ns_ = kDefaultSliceNs;
+  u64 slice_len_ = kDefaultSliceNs;  // this slice: slice_ns_ less what the last one overran
+  u64 overrun_ = 0;                  // how far its last expired slice ran past its end
   u64 slice_start_ = 0;
   u64 deadline_ = kNever;
   u32 domain_ = 0;

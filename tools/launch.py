@@ -476,6 +476,13 @@ def collect(line, summary):
         except json.JSONDecodeError:
             summary.setdefault("bad_lines", []).append(line)
         return
+    m = PROGRESS.match(line)
+    if m:
+        try:
+            summary.setdefault("progress", []).append(json.loads(m.group(1)))
+        except json.JSONDecodeError:
+            summary.setdefault("bad_lines", []).append(line)
+        return
     m = FATAL.match(line)
     if m:
         summary.setdefault("fatal", m.group(1))

@@ -34,9 +34,10 @@ namespace {
 
 // PerCpu::state: how far a secondary got.
 constexpr u32 kStateOff = 0;
-constexpr u32 kStateUp = 1;      // its GIC and timer are set up
-constexpr u32 kStateTested = 2;  // its timer self-test passed: idle from here on
-constexpr u32 kStateFailed = 3;  // a self-test failed (it printed why)
+constexpr u32 kStateUp = 1;         // its GIC and timer are set up
+constexpr u32 kStateTested = 2;     // its timer self-test passed: idle from here on
+constexpr u32 kStateFailed = 3;     // a self-test failed (it printed why)
+constexpr u32 kStateAbandoned = 4;  // the boot CPU gave up waiting: it must never join
 
 constexpr unsigned kSelfTestTicks = 3;
 constexpr u64 kSelfTestPeriodNs = 1'000'000;      // 1 ms
@@ -47,6 +48,13 @@ bool g_gic_on = false;
 u32 g_online = 1;
 
 void set_state(PerCpu& cpu, u32 state) { __atomic_store_n(&cpu.state, state, __ATOMIC_RELEASE); }
+// `from` -> `to`, unless the CPU's state is no longer `from` (the boot CPU abandoned it).
+bool advance(PerCpu& cpu, u32 from, u32 to) {
+  return __atomic_compare_exchange_n(&cpu.state, &from, to, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+// In a wait for another CPU: QEMU's single-threaded modes (-icount) switch to the next vCPU at a
+// YIELD, so a waiting CPU does not starve the one it waits for.
+void relax() { asm volatile("yield" ::: "memory"); }
 u32 state_of(const PerCpu& cpu) { return __atomic_load_n(&cpu.state, __ATOMIC_ACQUIRE); }
 
 // This pCPU's share of the GIC and the timer.
@@ -98,7 +106,11 @@ bool cpu_start(PerCpu& cpu) {
              .pfr0 = sysreg::read_id_aa64pfr0_el1(),
              .pfr1 = sysreg::read_id_aa64pfr1_el1(),
              .mmfr1 = sysreg::read_id_aa64mmfr1_el1()};
-  set_state(cpu, kStateUp);
+  if (cpu.index == 0) {
+    set_state(cpu, kStateUp);
+  } else if (!advance(cpu, kStateOff, kStateUp)) {
+    return false;  // abandoned: secondary_main parks it
+  }
   logf("cpu%u up (mpidr 0x%lx)", cpu.index, sysreg::read_mpidr_el1());
   return !g_gic_on || timer_self_test(cpu);
 }
@@ -119,8 +131,9 @@ void gic_boot_init() {
   g_gic_on = true;
 }
 
-// Starts secondary `index` and waits until it has passed its self-test (or failed, or timed out).
-void start_secondary(u32 index, u64 mpidr) {
+// Starts secondary `index` and waits until it has passed its self-test (or failed, or timed out);
+// whether it is online. One that times out is abandoned (it parks if it ever gets further).
+bool start_secondary(u32 index, u64 mpidr) {
   PerCpu& cpu = g_percpu[index];
   cpu.index = index;
   cpu.mpidr = mpidr;
@@ -130,19 +143,22 @@ void start_secondary(u32 index, u64 mpidr) {
   const i64 rc = psci::cpu_on(mpidr, reinterpret_cast<u64>(secondary_entry), reinterpret_cast<u64>(&cpu));
   if (rc != 0) {
     logf("cpu%u: PSCI CPU_ON(0x%lx) failed: %ld", index, mpidr, rc);
-    return;
+    return false;
   }
   const u64 give_up = now_ns() + kBringUpTimeoutNs;
   u32 state = kStateOff;
   while ((state = state_of(cpu)) != kStateTested && state != kStateFailed) {
-    if (now_ns() > give_up) {
-      logf("cpu%u: no answer after CPU_ON (state %u)", index, state);
-      return;
+    if (now_ns() > give_up && advance(cpu, state, kStateAbandoned)) {
+      logf("cpu%u: no answer after CPU_ON (state %u): abandoned", index, state);
+      return false;
     }
+    relax();
   }
   if (state == kStateTested) {
     ++g_online;
+    return true;
   }
+  return false;
 }
 
 // Wakes each secondary with an SGI and waits for it to count it.
@@ -156,6 +172,7 @@ void ipi_self_test() {
         logf("ipi to cpu%u FAILED: not taken", i);
         return;
       }
+      relax();
     }
   }
   logf("ipi ok (cpu1..cpu%u)", g_online - 1);
@@ -206,8 +223,11 @@ u32 cpus_boot(const CpuTopology& topology) {
     if (!topology.psci_smc) {
       logf("psci method is not smc: secondary cpus stay off");
     } else {
-      for (u32 i = 1; i < cpus; ++i) {
-        start_secondary(i, topology.mpidrs[i]);
+      // pCPU indices stay dense: after a secondary that did not come up, no further one starts.
+      for (u32 i = 1; i < cpus && start_secondary(i, topology.mpidrs[i]); ++i) {
+      }
+      if (g_online < cpus) {
+        logf("running on %u of %u cpus", g_online, cpus);
       }
       ipi_self_test();
     }
@@ -238,9 +258,9 @@ void system_off() { psci::system_off(); }
 
 extern "C" void secondary_main(runhv::arch::PerCpu* cpu) {
   using namespace runhv;
-  const bool ok = arch::cpu_start(*cpu);
-  arch::set_state(*cpu, ok ? arch::kStateTested : arch::kStateFailed);
+  const bool ok = arch::cpu_start(*cpu) && arch::advance(*cpu, arch::kStateUp, arch::kStateTested);
   if (!ok) {
+    arch::advance(*cpu, arch::kStateUp, arch::kStateFailed);  // (no change if it was abandoned)
     for (;;) {
       arch::wait_for_interrupt();
     }

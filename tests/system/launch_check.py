@@ -471,6 +471,8 @@ def run_checks(args, summary, lines):
                 linux_steal.run(check, summary, args.check)
             except linux_steal.StealError as e:
                 fail(str(e))
+        elif check == "scale_fair":
+            check_scale_fair(summary, ndom)
         elif check == "trace":
             check_trace(args, summary)
         elif check.startswith("trace_marks:"):
@@ -481,6 +483,66 @@ def run_checks(args, summary, lines):
             print(f"launch_check: ERROR: unknown check {check}")
             sys.exit(2)
         print(f"launch_check: {check} ok")
+
+
+# ---------------------------------------------------------------- scale
+
+def check_scale_fair(summary, ndom):
+    """Every domain's vCPUs busy: over the longest stretch of progress rounds in which no vCPU
+    blocked or went offline, each vCPU's running time is its pCPU's fair share (1 / the vCPUs
+    homed there) within 5 %, and every guest's busy loop got work done comparable with its
+    pCPU's others. Run under -icount: a host that stalls a QEMU thread would charge the stall
+    to whichever vCPU was running."""
+    stats = final_stats(summary)
+    if len({d for d, _ in stats}) != ndom:
+        fail(f"{len({d for d, _ in stats})} of {ndom} domains printed their figures")
+    rounds = []
+    for rec in summary.get("progress", []):
+        if not rounds or (rec["domain"], rec["vcpu"]) in rounds[-1]:
+            rounds.append({})
+        rounds[-1][(rec["domain"], rec["vcpu"])] = rec
+    rounds = [r for r in rounds if len(r) == len(stats)]
+    busy = [all(v["state"] in (0, 1) for v in r.values()) for r in rounds]
+    best = (0, 0)
+    for i in range(len(rounds)):
+        j = i
+        while j + 1 < len(rounds) and busy[j + 1] and all(
+                rounds[j + 1][k]["blocked_ns"] == rounds[i][k]["blocked_ns"] and
+                rounds[j + 1][k]["offline_ns"] == rounds[i][k]["offline_ns"] for k in rounds[i]):
+            j += 1
+        if busy[i] and j - i > best[1] - best[0]:
+            best = (i, j)
+    if best[1] - best[0] < 2:
+        fail(f"no stretch of 3 progress rounds with every vCPU busy ({len(rounds)} rounds)")
+    a, b = rounds[best[0]], rounds[best[1]]
+    per_pcpu = {}
+    for (d, v), r in stats.items():
+        per_pcpu[r["pcpu"]] = per_pcpu.get(r["pcpu"], 0) + 1
+    worst = 0.0
+    for k in a:
+        life = sum(b[k][f"{s}_ns"] - a[k][f"{s}_ns"] for s in ("running", "runnable", "blocked", "offline"))
+        share = (b[k]["running_ns"] - a[k]["running_ns"]) / life
+        fair = 1.0 / per_pcpu[stats[k]["pcpu"]]
+        worst = max(worst, abs(share / fair - 1))
+        if abs(share / fair - 1) > 0.05:
+            fail(f"d{k[0]}v{k[1]} on pCPU {stats[k]['pcpu']}: running {share:.2%} of {life / 1e6:.0f} ms, fair {fair:.2%}")
+    print(f"launch_check: scale: {len(a)} vCPUs on {len(per_pcpu)} pCPUs, rounds {best[0]}..{best[1]} "
+          f"({life / 1e6:.0f} ms): every running share within {worst:.1%} of fair")
+    # The guests' side: every busy loop made progress comparable with its pCPU's other vCPUs
+    # (no vCPU starved). Only roughly: under -icount's round robin of pCPUs the instructions a
+    # vCPU executes per nanosecond of virtual time vary from slice to slice (seen: +-15 %).
+    work = {}
+    for p in summary["probe"]:
+        if p.get("scenario") == "busy" and p.get("pass"):
+            work.setdefault(stats[(p["domain"], p["cpu"])]["pcpu"], []).append((p["iterations"], p["domain"], p["cpu"]))
+    if sum(len(x) for x in work.values()) != len(stats):
+        fail(f"{sum(len(x) for x in work.values())} passing busy records for {len(stats)} vCPUs")
+    for pcpu, xs in work.items():
+        median = sorted(x[0] for x in xs)[len(xs) // 2]
+        for n, d, v in xs:
+            if not 0.5 <= n / median <= 2:
+                fail(f"d{d}v{v} on pCPU {pcpu}: {n} iterations, its pCPU's median {median}: starved or favoured")
+    print("launch_check: scale: every busy loop's iterations within 0.5..2x of its pCPU's median")
 
 
 # ---------------------------------------------------------------- trace checks
