@@ -87,7 +87,7 @@ class Reader {
     }
     d.pv_time = v != 0;
     d.vpl011 = fdt_getprop(fdt_, node, "vpl011", nullptr) != nullptr;
-    if (!runstate_mode(node, d) || !pins(node, d) || !modules(node, d)) {
+    if (!supported(node) || !enhanced(node) || !runstate_mode(node, d) || !pins(node, d) || !modules(node, d)) {
       return;
     }
     ++out_.count;
@@ -134,6 +134,43 @@ class Reader {
     }
     d.pinned = true;
     return true;
+  }
+
+  // Xen's binding (docs/misc/arm/device-tree/booting.txt) has properties runhv does not
+  // implement: refused by name rather than silently ignored.
+  bool supported(int node) {
+    static constexpr const char* kRefused[] = {"direct-map",     "xen,static-mem",      "xen,shared-mem",
+                                               "domain-cpupool", "xen,llc-colors",      "capabilities",
+                                               "passthrough",    "xen,dom0less-feature"};
+    for (const char* name : kRefused) {
+      if (fdt_getprop(fdt_, node, name, nullptr) != nullptr) {
+        char what[96];
+        format(what, sizeof what, "%s is not supported by runhv", name);
+        fail(node, what);
+        return false;
+      }
+    }
+    int child = 0;
+    fdt_for_each_subnode(child, fdt_, node) {
+      if (compatible(fdt_, child, "multiboot,device-tree")) {
+        fail(node, "a multiboot,device-tree module (device passthrough) is not supported by runhv");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // xen,enhanced: runhv gives every domain Xen's PV interfaces (hypervisor node, grant table,
+  // event channels) and has no xenstore, so "enabled", "no-xenstore" and the empty value all
+  // mean what runhv does anyway; any other value is refused.
+  bool enhanced(int node) {
+    int len = 0;
+    const auto* v = static_cast<const char*>(fdt_getprop(fdt_, node, "xen,enhanced", &len));
+    if (v == nullptr || len <= 1 || strcmp(v, "enabled") == 0 || strcmp(v, "no-xenstore") == 0) {
+      return true;
+    }
+    fail(node, "xen,enhanced must be \"enabled\", \"no-xenstore\" or empty");
+    return false;
   }
 
   bool modules(int node, DomUConfig& d) {

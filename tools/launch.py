@@ -88,7 +88,7 @@ def cells(value, n):
     return " ".join(f"0x{(value >> (32 * i)) & 0xffffffff:x}" for i in reversed(range(n)))
 
 
-def build_dtb(scenario, tmp, smp, mem_mb, guests_dir, qemu, stats_interval_ms=0, trace=None):
+def build_dtb(scenario, tmp, smp, mem_mb, guests_dir, qemu, stats_interval_ms=0, trace=None, loads=()):
     with open(scenario) as f:
         text = f.read()
     body = re.sub(r"^\s*/dts-v1/;\s*", "", text, count=1, flags=re.M)
@@ -120,8 +120,12 @@ def build_dtb(scenario, tmp, smp, mem_mb, guests_dir, qemu, stats_interval_ms=0,
         overrides.append(f"&{{{path}}} {{ reg = <{cells(addr, ac)} {cells(size, sc)}>; }};")
         placed.append((path, addr, size))
         addr = (addr + size + ALIGN - 1) & ~(ALIGN - 1)
-    if not placed:
-        die(f"{scenario}: no /chosen/domU* module with a runhv,file property")
+    for f, addr in loads:  # as a boot loader places images (U-Boot, ImageBuilder): at fixed addresses
+        if not os.path.exists(f):
+            die(f"--load {f}@0x{addr:x}: no such file")
+        loaders += ["-device", f"loader,file={f},addr=0x{addr:x},force-raw=on"]
+    if not placed and not loads:
+        die(f"{scenario}: no /chosen/domU* module with a runhv,file property (or name the images with --load FILE@ADDR)")
 
     final_dts = os.path.join(tmp, "final.dts")
     with open(final_dts, "w") as out:
@@ -264,6 +268,8 @@ def main():
                     help="an xentop-style live view from runhv's progress lines (redrawn in place on a terminal)")
     ap.add_argument("--table", action="store_true",
                     help="render runhv's progress and final figures as a per-vCPU table (80 columns)")
+    ap.add_argument("--load", action="append", default=[], metavar="FILE@ADDR",
+                    help="load FILE at physical ADDR, as a boot loader would for a module whose reg says ADDR")
     ap.add_argument("--gdb", type=int, metavar="PORT",
                     help="QEMU's gdbstub on 127.0.0.1:PORT, stopped before the first instruction (tools/debug.py)")
     ap.add_argument("--trace", metavar="FILE",
@@ -274,6 +280,15 @@ def main():
     if args.top and not args.stats_interval_ms:
         args.stats_interval_ms = 1000  # a round a second, as xentop's default delay
     interactive = not args.input_after and sys.stdin.isatty() and sys.stdout.isatty()
+    loads = []
+    for spec in args.load:
+        f, at, addr = spec.rpartition("@")
+        try:
+            loads.append((f, int(addr, 0)))
+        except ValueError:
+            die(f"--load {spec}: want FILE@ADDR (ADDR like 0x74000000)")
+        if not at or not f:
+            die(f"--load {spec}: want FILE@ADDR")
     console_domain = None
     if args.console:
         m = re.fullmatch(r"d?(\d+)", args.console)
@@ -292,7 +307,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="runhv-launch-") as tmp:
         dtb, loaders, placed = build_dtb(args.scenario, tmp, args.smp, args.mem, guests_dir,
                                          "qemu-system-aarch64", args.stats_interval_ms,
-                                         bool(args.trace))
+                                         bool(args.trace), loads)
         cmd = ["qemu-system-aarch64", *board_args(args.smp, args.mem), "-nographic", "-monitor", "none",
                "-serial", "stdio", "-nic", "none", "-no-reboot", "-kernel", image, "-dtb", dtb, *loaders]
         if args.icount:

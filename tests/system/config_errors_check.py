@@ -30,6 +30,14 @@ CASES = [
      ["no-such-image.bin", "not found"]),
     ("no kernel file", lambda s: re.sub(r'\s*runhv,file = "[^"]*";', "", s), ["runhv,file"]),
     ("syntax error", lambda s: s.replace("cpus = <", "cpus = <<", 1), ["dtc", ".dts:"]),
+    ("Xen's direct-map", lambda s: s.replace("cpus =", "direct-map;\n\t\t\tcpus =", 1),
+     ["/chosen/domU1", "direct-map", "not supported"]),
+    ("Xen's static memory", lambda s: s.replace("cpus =", "xen,static-mem = <0x0 0x60000000 0x0 0x1000000>;\n\t\t\tcpus =", 1),
+     ["/chosen/domU1", "xen,static-mem", "not supported"]),
+    ("device passthrough", lambda s: s.replace("module@1 {", 'module@2 {\n\t\t\t\tcompatible = "multiboot,device-tree", "multiboot,module";\n\t\t\t\treg = <0x0 0x75000000 0x0 0x1000>;\n\t\t\t};\n\t\t\tmodule@1 {', 1),
+     ["/chosen/domU1", "passthrough", "not supported"]),
+    ("xen,enhanced of another kind", lambda s: s.replace("cpus =", 'xen,enhanced = "sometimes";\n\t\t\tcpus =', 1),
+     ["/chosen/domU1", "xen,enhanced"]),
 ]
 
 failed = 0
