@@ -377,4 +377,57 @@ bool run_bench(const Options& options, const Platform& platform) {
   return pass;
 }
 
+// The yield ring (scenario yield-ring, every vCPU of every domain on one pCPU): each CPU yields
+// `m` times, timing the middle half, when every vCPU of the ring is in its loop (they all start
+// within the first rounds and yield as many times). A round is one yield of every vCPU, so the
+// ticks over m/2 yields, divided by the ring's size, are one yield with a switch: the switch
+// from a queue of that many runnable vCPUs (./runhv bench: context_switch/64_runnable).
+namespace {
+
+struct RingRun {
+  u64 ticks = 0;
+  u64 result = 0;
+};
+
+RingRun ring_yields(u64 m) {
+  u64 mine = 0;
+  u64 other = 0;
+  time_yields(m / 4, &mine, &other);
+  const YieldRun run = time_yields(m / 2, &mine, &other);
+  time_yields(m - m / 4 - m / 2, &mine, &other);
+  return {run.ticks, run.result};
+}
+
+void ring_on_secondary(PerCpu& self) {
+  const RingRun run = ring_yields(self.arg);
+  self.elapsed_ticks = run.ticks;
+  self.ok = run.result == 0;
+}
+
+}  // namespace
+
+bool run_yield_ring(const Options& options, const Platform& platform) {
+  const u64 m = options.yields;
+  const unsigned cpus = smp::count();
+  for (unsigned i = 1; i < cpus; ++i) {
+    probe_cpus[i].work_fn = ring_on_secondary;
+    smp::start(i, Work::function, m, 0);
+  }
+  const RingRun mine = ring_yields(m);
+  bool pass = platform.xen && mine.result == 0;
+  for (unsigned i = 0; i < cpus; ++i) {
+    const bool done = i == 0 || smp::wait_done(i, kWaitSeconds * timer::frequency(), true);
+    const u64 ticks = i == 0 ? mine.ticks : probe_cpus[i].elapsed_ticks;
+    const bool ok = done && (i == 0 || probe_cpus[i].ok);
+    Record("yield-ring")
+        .num("cpu", i)
+        .num("yields", m / 2)
+        .num("round_ns_x1000", ns_x1000(ticks, m / 2, timer::frequency()))
+        .flag("pass", ok)
+        .end();
+    pass = pass && ok;
+  }
+  return pass;
+}
+
 }  // namespace probe

@@ -51,6 +51,7 @@ bool run_events(const Options& options, const Platform& platform);
 // null hypercalls, PSCI_VERSION and SCHEDOP_yield (alone, then switching with CPU 1), net of
 // matched baselines. Needs a hypervisor: natively only the loop self-check runs.
 bool run_bench(const Options& options, const Platform& platform);
+bool run_yield_ring(const Options& options, const Platform& platform);
 // CPU 1's part of yield_switch (smp.cpp calls it).
 void yield_switch_on_secondary(PerCpu& self);
 
