@@ -271,6 +271,7 @@ def main():
     ap.add_argument("--check", action="append", default=[])
     ap.add_argument("--icount", action="store_true", help="pass --icount to launch.py (instruction-exact time)")
     ap.add_argument("--load", action="append", default=[], metavar="FILE@ADDR", help="pass --load to launch.py")
+    ap.add_argument("--mem", type=int, help="pass --mem (MiB) to launch.py")
     args = ap.parse_args()
 
     for f in (args.launch, args.scenario, os.path.join(args.build, "aarch64", "runhv.elf")):
@@ -283,6 +284,8 @@ def main():
                str(args.seconds), "--json", out_json, "--build", args.build] + (["--icount"] if args.icount else [])
         for spec in args.load:
             cmd += ["--load", spec]
+        if args.mem:
+            cmd += ["--mem", str(args.mem)]
         traced = any(c == "trace" or c.startswith("trace_marks:") for c in args.check)
         args.trace_file = os.path.join(tmp, "trace.bin") if traced else None
         args.tmp = tmp
@@ -475,6 +478,13 @@ def run_checks(args, summary, lines):
                 linux_steal.run(check, summary, args.check)
             except linux_steal.StealError as e:
                 fail(str(e))
+        elif check == "spread":
+            per = {}
+            for (_, _), r in final_stats(summary).items():
+                per[r["pcpu"]] = per.get(r["pcpu"], 0) + 1
+            print(f"launch_check: spread: vCPUs per pCPU {dict(sorted(per.items()))}")
+            if len(per) != args.smp or max(per.values()) - min(per.values()) > 1:
+                fail(f"the vCPUs are not spread over the {args.smp} pCPUs: {per}")
         elif check == "scale_fair":
             check_scale_fair(summary, ndom)
         elif check == "trace":
