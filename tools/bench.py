@@ -122,21 +122,35 @@ def image_bytes(elf):
 LINUX_START = re.compile(r'LINUX \{"record":"start","cpus_online":(\d+),"boottime_ns":(\d+),')
 
 
-def linux_boot_ms(build, root, hypervisor):
+LINUX_BOOT_RUNS = 5  # each boot's command line padded differently: the median of a chaotic figure
+
+
+def linux_boot_ms(build, root, hypervisor, pad=0):
     """Debian's kernel with runhv's init to the init's first instruction, in virtual time
     (-icount shift=0,sleep=off; CLOCK_BOOTTIME as the init reads it at start): under runhv
     (scenarios/linux-boot.dts, 1 pCPU, 2 vCPUs) or booted by QEMU directly (2 CPUs), with the same
-    kernel command line but for the UART's address."""
+    kernel command line but for the UART's address. Under -icount a boot is exact but chaotic: a
+    few instructions more anywhere (another build, `pad` more characters of command line) move
+    every later timer interrupt, seen as +-3 % on the total; the bench reports a median."""
+    padding = f" runhv.pad={'x' * pad}" if pad else ""
     if hypervisor:
-        cmd = [sys.executable, os.path.join(root, "tools", "launch.py"), os.path.join(root, "scenarios", "linux-boot.dts"),
+        scenario = os.path.join(root, "scenarios", "linux-boot.dts")
+        with open(scenario) as f:
+            text = f.read().replace('runhv.phases=busy:200"', f'runhv.phases=busy:200{padding}"')
+        tmp = tempfile.NamedTemporaryFile("w", suffix=".dts", delete=False)
+        tmp.write(text)
+        tmp.close()
+        cmd = [sys.executable, os.path.join(root, "tools", "launch.py"), tmp.name,
                "--smp", "1", "--seconds", "300", "--icount", "--build", build]
     else:
         cmd = ["qemu-system-aarch64", "-machine", "virt,gic-version=3", "-cpu", "cortex-a57", "-smp", "2", "-m", "512M",
                "-icount", "shift=0,sleep=off", "-nographic", "-monitor", "none", "-serial", "stdio", "-nic", "none",
                "-no-reboot", "-kernel", os.path.join(build, "linux", "Image"),
                "-initrd", os.path.join(build, "linux", "initramfs.cpio"),
-               "-append", "console=ttyAMA0 earlycon=pl011,mmio32,0x09000000 kpti=0 runhv.phases=busy:200"]
+               "-append", "console=ttyAMA0 earlycon=pl011,mmio32,0x09000000 kpti=0 runhv.phases=busy:200" + padding]
     res = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    if hypervisor:
+        os.unlink(tmp.name)
     m = LINUX_START.search(res.stdout)
     if not m or int(m.group(1)) != 2:
         sys.exit(f"bench: Linux did not reach its init with 2 CPUs ({' '.join(cmd)}):\n{res.stdout[-3000:]}")
@@ -244,13 +258,17 @@ def main():
 
     if not args.no_hypervisor and not args.no_linux:
         # A benchmark, not a target test: reported, never failed on (the machines are shared).
-        runhv_ms = linux_boot_ms(args.build, root, True)
-        bare_ms = linux_boot_ms(args.build, root, False)
+        runs = [(linux_boot_ms(args.build, root, True, pad), linux_boot_ms(args.build, root, False, pad))
+                for pad in range(LINUX_BOOT_RUNS)]
+        runhv_ms = sorted(r for r, _ in runs)[LINUX_BOOT_RUNS // 2]
+        bare_ms = sorted(b for _, b in runs)[LINUX_BOOT_RUNS // 2]
         ratio = runhv_ms / bare_ms
+        print("\nLinux boots (runhv ms / bare ms, by command-line padding): " +
+              ", ".join(f"{r:.1f}/{b:.1f}" for r, b in runs))
         records += [{"name": "linux_boot/runhv_ms", "value": round(runhv_ms, 1), "unit": "ms"},
                     {"name": "linux_boot/bare_ms", "value": round(bare_ms, 1), "unit": "ms"},
                     {"name": "linux_boot/ratio", "value": round(ratio, 3), "unit": "x"}]
-        print(f"\n{'Linux to init (virtual time)':<28}{'runhv':>10}{'bare':>10}{'ratio':>8}  (target <= 1.10; Xen 4.17 1.20-1.23)")
+        print(f"\n{'Linux to init (median of ' + str(LINUX_BOOT_RUNS) + ')':<28}{'runhv':>10}{'bare':>10}{'ratio':>8}  (target <= 1.05; Xen 4.17 1.20-1.23)")
         print(f"{'linux_boot':<28}{runhv_ms:>8.1f}ms{bare_ms:>8.1f}ms{ratio:>8.3f}")
         print(f"\n{'Linux steal vs runhv books':<28}{'error':>10}  (largest per-CPU difference, % of a window; target <= 1)")
         for kpti in (0, 1):
