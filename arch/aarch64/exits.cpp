@@ -15,6 +15,11 @@
 //   the register), then the domain stops (hyp::on_guest_fatal). Xen injects an abort or an
 //   undefined instruction instead; stopping names the cause on the console and leaves the other
 //   domains running.
+// The same classes come from a guest's AArch32 EL0 (through the same vector): a trapped instruction is stepped
+// over by its own length (ESR.IL) and out of its IT-block slot, and a conditional one that fails
+// its condition is skipped (core/aarch32.hpp). A guest's FIQ or SError (vectors 10, 11, 14, 15)
+// stops that domain: one log line, then hyp::on_guest_fatal (Xen stops a domain for its SError
+// too, and stops the machine for a FIQ).
 // Every exit that returns ends in hyp::exit_resume, which switches vCPUs if a reschedule is
 // pending on this pCPU.
 #include <stdarg.h>
@@ -23,6 +28,7 @@
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/vcpu_frame.hpp"
 #include "arch/arch.hpp"
+#include "core/aarch32.hpp"
 #include "core/esr.hpp"
 #include "core/format.hpp"
 #include "core/guest_exception.hpp"
@@ -43,6 +49,13 @@ using Handler = VcpuState* (*)(VcpuState& v, Esr esr);
   vformat(detail, sizeof detail, fmt, args);
   va_end(args);
   hyp::on_guest_fatal(v, reason, detail);
+}
+
+// The guest goes on after the trapped instruction: its own length (ESR.IL: a 16-bit T32 one is 2
+// bytes), and out of a T32 IT block's slot.
+void skip_instruction(VcpuState& v, Esr esr) {
+  v.regs.spsr = aarch32::step_pstate(v.regs.spsr);
+  v.regs.elr += esr.instruction_bytes();
 }
 
 // The general register `n` as an instruction sees it: 31 is XZR.
@@ -72,7 +85,7 @@ VcpuState* hvc(VcpuState& v, Esr esr) {
 // so SMC #0 is the same SMCCC call as HVC #0 (as Xen's vsmccc serves it); another immediate is
 // not an SMCCC call and gets NOT_SUPPORTED. Either way the guest goes on after the SMC.
 VcpuState* smc(VcpuState& v, Esr esr) {
-  v.regs.elr += esr.instruction_bytes();
+  skip_instruction(v, esr);
   if (esr::HvcSmc::decode(esr).imm == 0) {
     hyp::on_smccc(v);
   } else {
@@ -81,9 +94,13 @@ VcpuState* smc(VcpuState& v, Esr esr) {
   return hyp::exit_resume(v);
 }
 
+// An AArch32 WFI/WFE whose condition fails is skipped (it traps all the same on some CPUs).
 VcpuState* wfx(VcpuState& v, Esr esr) {
-  v.regs.elr += esr.instruction_bytes();  // the trapped WFI/WFE is done once the handler returns
-  hyp::on_wfx(v, esr::Wfx::decode(esr).kind != esr::Wfx::Kind::wfi);
+  const bool executed = aarch32::trapped_condition_passes(esr, v.regs.spsr);
+  skip_instruction(v, esr);  // the trapped WFI/WFE is done once the handler returns
+  if (executed) {
+    hyp::on_wfx(v, esr::Wfx::decode(esr).kind != esr::Wfx::Kind::wfi);
+  }
   return hyp::exit_resume(v);
 }
 
@@ -157,11 +174,11 @@ VcpuState* data_abort(VcpuState& v, Esr esr) {
       if (post_indexed) {
         write_back(v, post.rn, post.offset);
       }
-      v.regs.elr += esr.instruction_bytes();
+      skip_instruction(v, esr);
       return hyp::exit_resume(v);
     }
     if (!decoded && da.cm && !da.s1ptw && hyp::mmio_region_holds(v, Ipa(ipa))) {
-      v.regs.elr += esr.instruction_bytes();
+      skip_instruction(v, esr);
       return hyp::exit_resume(v);
     }
     const char* why = decoded ? "refused by the device" : unserved_reason(da);
@@ -190,12 +207,12 @@ VcpuState* system_register(VcpuState& v, Esr esr) {
     if (a.read && a.rt != 31) {
       v.regs.x[a.rt] = r.read_value;
     }
-    v.regs.elr += esr.instruction_bytes();
+    skip_instruction(v, esr);
     return hyp::exit_resume(v);
   }
   if (r.kind == SysregResult::Kind::sgi1r && !a.read) {
     hyp::on_sgi(v, reg_or_zero(v, a.rt));
-    v.regs.elr += esr.instruction_bytes();
+    skip_instruction(v, esr);
     return hyp::exit_resume(v);
   }
   char name[32];
@@ -224,6 +241,30 @@ constexpr auto kExits = [] {
 
 }  // namespace
 }  // namespace runhv::arch
+
+// A FIQ taken while a guest ran (HCR_EL2.FMO): runhv uses no Group 0 interrupt, so it is
+// acknowledged and ended at the CPU interface (it is not taken again) and the domain stops.
+extern "C" [[noreturn]] runhv::arch::VcpuFrame* runhv_guest_fiq(runhv::arch::VcpuFrame* frame) {
+  using namespace runhv;
+  auto& v = *reinterpret_cast<arch::VcpuState*>(frame);
+  u64 iar = 1023;
+  if (arch::irq_ready()) {
+    iar = arch::sysreg::read_icc_iar0_el1();
+    if (bits(iar, 23, 0) < 1020) {
+      arch::sysreg::write_icc_eoir0_el1(iar);
+    }
+  }
+  arch::fatal(v, "FIQ", "FIQ (INTID %lu) at pc 0x%lx, SPSR_EL2 0x%lx", bits(iar, 23, 0), v.regs.elr, v.regs.spsr);
+}
+
+// An SError taken while a guest ran (HCR_EL2.AMO): an external abort the guest's access caused,
+// reported asynchronously. Its syndrome is ESR_EL2 (EC 0x2F).
+extern "C" [[noreturn]] runhv::arch::VcpuFrame* runhv_guest_serror(runhv::arch::VcpuFrame* frame) {
+  using namespace runhv;
+  auto& v = *reinterpret_cast<arch::VcpuState*>(frame);
+  arch::fatal(v, "SError", "SError (ESR_EL2 0x%lx) at pc 0x%lx, SPSR_EL2 0x%lx", arch::sysreg::read_esr_el2(),
+              v.regs.elr, v.regs.spsr);
+}
 
 extern "C" runhv::arch::VcpuFrame* runhv_guest_sync(runhv::arch::VcpuFrame* frame) {
   using namespace runhv;

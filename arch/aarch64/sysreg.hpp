@@ -101,6 +101,8 @@ RUNHV_SYSREG_RW(icc_ctlr_el1, ICC_CTLR_EL1)
 RUNHV_SYSREG_RW(icc_igrpen1_el1, ICC_IGRPEN1_EL1)
 RUNHV_SYSREG_RO(icc_iar1_el1, ICC_IAR1_EL1)
 RUNHV_SYSREG_WO(icc_eoir1_el1, ICC_EOIR1_EL1)
+RUNHV_SYSREG_RO(icc_iar0_el1, ICC_IAR0_EL1)
+RUNHV_SYSREG_WO(icc_eoir0_el1, ICC_EOIR0_EL1)
 RUNHV_SYSREG_WO(icc_sgi1r_el1, ICC_SGI1R_EL1)
 
 // GICv3 virtual CPU interface control (ICH_*; list registers in arch/aarch64/ich.cpp).

@@ -41,5 +41,8 @@ extern "C" {
 // Called by world_switch.S on a synchronous exception from the guest, with the saved frame;
 // returns the frame of the vCPU to resume (another one after a reschedule: hyp::exit_resume).
 runhv::arch::VcpuFrame* runhv_guest_sync(runhv::arch::VcpuFrame* frame);
+// A FIQ or an SError taken from the guest: the domain stops (they do not return).
+[[noreturn]] runhv::arch::VcpuFrame* runhv_guest_fiq(runhv::arch::VcpuFrame* frame);
+[[noreturn]] runhv::arch::VcpuFrame* runhv_guest_serror(runhv::arch::VcpuFrame* frame);
 }
 #endif

@@ -2,10 +2,13 @@
 // SPDX-License-Identifier: MIT
 //
 // 16 entries of 128 bytes: {current EL with SP_EL0, current EL with SP_ELx, lower EL AArch64,
-// lower EL AArch32} x {synchronous, IRQ, FIQ, SError}. Entry 8 (a guest's synchronous
-// exception: hypercalls, aborts) and entry 9 (an IRQ while a guest runs) go to the world switch
-// (world_switch.S). Every other entry
-// saves x0..x30, ELR_EL2, SPSR_EL2, ESR_EL2 and FAR_EL2 on the current stack (layout:
+// lower EL AArch32} x {synchronous, IRQ, FIQ, SError}. Every exception from a lower EL is a
+// guest's and goes to the world switch (world_switch.S): synchronous exits (hypercalls, traps,
+// aborts: 8), IRQs (the timers, IPIs: 9), and FIQs and SErrors (10, 11), which stop that domain,
+// never the machine. The "lower EL" entries are chosen by the state of EL1, which HCR_EL2.RW
+// keeps AArch64, so a guest's AArch32 EL0 comes in through 8-11 too; 12-15 (EL1 in AArch32)
+// cannot be taken and are routed the same way all the same. The EL2 entries (0-7)
+// save x0..x30, ELR_EL2, SPSR_EL2, ESR_EL2 and FAR_EL2 on the current stack (layout:
 // arch/aarch64/exception.hpp), calls runhv_exception_entry(frame, vector index) and, if that
 // returns, restores the frame (including any changes to it) and returns with eret.
 
@@ -35,12 +38,18 @@ el2_vectors:
   b guest_sync_exit                 // world_switch.S: saves into the vCPU frame, not the stack
   .balign 0x80                      // 9: IRQ from a guest (the timers, IPIs)
   b guest_irq_exit                  // world_switch.S: saves into the vCPU frame, like 8
-  vector_entry 10
-  vector_entry 11
-  vector_entry 12
-  vector_entry 13
-  vector_entry 14
-  vector_entry 15
+  .balign 0x80                      // 10: FIQ from a guest
+  b guest_fiq_exit
+  .balign 0x80                      // 11: SError from a guest
+  b guest_serror_exit
+  .balign 0x80                      // 12-15: EL1 in AArch32 (never: HCR_EL2.RW)
+  b guest_sync_exit
+  .balign 0x80
+  b guest_irq_exit
+  .balign 0x80
+  b guest_fiq_exit
+  .balign 0x80
+  b guest_serror_exit
 
   .type exception_common, %function
 exception_common:

@@ -1,11 +1,11 @@
 // World switch: guest exit (lower-EL AArch64 synchronous exception) and guest entry (ERET)
 // SPDX-License-Identifier: MIT
 //
-// Exit: vector 8 (synchronous) and vector 9 (IRQ) of el2_vectors branch to guest_sync_exit /
-// guest_irq_exit with every guest register live. Each saves x0..x30, SP_EL0, ELR_EL2 and
+// Exit: the lower-EL vectors of el2_vectors (8-15) branch to guest_sync_exit, guest_irq_exit,
+// guest_fiq_exit or guest_serror_exit with every guest register live. Each saves x0..x30, SP_EL0, ELR_EL2 and
 // SPSR_EL2 into the frame of the vCPU loaded on this pCPU (TPIDR_EL2 points at the PerCpu,
 // whose first word is that frame; layouts in percpu.hpp and vcpu_frame.hpp), makes FP/SIMD trap
-// again, calls runhv_guest_sync(frame) / runhv_guest_irq(frame) on SP_EL2 and enters the frame
+// again, calls runhv_guest_sync / _irq / _fiq / _serror (frame) on SP_EL2 and enters the frame
 // it returns (another vCPU's after a reschedule: hyp/switch.cpp puts and loads the EL1 contexts
 // before returning the new frame). Entry: runhv_guest_resume(frame) records the frame as this
 // pCPU's current one, clears CPTR_EL2.TFP (the guest owns FP/SIMD; the hypervisor touches those
@@ -65,6 +65,18 @@ guest_sync_exit:
 guest_irq_exit:
   guest_exit runhv_guest_irq
   .size guest_irq_exit, . - guest_irq_exit
+
+  .global guest_fiq_exit
+  .type guest_fiq_exit, %function
+guest_fiq_exit:
+  guest_exit runhv_guest_fiq
+  .size guest_fiq_exit, . - guest_fiq_exit
+
+  .global guest_serror_exit
+  .type guest_serror_exit, %function
+guest_serror_exit:
+  guest_exit runhv_guest_serror
+  .size guest_serror_exit, . - guest_serror_exit
 
   .global runhv_guest_resume
   .type runhv_guest_resume, %function

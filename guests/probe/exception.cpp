@@ -10,6 +10,7 @@
 #include "guests/probe/power.hpp"
 #include "guests/probe/tasks.hpp"
 #include "guests/probe/timer.hpp"
+#include "guests/probe/user.hpp"
 
 probe::u8 probe_kpti_active = 0;  // declared extern "C" in frame.hpp
 
@@ -17,6 +18,7 @@ namespace probe {
 namespace {
 
 constexpr u64 kEcSvc64 = 0x15;
+constexpr u64 kEcSvc32 = 0x11;
 const Platform* fatal_platform = nullptr;
 const char* fatal_scenario = "boot";
 El1SyncHook el1_sync_hook = nullptr;
@@ -107,6 +109,19 @@ extern "C" void handle_exception(u64 kind, Frame* frame) {
       break;
     case kEl0Irq:
       count_el0_entry(*frame);
+      on_irq(*frame, true);
+      break;
+    case kEl0A32Sync:
+      count_el0_entry(*frame);
+      if ((read_esr_el1() >> 26) == kEcSvc32) {
+        tasks::on_a32_svc(*frame);
+      } else {
+        tasks::on_fault(*frame);
+      }
+      break;
+    case kEl0A32Irq:
+      count_el0_entry(*frame);
+      user_a32_irqs = user_a32_irqs + 1;
       on_irq(*frame, true);
       break;
     case kEl1Irq:

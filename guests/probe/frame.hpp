@@ -36,6 +36,8 @@ inline constexpr u64 kEl1Sync = 4;
 inline constexpr u64 kEl1Irq = 5;
 inline constexpr u64 kEl0Sync = 8;
 inline constexpr u64 kEl0Irq = 9;
+inline constexpr u64 kEl0A32Sync = 12;
+inline constexpr u64 kEl0A32Irq = 13;
 
 inline bool returns_to_el0(const Frame& frame) { return (frame.spsr & 0xf) == 0; }
 

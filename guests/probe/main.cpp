@@ -131,6 +131,8 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_steal(options, platform, true);
   } else if (strcmp(options.scenario, "vtimer-held") == 0) {
     run_vtimer_held(options, platform);
+  } else if (strcmp(options.scenario, "el0-a32") == 0) {
+    run_el0_a32(options, platform);
   } else if (strcmp(options.scenario, "hostile") == 0) {
     run_hostile(options, platform);
   } else if (strcmp(options.scenario, "isolation") == 0) {

@@ -71,5 +71,8 @@ bool run_hostile(const Options& options, const Platform& platform);
 // redistributor; list registers taken by higher-priority SGIs): the probe keeps running at full
 // speed and gets the interrupt once it can (scenarios_vtimer.cpp).
 bool run_vtimer_held(const Options& options, const Platform& platform);
+// A T32 task at AArch32 EL0 whose WFIs (16-bit, 32-bit) and ticks exit to the
+// hypervisor from AArch32 (scenarios_el0_a32.cpp).
+bool run_el0_a32(const Options& options, const Platform& platform);
 
 }  // namespace probe

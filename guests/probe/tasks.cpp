@@ -95,6 +95,18 @@ int spawn(Entry entry, u64 arg, void* stack_top, bool irqs_masked) {
   return t.count++;
 }
 
+int spawn_a32(const void* entry, u64 arg) {
+  const int id = spawn(nullptr, arg, nullptr);
+  if (id >= 0) {
+    constexpr u64 kSpsrUsrThumb = 0x30;  // M = 0b10000 (usr, AArch32), T: T32
+    Task& task = mine().table[id];
+    task.context.elr = mmu::user_va(entry);
+    task.context.sp_el0 = 0;
+    task.context.spsr = kSpsrUsrThumb;
+  }
+  return id;
+}
+
 const Task& get(int id) { return mine().table[id]; }
 
 void run(StopFn stop) {
@@ -142,6 +154,15 @@ void on_svc(Frame& frame) {
       frame.x[0] = ~u64{0};
       return;
   }
+}
+
+void on_a32_svc(Frame& frame) {
+  CpuTasks& t = mine();
+  ++counters().el0_syscalls;
+  t.table[t.current].live = false;
+  t.table[t.current].exit_code = frame.x[4];
+  maybe_stop();
+  reschedule(frame);
 }
 
 void on_tick(Frame& frame) {

@@ -24,6 +24,8 @@ void reset();
 // irqs_masked: the task runs with PSTATE.I and F set (no guest timer or other interrupt reaches
 // it; the hypervisor's own still take the CPU away).
 int spawn(Entry entry, u64 arg, void* stack_top, bool irqs_masked = false);
+// The same for T32 code at `entry` run in AArch32 state at EL0 (r0 = arg, interrupts unmasked).
+int spawn_a32(const void* entry, u64 arg);
 const Task& get(int id);
 
 // Runs the tasks until stop() holds (asked at every tick and task exit) or none is left.
@@ -31,6 +33,8 @@ void run(StopFn stop);
 
 // From handle_exception.
 void on_svc(Frame& frame);
+// An AArch32 task's SVC: it exits with r4 as its code.
+void on_a32_svc(Frame& frame);
 void on_tick(Frame& frame);
 void on_fault(Frame& frame);
 

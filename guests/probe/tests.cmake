@@ -110,6 +110,12 @@ probe_native_test(probe_native_vtimer_held
   APPEND "probe.scenario=vtimer-held"
   EXPECT "^PROBE [{]\"scenario\":\"vtimer-held\",\"hypervisor\":false,.*\"disabled_istatus\":true,\"disabled_taken\":true,.*\"crowded_taken\":true,\"sgis_taken\":4,\"pass\":true[}]$")
 
+# A T32 task at AArch32 EL0: natively its WFIs just wait for ticks and its result is 3 (the
+# reference for el0-a32.dts, where each WFI traps to runhv from AArch32).
+probe_native_test(probe_native_el0_a32
+  APPEND "probe.scenario=el0-a32"
+  EXPECT "^PROBE [{]\"scenario\":\"el0-a32\",\"hypervisor\":false,\"aarch32_el0\":true,\"exited\":true,\"r4\":3,.*\"pass\":true[}]$")
+
 # Natively the debug and PMU registers are the CPU's (the negative control for runhv's emulation,
 # tests/system trapped_sysregs_emulated_unknown_refused): written values read back, the PMU shows.
 probe_native_test(probe_native_sysregs

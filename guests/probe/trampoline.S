@@ -43,9 +43,10 @@ tramp_vectors:
   tramp_ventry 0x480              // EL0 AArch64 IRQ
   tramp_ventry 0x500              // EL0 AArch64 FIQ
   tramp_ventry 0x580              // EL0 AArch64 SError
-  .rept 4
-  tramp_unexpected                // EL0 AArch32: never runs
-  .endr
+  tramp_ventry 0x600              // EL0 AArch32 sync (the el0-a32 scenario's T32 task)
+  tramp_ventry 0x680              // EL0 AArch32 IRQ
+  tramp_ventry 0x700              // EL0 AArch32 FIQ
+  tramp_ventry 0x780              // EL0 AArch32 SError
 
 tramp_exit:                       // x30 of EL0 in TPIDRRO_EL0, ELR/SPSR/SP_EL0 already set
   adr x30, tramp_vectors

@@ -17,6 +17,7 @@ using namespace probe;
 extern "C" {
 
 USER_DATA volatile u64 user_spins = 0;
+USER_DATA volatile u32 user_a32_irqs = 0;
 USER_DATA alignas(16) u8 user_stacks[user::kStacks][user::kStackSize] = {};
 USER_DATA char user_greeting[] = "probe: hello from EL0\n";
 

@@ -38,4 +38,9 @@ extern volatile probe::u64 user_spins;
 // CNTKCTL_EL1.EL0VCTEN set, the only gaps are the hypervisor's.
 void user_gap_spinner(probe::u64 unused);
 extern probe::user::GapWindow user_gap_window;
+// T32 code for AArch32 EL0 (user_a32.S): two trapped WFIs (16-bit, 32-bit),
+// then waits for user_a32_irqs (r0 holds its user VA) to reach 3 and exits with r4 = 3 if every
+// WFI was stepped over exactly.
+void user_a32_task(probe::u64 irqs_va);
+extern volatile probe::u32 user_a32_irqs;
 }

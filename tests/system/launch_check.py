@@ -57,6 +57,8 @@ Runstate checks (issue 4; the probe's runstate scenarios print one record per CP
                      log lines within its budget; no domain stopped but by its own poweroff
   hostile            d1's hostile record passes (exact error codes, the random hypercalls all
                      answered) and every record of d2 passes; no runhv panic line
+  el0_a32            d1's el0-a32 record passes under runhv (its T32 task's r4 is 3: every trapped
+                     WFI stepped over exactly) and d1v0 blocked at least twice (the WFIs trapped)
 Linux checks: linux_up:D:CPUS:KPTI  domain D is the stock kernel, up on CPUS vCPUs, KPTI on (1) or
 off (0) or as the kernel chose (any), init done, powered off; steal_source:D:area|pvtime|nopvtime  what it set up for steal time.
 Linux steal-time checks (issue 9): linux_steal, steal_share:D:P:LO:HI, steal_at_most:D:P:N,
@@ -832,6 +834,17 @@ def check_mmio_hostile(summary, probes, lines):
         fail("a domain was stopped by something other than its own poweroff")
 
 
+def check_el0_a32(summary, probes, lines):
+    r = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "el0-a32"]
+    if not r or r[0].get("hypervisor") is not True or r[0].get("r4") != 3 or r[0].get("pass") is not True:
+        fail(f"d1: no passing el0-a32 record under the hypervisor: {r}")
+    st = final_stats(summary)[(1, 0)]
+    print(f"launch_check: el0_a32: r4 = {r[0]['r4']}, {r[0]['irqs_from_a32']} ticks taken at AArch32 EL0; "
+          f"d1v0 blocked {st['blocks']} times")
+    if st["blocks"] < 2:
+        fail(f"d1v0 blocked {st['blocks']} times: the two WFIs did not both trap to runhv")
+
+
 RUNSTATE_CHECKS = {
     "runstate_pinned": check_runstate_pinned,
     "runstate_exact": check_runstate_exact,
@@ -844,6 +857,7 @@ RUNSTATE_CHECKS = {
     "steal_legacy": check_steal_legacy,
     "hostile": check_hostile,
     "mmio_hostile": check_mmio_hostile,
+    "el0_a32": check_el0_a32,
 }
 
 
