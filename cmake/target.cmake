@@ -115,6 +115,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/domain_build.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/switch.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/vcpu_lifecycle.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/liveness.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/irq.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/stats.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/trace.cpp

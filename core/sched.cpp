@@ -347,6 +347,25 @@ PcpuMask Scheduler::expire(u32 pcpu, u64 now) {
   return resched;
 }
 
+bool Scheduler::nothing_ahead() const {
+  // Every pCPU lock, in index order: the only path holding more than one (lock order, above).
+  for (u32 p = 0; p < npcpus_; ++p) {
+    pcpu_[p].lock.lock();
+  }
+  bool none = true;
+  for (u32 p = 0; p < npcpus_ && none; ++p) {
+    const Pcpu& pc = pcpu_[p];
+    none = pc.current == nullptr && pc.runq.empty();
+    for (const SchedVcpu* b = pc.blocked.front(); b != nullptr && none; b = b->next_) {
+      none = b->deadline_ == kNever;
+    }
+  }
+  for (u32 p = npcpus_; p-- > 0;) {
+    pcpu_[p].lock.unlock();
+  }
+  return none;
+}
+
 PcpuStats Scheduler::stats(u32 pcpu, u64 now) const {
   if (!valid_pcpu(pcpu, "stats")) {
     return {};

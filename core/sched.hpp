@@ -65,7 +65,7 @@
 // the same lock). Any pCPU may call vcpu_up(), vcpu_down() and wake() on any vCPU; the per-pCPU
 // calls (yield, tick, schedule, next_event, expire) are made by the pCPU itself. Lock order:
 //   placement lock (add/remove only)  ->  at most ONE pCPU lock  ->  the runstate area's lock
-// No path holds two pCPU locks. Callers run with interrupts masked (as EL2 does), so an
+// No path holds two pCPU locks, but nothing_ahead(), which takes them all in index order. Callers run with interrupts masked (as EL2 does), so an
 // interrupt handler on the same pCPU never spins on a lock its own pCPU holds.
 //
 // Misuse (a block of a vCPU that is not current, a yield on an idle pCPU, an unknown pCPU index,
@@ -281,6 +281,10 @@ class Scheduler {
   [[nodiscard]] u64 next_event(u32 pcpu);
   // Wakes the vCPUs blocked on `pcpu` whose deadline is at or before `now`.
   PcpuMask expire(u32 pcpu, u64 now);
+  // Nothing will ever run again unless a wake() or vcpu_up() comes from outside the scheduler:
+  // every pCPU idle (no current), every run queue empty, every blocked vCPU without a deadline.
+  // One consistent view, under every pCPU's lock.
+  [[nodiscard]] bool nothing_ahead() const;
 
   // ---- Introspection. Unlocked reads: exact on the pCPU itself or when nothing runs
   // concurrently (tests); stats() locks for a consistent copy.

@@ -17,6 +17,8 @@ constinit ConsoleInput g_input;
 constinit SpinLock g_lock;  // g_input: added on the boot CPU, fed on it, retired on any pCPU
 constinit platform::Pl011 g_uart{Pa{0}};
 u32 g_intid = 0;
+bool g_receiving = false;  // the UART's receive interrupt is on
+u64 g_takers = 0;          // bit N: domain dN takes input and has not stopped
 LogBudget g_budget;  // the drop lines: a guest that does not read must not flood the console
 
 void announce(u16 focus) { logf("console input to d%u (Ctrl-A three times to switch)", static_cast<unsigned>(focus)); }
@@ -43,12 +45,14 @@ void deliver(u16 number, const char* bytes, usize n) {
 void console_input_add(const Domain& d) {
   g_lock.lock();
   g_input.add(d.number);
+  g_takers |= u64{1} << (d.number % 64);
   g_lock.unlock();
 }
 
 void console_input_stopped(const Domain& d) {
   g_lock.lock();
   g_input.retire(d.number);
+  g_takers &= ~(u64{1} << (d.number % 64));
   g_lock.unlock();
 }
 
@@ -85,7 +89,15 @@ void console_input_start(Pa uart, u32 intid) {
     logf("console input: no interrupts (INTID %u): domains get no input", intid);
     return;
   }
+  g_receiving = true;
   announce(focus);
+}
+
+bool console_input_possible() {
+  g_lock.lock();
+  const bool possible = g_receiving && g_takers != 0;
+  g_lock.unlock();
+  return possible;
 }
 
 void on_device_irq(u32 intid) {

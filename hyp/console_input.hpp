@@ -24,6 +24,9 @@ void console_input_add(const Domain& d);
 void console_input_start(Pa uart, u32 intid);
 // `d` stopped (domain_shutdown): the focus switch skips it.
 void console_input_stopped(const Domain& d);
+// The operator's keys can still reach a running domain (the receiver is on and a domain that
+// takes input has not stopped): what can still wake a domain when nothing else can.
+[[nodiscard]] bool console_input_possible();
 // With d.lock held: input waiting in d.uart_input moved to its vPL011 as far as its FIFO has room.
 void console_input_refill(Domain& d);
 // Once every domain is down: the board UART polled (its interrupts off, so no pCPU takes the byte

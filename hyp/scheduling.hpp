@@ -21,7 +21,8 @@ void vcpu_block(Vcpu& caller);
 // negative Xen errno (-EINVAL: already up, or kKeepPc for a vCPU that was never started).
 inline constexpr u64 kKeepPc = ~u64{0};
 long vcpu_up(Vcpu& caller, u32 target, u64 entry, u64 context);
-// VCPUOP_down / PSCI CPU_OFF: takes vCPU `target` offline (the caller itself for CPU_OFF).
+// VCPUOP_down / PSCI CPU_OFF: takes vCPU `target` offline (the caller itself for CPU_OFF). The
+// domain's last vCPU going down stops the domain instead (as Xen's VCPUOP_down): no return then.
 long vcpu_down(Vcpu& caller, u32 target);
 [[nodiscard]] bool vcpu_is_up(const Domain& d, u32 target);
 // The domain's event-channel interrupt (PPI 15 = INTID 31, the guest DT's /hypervisor

@@ -13,6 +13,7 @@
 // scheduler is the only one to change a vCPU's runstate.
 #include "core/psci.hpp"
 #include "hyp/domain.hpp"
+#include "hyp/liveness.hpp"
 #include "hyp/sched_loop.hpp"
 #include "lib/panic.hpp"
 
@@ -174,6 +175,9 @@ void run_loop() {
       irq_prepare(*next);
       resume_prepare(*next);
       arch::vcpu_run(next->arch);
+    }
+    if (g_sched.next_event(arch::this_cpu_index()) == kNever) {
+      check_nothing_ahead();  // may stop a domain that nothing can wake any more
     }
     while (!loop.need_resched) {
       arch::wait_for_interrupt();

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/log.hpp"
 #include "core/psci.hpp"
+#include "hyp/liveness.hpp"
 #include "hyp/sched_loop.hpp"
 #include "hyp/scheduling.hpp"
 
@@ -22,6 +23,9 @@ void block_current(Vcpu& v) {
   sync_el1(v);
   if (scheduler().block(v.sched, arch::now_ns(), deadline)) {
     request_resched();
+    if (deadline == kNever) {
+      note_blocked_without_timer(v);
+    }
     // A kick between irq_pending() and block() found v still running and woke nothing (irq_kick
     // stores its flag before it wakes; the fences order both sides): wake it here.
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -88,8 +92,21 @@ long vcpu_down(Vcpu& caller, u32 target) {
     return xen::error(xen::Errno::enoent);
   }
   Vcpu& t = d.vcpus[target];
+  g_up_lock.lock();
+  bool others_up = false;
+  for (u32 i = 0; i < d.nr_vcpus; ++i) {
+    others_up = others_up || (i != target && d.vcpus[i].sched.state() != RunstateState::offline);
+  }
+  if (!others_up) {
+    // The last vCPU going down: nothing could bring one back. Xen powers the domain off here.
+    g_up_lock.unlock();
+    arch::set_hypercall_result(caller.arch, 0);
+    domain_shutdown(caller, "poweroff: its last vcpu went down");
+  }
   sync_el1(t);
-  apply(scheduler().vcpu_down(t.sched, arch::now_ns()));
+  const PcpuMask mask = scheduler().vcpu_down(t.sched, arch::now_ns());
+  g_up_lock.unlock();
+  apply(mask);
   return 0;
 }
 

@@ -131,6 +131,9 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_steal(options, platform, true);
   } else if (strcmp(options.scenario, "vtimer-held") == 0) {
     run_vtimer_held(options, platform);
+  } else if (strcmp(options.scenario, "down-last") == 0 || strcmp(options.scenario, "cpu-off-last") == 0 ||
+             strcmp(options.scenario, "block-forever") == 0) {
+    run_liveness(options, platform, options.scenario);
   } else if (strcmp(options.scenario, "el0-a32") == 0) {
     run_el0_a32(options, platform);
   } else if (strcmp(options.scenario, "hostile") == 0) {

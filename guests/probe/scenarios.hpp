@@ -74,5 +74,8 @@ bool run_vtimer_held(const Options& options, const Platform& platform);
 // A T32 task at AArch32 EL0 whose WFIs (16-bit, 32-bit) and ticks exit to the
 // hypervisor from AArch32 (scenarios_el0_a32.cpp).
 bool run_el0_a32(const Options& options, const Platform& platform);
+// down-last / cpu-off-last / block-forever (`name`): the only vCPU goes down or blocks for good;
+// runhv must stop the domain (scenarios_hyp.cpp).
+bool run_liveness(const Options& options, const Platform& platform, const char* name);
 
 }  // namespace probe

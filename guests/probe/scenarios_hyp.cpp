@@ -1,5 +1,7 @@
 // Probe scenarios about the hypervisor itself: sleeping in WFI, a fault, hypercall error paths
 // SPDX-License-Identifier: MIT
+#include <string.h>
+
 #include "abi/xen_arch_arm.hpp"
 #include "guests/probe/console.hpp"
 #include "guests/probe/hypercall.hpp"
@@ -61,6 +63,34 @@ bool run_fault(const Options&, const Platform& platform) {
   const u32 value = *reinterpret_cast<volatile u32*>(va);
   // Only reached when something answered the read (natively: a virtio-mmio register).
   Record("fault").flag("hypervisor", platform.xen).num("value", value).flag("pass", false).end();
+  return false;
+}
+
+// down-last / cpu-off-last / block-forever: the domain's only vCPU goes down (VCPUOP_down of
+// itself, PSCI CPU_OFF) or blocks with no timer armed (SCHEDOP_block, interrupts and timer off).
+// Nothing can bring it back: runhv must stop the domain and say why, not leave a silent hang. The
+// record comes first (nothing returns); what happened is runhv's to print.
+bool run_liveness(const Options&, const Platform& platform, const char* name) {
+  if (!platform.xen) {
+    Record(name).flag("hypervisor", false).text("error", "no hypervisor").flag("pass", false).end();
+    return false;
+  }
+  constexpr u64 kVcpuOpDown = 2;
+  constexpr u64 kSchedOpBlock = 1;
+  timer::stop();
+  irqs_off();
+  Record(name).flag("hypervisor", true).flag("pass", true).end();
+  console::flush();
+  long rc = 0;
+  if (strcmp(name, "down-last") == 0) {
+    rc = xen::hypercall(xen::kVcpuOp, kVcpuOpDown, 0, 0);
+  } else if (strcmp(name, "cpu-off-last") == 0) {
+    rc = static_cast<long>(smccc::hvc(smccc::kPsciCpuOff));
+  } else {
+    rc = xen::hypercall(xen::kSchedOp, kSchedOpBlock, 0);
+  }
+  // Only reached when the domain was left running (or woken).
+  Record(name).text("error", "returned").num("rc", static_cast<u64>(rc)).flag("pass", false).end();
   return false;
 }
 

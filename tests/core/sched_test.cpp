@@ -1080,5 +1080,37 @@ TEST(SchedConcurrency, CrossPcpuWakesUpsAndDownsKeepTheQueuesConsistent) {
   EXPECT_GT(switches_in, 100U);
 }
 
+// nothing_ahead(): true only once no vCPU runs, none is queued and none waits for a deadline.
+TEST_F(SchedTest, NothingAheadOnlyWhenEveryVcpuIsBlockedWithoutADeadlineOrOffline) {
+  start(2);
+  add(0, 0);
+  add(1, 1);
+  add(2, 1);
+  EXPECT_TRUE(sched.nothing_ahead());  // all offline, pCPUs idle
+  serve(sched.vcpu_up(v[0].sv, now) | sched.vcpu_up(v[1].sv, now));
+  EXPECT_FALSE(sched.nothing_ahead());  // running
+  now += 10 * kUs;
+  ASSERT_TRUE(sched.block(v[0].sv, now, kNever));
+  EXPECT_FALSE(sched.nothing_ahead());  // pCPU 0 still has it as current until it schedules
+  serve(pcpu_bit(0));
+  EXPECT_FALSE(sched.nothing_ahead());  // v1 runs on pCPU 1
+  ASSERT_TRUE(sched.block(v[1].sv, now, now + 50 * kUs));
+  serve(pcpu_bit(1));
+  EXPECT_FALSE(sched.nothing_ahead());  // v1 waits for a deadline
+  serve(sched.expire(1, now + 50 * kUs));
+  now += 50 * kUs;
+  ASSERT_TRUE(sched.block(v[1].sv, now, kNever));
+  serve(pcpu_bit(1));
+  EXPECT_TRUE(sched.nothing_ahead());  // both blocked for good, v2 offline
+  sched.vcpu_up(v[2].sv, now);
+  EXPECT_FALSE(sched.nothing_ahead());  // queued on pCPU 1
+  serve(pcpu_bit(1));
+  EXPECT_FALSE(sched.nothing_ahead());
+  serve(sched.vcpu_down(v[2].sv, now));
+  EXPECT_TRUE(sched.nothing_ahead());
+  serve(sched.wake(v[0].sv, now));
+  EXPECT_FALSE(sched.nothing_ahead());
+}
+
 }  // namespace
 }  // namespace runhv

@@ -59,6 +59,8 @@ Runstate checks (issue 4; the probe's runstate scenarios print one record per CP
                      answered) and every record of d2 passes; no runhv panic line
   el0_a32            d1's el0-a32 record passes under runhv (its T32 task's r4 is 3: every trapped
                      WFI stepped over exactly) and d1v0 blocked at least twice (the WFIs trapped)
+Liveness: stop_reason:D:TEXT  "runhv: dD stopped (TEXT)" was printed; stopped_after:D:E  dD stopped
+after dE; log:LINE  the console has exactly LINE.
 Linux checks: linux_up:D:CPUS:KPTI  domain D is the stock kernel, up on CPUS vCPUs, KPTI on (1) or
 off (0) or as the kernel chose (any), init done, powered off; steal_source:D:area|pvtime|nopvtime  what it set up for steal time.
 Linux steal-time checks (issue 9): linux_steal, steal_share:D:P:LO:HI, steal_at_most:D:P:N,
@@ -469,6 +471,19 @@ def run_checks(args, summary, lines):
                 st = [i for i, x in enumerate(lines) if x.startswith(f'runhv: stats {{"domain":{d},')]
                 if not idx or not st or max(st) > idx[0]:
                     fail(f"d{d}: no stats lines followed by 'runhv: d{d} stopped (...)'")
+        elif check.startswith("stop_reason:"):
+            _, d, reason = check.split(":", 2)
+            if f"runhv: d{d} stopped ({reason})" not in lines:
+                fail(f"d{d}: no 'runhv: d{d} stopped ({reason})' line")
+        elif check.startswith("stopped_after:"):
+            _, d, e = check.split(":")
+            at = {x: next((i for i, l in enumerate(lines) if l.startswith(f"runhv: d{x} stopped (")), None) for x in (d, e)}
+            if at[d] is None or at[e] is None or at[d] < at[e]:
+                fail(f"d{d} did not stop after d{e}: {at}")
+        elif check.startswith("log:"):
+            text = check.split(":", 1)[1]
+            if text not in lines:
+                fail(f"no line '{text}'")
         elif check.startswith("linux_up:"):
             _, d, cpus, kpti = check.split(":")
             linux_domain_ok(lines, int(d), int(cpus), kpti=None if kpti == "any" else kpti == "1")
