@@ -117,6 +117,32 @@ long hvm_param(xen::abi::HvmOp op, u16 domid, xen::abi::HvmParam index, u64* val
   return rc;
 }
 
+// 16 KiB of console text in one console_io write: 128 lines of 127 characters, numbered.
+constexpr u64 kBigLines = 128;
+constexpr u64 kBigLine = 128;
+char big_write[kBigLines * kBigLine];
+
+long console_big_write() {
+  for (u64 l = 0; l < kBigLines; ++l) {
+    char* line = big_write + l * kBigLine;
+    const char head[] = "probe: console piece ";
+    u64 n = 0;
+    for (; head[n] != 0; ++n) {
+      line[n] = head[n];
+    }
+    line[n++] = static_cast<char>('0' + l / 100);
+    line[n++] = static_cast<char>('0' + l / 10 % 10);
+    line[n++] = static_cast<char>('0' + l % 10);
+    line[n++] = ' ';
+    for (; n < kBigLine - 1; ++n) {
+      line[n] = static_cast<char>('a' + (n + l) % 26);
+    }
+    line[kBigLine - 1] = '\n';
+  }
+  console::flush();
+  return xen::hypercall(xen::kConsoleIo, xen::kConsoleIoWrite, sizeof big_write, reinterpret_cast<u64>(big_write));
+}
+
 }  // namespace
 
 bool run_hypercalls(const Options&, const Platform& platform) {
@@ -151,6 +177,7 @@ bool run_hypercalls(const Options&, const Platform& platform) {
       {"vcpu_op_unmapped_arg", -xen::kEfault, runstate_area_for(0, kUnmappedVa)},
       {"console_unmapped_buffer", -xen::kEfault,
        xen::hypercall(xen::kConsoleIo, xen::kConsoleIoWrite, 16, kUnmappedVa)},
+      {"console_16k_write", 0, console_big_write()},
       {"get_features_bad_submap", -xen::kEinval, bad_submap},
       {"get_features", 0, good_submap},
       {"vm_assist_bad_type", -xen::kEinval, xen::hypercall(xen::kVmAssist, 0, 3)},

@@ -44,8 +44,9 @@ void on_hypercall(arch::VcpuState& s) {
     result = xen::error(xen::Errno::enosys);
   }
   if (result == xen::error(xen::Errno::erestart)) {
-    // Transient (an area lock held by another pCPU's switch): the guest never sees it, it just
-    // executes the same HVC again, as after a Xen continuation.
+    // Transient (an area lock held by another pCPU's switch) or a continuation (the next piece of
+    // a long console write, its registers moved on): the guest never sees it, it just executes
+    // the same HVC again, as after a Xen continuation.
     ++v.counters.hypercall_restarts;
     arch::restart_hypercall(s);
     return;

@@ -454,6 +454,16 @@ def run_checks(args, summary, lines):
             r = summary["domains"]["d1"][0]
             if r["hypercall_errors"] < 9:
                 fail(f"d1v0: only {r['hypercall_errors']} hypercall errors counted")
+            # The 16 KiB console_io write: in 512-byte pieces (31 continuations), every line whole.
+            big = [x for x in lines if x.startswith("[d1] probe: console piece ")]
+            want = [f"[d1] probe: console piece {n:03} " + "".join(chr(97 + (k + n) % 26) for k in range(25, 127))
+                    for n in range(128)]
+            print(f"launch_check: hypercalls: 16 KiB console write: {len(big)} lines, "
+                  f"{r['hypercall_restarts']} continuations")
+            if big != want:
+                fail(f"the 16 KiB console write came out as {len(big)} lines, not the 128 written")
+            if r["hypercall_restarts"] < 31:
+                fail(f"d1v0: {r['hypercall_restarts']} continuations: the 16 KiB write was not done in pieces")
             if "runhv: d1 stopped (poweroff)" not in lines:
                 fail("d1 did not stop through SCHEDOP_shutdown(poweroff)")
         elif check == "last_update_exact":
