@@ -269,9 +269,10 @@ namespace {
 alignas(4096) xen::VcpuInfo vcpu_info_page[4096 / sizeof(xen::VcpuInfo)];
 alignas(4096) volatile u64 shared_info_page[512];
 
-long register_vcpu_info(u64 offset) {
+// `mfn_high` is added to the page's gfn: bits above the IPA space that a shift would drop.
+long register_vcpu_info(u64 offset, u64 mfn_high = 0) {
   static xen::RegisterVcpuInfo arg;
-  arg.mfn = mmu::virt_to_phys(vcpu_info_page) >> 12;
+  arg.mfn = (mmu::virt_to_phys(vcpu_info_page) >> 12) + mfn_high;
   arg.offset = static_cast<u32>(offset);
   return xen::hypercall(xen::kVcpuOp, xen::kVcpuOpRegisterVcpuInfo, 0, reinterpret_cast<u64>(&arg));
 }
@@ -438,6 +439,7 @@ bool run_events(const Options&, const Platform& platform) {
   // vcpu_info: refused across a page and beyond it, accepted at offset 64, then busy.
   const long crossing = register_vcpu_info(4096 - 16);
   const long beyond = register_vcpu_info(4096);
+  const long wrapping = register_vcpu_info(64, u64{1} << 52);  // (gfn << 12) wraps to the page
   const u64 irqs_before = counters().event_irqs;
   const long registered = register_vcpu_info(64);
   // The upcall: Xen marks events pending in the new vcpu_info and raises the event interrupt.
@@ -470,12 +472,14 @@ bool run_events(const Options&, const Platform& platform) {
   const bool events_ok =
       shared_ok &&
       event_channel_checks(r, *reinterpret_cast<volatile xen::VcpuInfo*>(reinterpret_cast<u8*>(vcpu_info_page) + 64));
-  const bool pass = crossing == -xen::kEnxio && beyond == -xen::kEinval && registered == 0 && upcall &&
+  const bool pass = crossing == -xen::kEnxio && beyond == -xen::kEinval && wrapping == -xen::kEinval &&
+                    registered == 0 && upcall &&
                     event_irqs >= 1 && again == -xen::kEbusy && other_domain == -xen::kEperm &&
                     grant_table == -xen::kEinval && shared_ok && grants_ok && events_ok;
   r.flag("hypervisor", true)
       .num("vcpu_info_crossing", static_cast<u64>(-crossing))
       .num("vcpu_info_beyond_page", static_cast<u64>(-beyond))
+      .num("vcpu_info_gfn_wrapping", static_cast<u64>(-wrapping))
       .num("vcpu_info", static_cast<u64>(-registered))
       .flag("upcall_pending", upcall)
       .num("event_irqs", event_irqs)

@@ -23,6 +23,12 @@ long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
                info.offset);
     return error(Errno::einval);
   }
+  if (info.mfn >= (mmu::stage2::kIpaLimit >> kPageShift)) {
+    // Beyond any IPA: shifted, it would wrap into the domain's own address space.
+    guest_logf(v.domain->runstate.log_budget, "d%uv%u: register_vcpu_info: gfn 0x%lx beyond the IPA space", d, v.id,
+               info.mfn);
+    return error(Errno::einval);
+  }
   const Ipa ipa((info.mfn << kPageShift) + info.offset);
   if ((ipa.raw() & 7) != 0 || ipa.page_offset() + sizeof(xen::vcpu_info) > kPageSize) {
     guest_logf(v.domain->runstate.log_budget, "d%uv%u: register_vcpu_info: 0x%lx misaligned or crossing a page", d,
