@@ -94,13 +94,15 @@ inline u64 smc(u32 function) {
   asm volatile("smc %4" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : "i"(kImm) : "memory");
   return x0;
 }
-// HVC #0 with x1 = `a1` and x2..x17 holding distinct patterns; returns x0 and whether x1..x17
-// came back as they went in (SMCCC 1.1: x4..x17 preserved; runhv also leaves x1..x3 alone).
+// HVC #0 (or SMC #imm) with x1 = `a1` and x2..x17 holding distinct patterns; returns x0 and whether
+// x1..x17 came back as they went in (SMCCC 1.1: x4..x17 preserved; runhv also leaves x1..x3 alone).
 struct Preserved {
   u64 x0;
   bool kept;
 };
-inline Preserved hvc_checking_registers(u32 function, u64 a1) {
+// The conduit: 0 for HVC #0, 1 + imm for SMC #imm.
+template <u32 kConduit>
+inline Preserved call_checking_registers(u32 function, u64 a1) {
   constexpr u64 kPattern = 0x5A5A'0000'0000'0000ULL;
   u64 regs[18];
   regs[0] = function;
@@ -108,24 +110,36 @@ inline Preserved hvc_checking_registers(u32 function, u64 a1) {
   for (u64 i = 2; i < 18; ++i) {
     regs[i] = kPattern | i;
   }
-  // x0..x17 from regs[], HVC #0, then x0..x17 back into regs[] (the base is none of them).
-  asm volatile(
-      "ldp x0, x1, [%0, #0]\n ldp x2, x3, [%0, #16]\n ldp x4, x5, [%0, #32]\n ldp x6, x7, [%0, #48]\n"
-      "ldp x8, x9, [%0, #64]\n ldp x10, x11, [%0, #80]\n ldp x12, x13, [%0, #96]\n ldp x14, x15, [%0, #112]\n"
-      "ldp x16, x17, [%0, #128]\n"
-      "hvc #0\n"
-      "stp x0, x1, [%0, #0]\n stp x2, x3, [%0, #16]\n stp x4, x5, [%0, #32]\n stp x6, x7, [%0, #48]\n"
-      "stp x8, x9, [%0, #64]\n stp x10, x11, [%0, #80]\n stp x12, x13, [%0, #96]\n stp x14, x15, [%0, #112]\n"
-      "stp x16, x17, [%0, #128]\n"
-      :
-      : "r"(regs)
-      : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16",
-        "x17", "memory");
+  // x0..x17 from regs[], the call, then x0..x17 back into regs[] (the base is none of them).
+#define PROBE_SMCCC_CALL(insn)                                                                                     \
+  asm volatile(                                                                                                   \
+      "ldp x0, x1, [%0, #0]\n ldp x2, x3, [%0, #16]\n ldp x4, x5, [%0, #32]\n ldp x6, x7, [%0, #48]\n"             \
+      "ldp x8, x9, [%0, #64]\n ldp x10, x11, [%0, #80]\n ldp x12, x13, [%0, #96]\n ldp x14, x15, [%0, #112]\n"     \
+      "ldp x16, x17, [%0, #128]\n" insn                                                                            \
+      "\n stp x0, x1, [%0, #0]\n stp x2, x3, [%0, #16]\n stp x4, x5, [%0, #32]\n stp x6, x7, [%0, #48]\n"          \
+      "stp x8, x9, [%0, #64]\n stp x10, x11, [%0, #80]\n stp x12, x13, [%0, #96]\n stp x14, x15, [%0, #112]\n"     \
+      "stp x16, x17, [%0, #128]\n"                                                                                  \
+      :                                                                                                           \
+      : "r"(regs), "i"(kConduit - 1)                                                                              \
+      : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", \
+        "x17", "memory")
+  if constexpr (kConduit == 0) {
+    PROBE_SMCCC_CALL("hvc #0");
+  } else {
+    PROBE_SMCCC_CALL("smc %1");
+  }
+#undef PROBE_SMCCC_CALL
   bool kept = regs[1] == a1;
   for (u64 i = 2; i < 18; ++i) {
     kept = kept && regs[i] == (kPattern | i);
   }
   return {regs[0], kept};
+}
+inline Preserved hvc_checking_registers(u32 function, u64 a1) { return call_checking_registers<0>(function, a1); }
+// SMC #imm with the same check.
+template <u32 kImm>
+inline Preserved smc_checking_registers(u32 function, u64 a1) {
+  return call_checking_registers<kImm + 1>(function, a1);
 }
 
 inline u64 smc(u32 function, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0) {

@@ -874,6 +874,63 @@ Storm storm(u64 count) {
   return s;
 }
 
+// Random SMCCC calls: function IDs no owner serves here (everything but the Arm architecture
+// calls, PSCI's and the standard hypervisor calls' first 64 functions) over HVC #0 and SMC #0
+// must get NOT_SUPPORTED (-1, DEN 0028) with x1..x17 as they went in; SMC with another
+// immediate is no SMCCC call and gets -1 too. The served IDs are skipped: some stop the domain.
+struct SmcccStorm {
+  u64 calls;
+  u64 skipped;
+  u64 not_supported;
+  u64 smc_other_imm;
+  u64 bad;  // another answer, or a register changed
+};
+
+bool served_owner_range(u32 fid) {
+  const u32 owner = runhv::smccc::owner(fid);
+  return runhv::smccc::is_fast_call(fid) &&
+         (owner == runhv::smccc::kOwnerArch ||
+          ((owner == runhv::smccc::kOwnerStandard || owner == runhv::smccc::kOwnerStandardHyp) && (fid & 0xFFFF) < 0x40));
+}
+
+SmcccStorm smccc_storm(u64 count) {
+  SmcccStorm s{};
+  while (s.calls < count) {
+    const u64 pick = rnd();
+    // Half fully random, half fast calls of a random owner with a small function number (near
+    // the served ones: PSCI's owner, PV time's, the vendor hypervisor's).
+    const u32 fid = (pick & 1) != 0 ? static_cast<u32>(rnd())
+                                    : 0x8000'0000U | (static_cast<u32>(pick >> 8) & 0x4000'0000U) |
+                                          ((static_cast<u32>(pick >> 16) % 64) << 24) | static_cast<u32>((pick >> 32) % 0x80);
+    if (served_owner_range(fid)) {
+      ++s.skipped;
+      continue;
+    }
+    ++s.calls;
+    smccc::Preserved p{};
+    switch ((pick >> 40) % 4) {
+      case 0:
+      case 1:
+        p = smccc::hvc_checking_registers(fid, rnd());
+        break;
+      case 2:
+        p = smccc::smc_checking_registers<0>(fid, rnd());
+        break;
+      default:
+        p = (pick & 2) != 0 ? smccc::smc_checking_registers<1>(fid, rnd())
+                            : smccc::smc_checking_registers<0xffff>(fid, rnd());
+        s.smc_other_imm += 1;
+        break;
+    }
+    if (static_cast<i64>(p.x0) == runhv::smccc::kNotSupported && p.kept) {
+      ++s.not_supported;
+    } else {
+      ++s.bad;
+    }
+  }
+  return s;
+}
+
 using xen::kEacces;
 
 }  // namespace
@@ -932,6 +989,7 @@ bool run_hostile(const Options& o, const Platform& p) {
 
   rng_state ^= 0x5eed;  // fixed: a failure reproduces
   const Storm s = storm(o.hypercalls);
+  const SmcccStorm sm = smccc_storm(o.hypercalls);
   // Whatever the storm registered is dropped; then one honest area must be exact.
   const long drop_phys = register_phys(0, kPhysUnregister);
   const long drop_va = register_va(0, 0);
@@ -951,13 +1009,19 @@ bool run_hostile(const Options& o, const Platform& p) {
       .num("random_enoent", s.enoent)
       .num("random_other_errno", s.other_errno)
       .num("random_bad", s.bad)
+      .num("smccc_calls", sm.calls)
+      .num("smccc_skipped", sm.skipped)
+      .num("smccc_not_supported", sm.not_supported)
+      .num("smccc_smc_other_imm", sm.smc_other_imm)
+      .num("smccc_bad", sm.bad)
       .num("drop_phys", static_cast<u64>(-drop_phys))
       .num("drop_va", static_cast<u64>(-drop_va))
       .num("honest_register", static_cast<u64>(-honest))
       .flag("honest_exact", e.exact)
       .num("honest_switches", e.switched)
       .num("unregister", static_cast<u64>(-unregister));
-  const bool pass = cases_ok && s.bad == 0 && s.calls == o.hypercalls && drop_phys == 0 && drop_va == 0 &&
+  const bool pass = cases_ok && s.bad == 0 && s.calls == o.hypercalls && sm.bad == 0 && sm.calls == o.hypercalls &&
+                    sm.not_supported == sm.calls && drop_phys == 0 && drop_va == 0 &&
                     honest == 0 && flag == 0 && e.exact && e.switched > 0 && unregister == 0;
   r.num("pinned_pages", 0).flag("pass", pass).end();
   return pass;

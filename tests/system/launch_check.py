@@ -56,7 +56,9 @@ Runstate checks (issue 4; the probe's runstate scenarios print one record per CP
                      documented, Xen's syndrome, registers unchanged); each domain's injected-abort
                      log lines within its budget; no domain stopped but by its own poweroff
   hostile            d1's hostile record passes (exact error codes, the random hypercalls all
-                     answered) and every record of d2 passes; no runhv panic line
+                     answered, every random SMCCC call NOT_SUPPORTED with its registers kept) and
+                     every record of d2 passes; no runhv panic line; runhv's lines for d1 stay
+                     within its log budget (64, then one per 1024 refusals, plus a few fixed)
   el0_a32            d1's el0-a32 record passes under runhv (its T32 task's r4 is 3: every trapped
                      WFI stepped over exactly) and d1v0 blocked at least twice (the WFIs trapped)
 Liveness: stop_reason:D:TEXT  "runhv: dD stopped (TEXT)" was printed; stopped_after:D:E  dD stopped
@@ -830,9 +832,20 @@ def check_hostile(summary, probes, lines):
     print(f"launch_check: hostile: {r['random_calls']} random calls ({r['random_skipped']} skipped), "
           f"ok {r['random_ok']}, ENOSYS {r['random_enosys']}, EFAULT {r['random_efault']}, "
           f"EINVAL {r['random_einval']}, ENOENT {r['random_enoent']}, other {r['random_other_errno']}")
+    print(f"launch_check: hostile: {r['smccc_calls']} random SMCCC calls over HVC #0 / SMC ({r['smccc_skipped']} "
+          f"served IDs skipped, {r['smccc_smc_other_imm']} SMC #imm != 0): NOT_SUPPORTED {r['smccc_not_supported']}, "
+          f"bad {r['smccc_bad']}")
     neighbour_passed(probes)
-    if any(re.match(r"^runhv: .*(panic|PANIC)", x) for x in lines):
+    if any(re.match(r"^runhv: .*(panic|PANIC|FATAL)", x) for x in lines):
         fail("runhv panicked")
+    # The storm's log: d1's guest-triggered lines go through its budget (core/log.hpp: the first 64,
+    # then one per 1024), plus the handful every domain gets (build, stats, teardown, stop).
+    events = r["random_calls"] + r["smccc_calls"] + 64
+    cap = 64 + events // 1024 + 10
+    logged = [x for x in lines if x.startswith(("runhv: d1", "runhv: (")) and not x.startswith("runhv: d1 (domU")]
+    print(f"launch_check: hostile: {len(logged)} runhv lines for d1 (cap {cap}, for about {events} refused calls)")
+    if len(logged) > cap:
+        fail(f"{len(logged)} runhv lines for d1's storm, more than the budget's {cap}: {logged[64:80]}")
 
 
 def check_mmio_hostile(summary, probes, lines):
