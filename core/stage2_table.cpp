@@ -60,13 +60,68 @@ void Stage2Table::zero(Pa table) const {
   }
 }
 
+// The lowest free table of a pool (the caller checked that one is free).
+template <unsigned kN>
+unsigned take_lowest(u32& taken) {
+  unsigned i = 0;
+  while ((taken & (u32{1} << i)) != 0 && i + 1 < kN) {
+    ++i;
+  }
+  taken |= u32{1} << i;
+  return i;
+}
+
 Pa Stage2Table::take_l2() {
-  const Pa t = pool_.l2[l2_used_++];
+  const Pa t = pool_.l2[take_lowest<kMaxL2>(l2_taken_)];
+  ++l2_used_;
   zero(t);
   return t;
 }
 
-Pa Stage2Table::take_l3() { return pool_.l3[l3_used_++]; }
+Pa Stage2Table::take_l3() {
+  ++l3_used_;
+  return pool_.l3[take_lowest<kMaxL3>(l3_taken_)];
+}
+
+bool Stage2Table::all_invalid(Pa table) const {
+  const auto* t = reinterpret_cast<const u64*>(mem_.map(table));
+  for (unsigned i = 0; i < kEntries; ++i) {
+    if (is_valid(load(&t[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Stage2Table::reclaim(u64 in) {
+  u64* l1 = l1_entry(in);
+  const u64 l1e = load(l1);
+  u64* e2 = l2_entry(l1e, in);
+  const Pa l3(load(e2) & pte::OA_MASK);
+  if (!all_invalid(l3)) {
+    return;
+  }
+  // The level-3 table maps nothing any more: unlinked (the walk caches dropped for its range by
+  // the invalidation) and back to the pool; then its level-2 table, if that maps nothing either.
+  replace_live(e2, 0, Ipa(in));
+  for (unsigned i = 0; i < kMaxL3; ++i) {
+    if (pool_.l3[i] == l3) {
+      l3_taken_ &= ~(u32{1} << i);
+      --l3_used_;
+    }
+  }
+  const Pa l2(l1e & pte::OA_MASK);
+  if (!all_invalid(l2)) {
+    return;
+  }
+  replace_live(l1, 0, Ipa(in));
+  for (unsigned i = 0; i < kMaxL2; ++i) {
+    if (pool_.l2[i] == l2) {
+      l2_taken_ &= ~(u32{1} << i);
+      --l2_used_;
+    }
+  }
+}
 
 void Stage2Table::replace_live(u64* e, u64 value, Ipa ipa) {
   const u64 cur = load(e);
@@ -252,6 +307,7 @@ bool Stage2Table::unmap_page(Ipa ipa, Pa& old) {
     }
     old = Pa(cur & pte::OA_MASK);
     replace_live(e3, 0, ipa);
+    reclaim(in);
   } else {
     if (l3_used_ == kMaxL3) {
       return false;

@@ -4,7 +4,9 @@
 // Geometry: VTCR_EL2.T0SZ = 24, SL0 = 1, so the walk starts at level 1 with two concatenated
 // tables (1024 entries of 1 GiB, 8 KiB aligned). Guest RAM is mapped with 2 MiB level-2 blocks,
 // Normal write-back, inner shareable, read/write/exec; single pages with 4 KiB level-3 entries.
-// Level-2 and level-3 tables come from a fixed pool (kMaxL2, kMaxL3) and are never freed.
+// Level-2 and level-3 tables come from a fixed pool (kMaxL2, kMaxL3); one that unmap_page leaves
+// mapping nothing goes back to it, so a guest moving a page about (add_to_physmap of a grant
+// frame) holds only the tables of what is mapped now.
 //
 // The tables live in host RAM reached through GuestMemory (on the target, the hypervisor's
 // identity-mapped .bss; in tests, model::Machine). TLB maintenance goes through Stage2Tlb, which
@@ -55,6 +57,7 @@ inline constexpr unsigned kRootEntries = 1024;
 inline constexpr u64 kRootBytes = u64{kRootEntries} * 8;  // two concatenated tables, aligned to this
 inline constexpr unsigned kMaxL2 = 4;                     // level-2 tables: up to 4 GiB of mapped IPA space
 inline constexpr unsigned kMaxL3 = 4;                     // level-3 tables: 2 MiB windows of single pages
+static_assert(kMaxL2 <= 32 && kMaxL3 <= 32, "the pools' free tables are bits of a u32");
 
 // VTCR_EL2: T0SZ = 64 - 40, SL0 = 1 (level 1 with 4 KiB), IRGN0/ORGN0 = write-back (1),
 // SH0 = inner (3), TG0 = 4 KiB (0), PS = 40 bits (2); bit 31 is RES1.
@@ -101,7 +104,8 @@ class Stage2Table {
   // False, with nothing changed, if an argument is refused or no table is left.
   [[nodiscard]] bool replace_page(Ipa ipa, Pa pa, Pa& old);
   // Unmaps the 4 KiB page at `ipa` (splitting a block around it); `old` as for replace_page.
-  // Nothing mapped there is success with old = 0. False, with nothing changed, if `ipa` is
+  // A level-3 table left mapping nothing is unlinked and freed, then its level-2 table if that
+  // maps nothing either. Nothing mapped there is success with old = 0. False, with nothing changed, if `ipa` is
   // refused or a split needs a table and none is left.
   [[nodiscard]] bool unmap_page(Ipa ipa, Pa& old);
 
@@ -120,6 +124,9 @@ class Stage2Table {
   [[nodiscard]] u64* l2_entry(u64 l1e, u64 ipa) const;
   [[nodiscard]] Pa take_l2();
   [[nodiscard]] Pa take_l3();
+  [[nodiscard]] bool all_invalid(Pa table) const;
+  // After an entry for `in` was cleared in a level-3 table: frees the tables left empty.
+  void reclaim(u64 in);
   void zero(Pa table) const;
   // Writes `value` over the valid entry `e` for `ipa`, break-before-make when live.
   void replace_live(u64* e, u64 value, Ipa ipa);
@@ -129,6 +136,8 @@ class Stage2Table {
   Stage2Pool pool_;
   unsigned l2_used_ = 0;
   unsigned l3_used_ = 0;
+  u32 l2_taken_ = 0;  // bit i: pool_.l2[i] is linked in
+  u32 l3_taken_ = 0;
   u16 vmid_ = 0;
   bool live_ = false;
   bool usable_ = false;

@@ -98,6 +98,7 @@ struct Domain {
   // The shared_info page (hypervisor memory the guest maps with add_to_physmap, as Xen shares a
   // xenheap page).
   alignas(kPageSize) u8 shared_info[kPageSize]{};
+  bool shared_info_mapped = false;  // add_to_physmap put it in stage 2 (once: Xen says -EBUSY after)
 };
 
 struct DomainConfig {

@@ -329,6 +329,17 @@ bool grant_table_checks(Record& r) {
   const long moved = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, kWindowGpfn + 5, 0);
   kept = kept && mmu::map_kernel_page(va_moved, (kWindowGpfn + 5) << 12, mmu::PageKind::ram_rw) &&
          *reinterpret_cast<volatile u64*>(va_moved) == 0x6772'616e'7430ULL;
+  // Frame 0 moved through 64 windows of 2 MiB each above 4 GiB, one after the other: every move
+  // succeeds (the tables of the window it left are freed), and it still holds what was written.
+  long moves_failed = 0;
+  for (u64 k = 0; k < 64; ++k) {
+    const u64 gpfn = (u64{0x1'0000'0000} >> 12) + k * 512 + k;
+    moves_failed += add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, gpfn, 0) != 0 ? 1 : 0;
+  }
+  const long moved_back = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, kWindowGpfn + 6, 0);
+  const u64 va_back = PROBE_SCRATCH_VA + 22 * 4096;
+  const bool kept_after_moves = mmu::map_kernel_page(va_back, (kWindowGpfn + 6) << 12, mmu::PageKind::ram_rw) &&
+                                *reinterpret_cast<volatile u64*>(va_back) == 0x6772'616e'7430ULL;
   r.num("gnttab_query_size", static_cast<u64>(-query))
       .num("gnttab_nr_frames", frames_before)
       .num("gnttab_max_nr_frames", max_frames)
@@ -344,11 +355,14 @@ bool grant_table_checks(Record& r) {
       .num("gnttab_map_status_frame", static_cast<u64>(-status_frame))
       .num("gnttab_nr_frames_after", frames_after)
       .num("gnttab_move_frame0", static_cast<u64>(-moved))
-      .flag("gnttab_frame_kept", kept);
+      .flag("gnttab_frame_kept", kept)
+      .num("gnttab_64_moves_failed", static_cast<u64>(moves_failed))
+      .num("gnttab_moved_back", static_cast<u64>(-moved_back))
+      .flag("gnttab_kept_after_moves", kept_after_moves);
   return query == 0 && frames_before == 1 && max_frames >= 4 && set_v2 == -xen::kEnosys && set_v3 == -xen::kEinval &&
          set_v1 == 0 && sv.version == 1 && bad_count == -xen::kEinval && bad_domain_status == -2 && map0 == 0 &&
          map1 == 0 && beyond == -xen::kEinval && status_frame == -xen::kEinval && frames_after == 2 && moved == 0 &&
-         kept;
+         kept && moves_failed == 0 && moved_back == 0 && kept_after_moves;
 }
 
 long evtchn_op(xen::abi::EvtchnOp op, void* arg) {
@@ -461,6 +475,7 @@ bool run_events(const Options&, const Platform& platform) {
   const long other_domain = add_to_physmap(5, xen::kMapSpaceSharedInfo, gpfn);
   const long grant_table = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, gpfn, 0x7fff'ffff);
   const long mapped = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceSharedInfo, gpfn);
+  const long mapped_again = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceSharedInfo, gpfn + 1);
   asm volatile("dsb ish" ::: "memory");
   isb();
   const u64 seen = shared_info_page[100];
@@ -473,9 +488,9 @@ bool run_events(const Options&, const Platform& platform) {
       shared_ok &&
       event_channel_checks(r, *reinterpret_cast<volatile xen::VcpuInfo*>(reinterpret_cast<u8*>(vcpu_info_page) + 64));
   const bool pass = crossing == -xen::kEnxio && beyond == -xen::kEinval && wrapping == -xen::kEinval &&
-                    registered == 0 && upcall &&
-                    event_irqs >= 1 && again == -xen::kEbusy && other_domain == -xen::kEperm &&
-                    grant_table == -xen::kEinval && shared_ok && grants_ok && events_ok;
+                    registered == 0 && upcall && event_irqs >= 1 && again == -xen::kEbusy &&
+                    other_domain == -xen::kEperm && grant_table == -xen::kEinval && mapped_again == -xen::kEbusy &&
+                    shared_ok && grants_ok && events_ok;
   r.flag("hypervisor", true)
       .num("vcpu_info_crossing", static_cast<u64>(-crossing))
       .num("vcpu_info_beyond_page", static_cast<u64>(-beyond))
@@ -487,6 +502,7 @@ bool run_events(const Options&, const Platform& platform) {
       .num("shared_info_other_domain", static_cast<u64>(-other_domain))
       .num("shared_info_grant_space", static_cast<u64>(-grant_table))
       .num("shared_info", static_cast<u64>(-mapped))
+      .num("shared_info_again", static_cast<u64>(-mapped_again))
       .flag("shared_info_replaced_ram_page", shared_ok)
       .flag("pass", pass)
       .end();

@@ -3,8 +3,11 @@
 //
 // XENMAPSPACE_shared_info (idx 0): the domain's shared_info page (Domain::shared_info, zeroed at
 // creation) replaces whatever the domain had at `gpfn` in stage 2 — a RAM page the guest gives
-// up, as Xen does. XENMAPSPACE_grant_table (idx below Domain::kGrantFrames, no status bit): grant
-// frame idx goes to `gpfn`, and away from where it was. Other map spaces and indices: -EINVAL;
+// up, as Xen does; once only: mapping it again is -EBUSY (Xen 4.17 on, xenmem_add_to_physmap_one:
+// the caller must unmap it first, and runhv has no XENMEM_remove_from_physmap), so a guest cannot
+// alias it over many windows. XENMAPSPACE_grant_table (idx below Domain::kGrantFrames, no status bit): grant
+// frame idx goes to `gpfn`, and away from where it was (the stage-2 tables that leaves empty go back
+// to the domain's pool: moving a frame about for ever never runs out of them). Other map spaces and indices: -EINVAL;
 // another domain: -EPERM; other commands: -ENOSYS.
 #include "hyp/frame_table.hpp"
 #include "hyp/xen/grant_table.hpp"
@@ -57,9 +60,14 @@ long add_to_physmap(Vcpu& v, u64 arg) {
       if (xatp.idx != 0) {
         break;
       }
+      if (d.shared_info_mapped) {
+        guest_logf(budget(v), "d%uv%u: add_to_physmap: shared_info is mapped already", n, v.id);
+        return error(Errno::ebusy);
+      }
       if (const long rc = map_page(v, ipa, Pa(reinterpret_cast<u64>(d.shared_info))); rc != 0) {
         return rc;
       }
+      d.shared_info_mapped = true;
       guest_logf(budget(v), "d%uv%u: shared_info mapped at gpfn 0x%lx", n, v.id, xatp.gpfn);
       return 0;
     case xen::MapSpace::grant_table: {
@@ -67,12 +75,15 @@ long add_to_physmap(Vcpu& v, u64 arg) {
       if (frame.raw() == 0) {
         break;
       }
-      if (const long rc = map_page(v, ipa, frame); rc != 0) {
-        return rc;
-      }
+      // As Xen's gnttab_map_frame: away from where it was first (tables that leaves empty go
+      // back to the pool, for the new place to take), then to `gpfn`.
       if (const Ipa before = grant_frame_moved(d, xatp.idx, xatp.gpfn); before.raw() != 0) {
         Pa gone{};
         (void)d.s2.unmap_page(before, gone);
+      }
+      if (const long rc = map_page(v, ipa, frame); rc != 0) {
+        (void)grant_frame_moved(d, xatp.idx, 0);  // mapped nowhere now
+        return rc;
       }
       return 0;
     }

@@ -517,10 +517,60 @@ TEST_F(Stage2TableTest, UnmapPageThenReplacePageMapsItAgain) {
   Pa old{};
   ASSERT_TRUE(table->unmap_page(Ipa(0x090A'0000), old));
   EXPECT_EQ(old, page_a);
-  EXPECT_TRUE(IsTranslationFault(walk(Ipa(0x090A'0000)), 3));
+  EXPECT_TRUE(IsTranslationFault(walk(Ipa(0x090A'0000)), 1));  // both tables back in the pool
+  EXPECT_EQ(table->l3_used(), 0U);
+  EXPECT_EQ(table->l2_used(), 0U);
   ASSERT_TRUE(table->replace_page(Ipa(0x090A'0000), page_b, old));
   EXPECT_EQ(old, Pa{0});
   EXPECT_TRUE(MapsRw(Ipa(0x090A'0000), page_b));
+  EXPECT_EQ(table->l3_used(), 1U);
+}
+
+// A page moved about, as a guest moves a grant frame with add_to_physmap again and again: each
+// move maps it somewhere new (a 2 MiB window of its own, often another GiB) and unmaps it where
+// it was. The tables of the old place go back to the pool, so it never runs out.
+TEST_F(Stage2TableTest, APageMovedAboutForEverHoldsOnlyTheTablesOfWhereItIs) {
+  go_live();
+  ASSERT_TRUE(table->map_ram(Ipa(0x4000'0000), ram, 8 * k2M));
+  const unsigned l2_ram = table->l2_used();
+  Ipa at{0};
+  for (u64 n = 0; n < 1000; ++n) {
+    const Ipa to(((n * 7919) % 900) * k2M + (n % 512) * k4K + 0x80'0000'0000ULL);  // 512 GiB up
+    Pa old{};
+    ASSERT_TRUE(table->replace_page(to, page_a, old)) << n;
+    EXPECT_EQ(old, Pa{0});
+    if (at.raw() != 0) {
+      ASSERT_TRUE(table->unmap_page(at, old)) << n;
+      EXPECT_EQ(old, page_a);
+      EXPECT_FALSE(walk(at).ok());
+    }
+    EXPECT_TRUE(MapsRw(to, page_a));
+    EXPECT_EQ(table->l3_used(), 1U) << n;
+    EXPECT_EQ(table->l2_used(), l2_ram + 1) << n;
+    at = to;
+  }
+  EXPECT_TRUE(MapsRw(Ipa(0x4000'0000 + 3 * k2M), ram + 3 * k2M));  // RAM untouched throughout
+  EXPECT_TRUE(outside_unchanged());
+}
+
+// An emptied table is unlinked with break-before-make: the entry written invalid and the IPA
+// invalidated (walk caches included) before the table is reused.
+TEST_F(Stage2TableTest, AnEmptiedTableIsUnlinkedAndInvalidatedBeforeReuse) {
+  go_live();
+  ASSERT_TRUE(table->map_page_ro(Ipa(0x090A'0000), page_a));
+  tlb.calls.clear();
+  Pa old{};
+  ASSERT_TRUE(table->unmap_page(Ipa(0x090A'0000), old));
+  // The leaf, then the level-2 entry, then the level-1 entry: each invalidated, each walk a fault.
+  ASSERT_EQ(tlb.calls.size(), 3U);
+  for (const TlbCall& c : tlb.calls) {
+    EXPECT_EQ(c.kind, TlbCall::Kind::ipa);
+    EXPECT_EQ(c.ipa, Ipa(0x090A'0000));
+    EXPECT_FALSE(c.walks[0].ok());
+  }
+  EXPECT_TRUE(IsTranslationFault(tlb.calls[2].walks[0], 1));
+  ASSERT_TRUE(table->replace_page(Ipa(0x4000'0000), page_b, old));  // the tables are taken again
+  EXPECT_TRUE(MapsRw(Ipa(0x4000'0000), page_b));
   EXPECT_EQ(table->l3_used(), 1U);
 }
 
