@@ -65,8 +65,8 @@
 // the same lock). Any pCPU may call vcpu_up(), vcpu_down() and wake() on any vCPU; the per-pCPU
 // calls (yield, tick, schedule, next_event, expire) are made by the pCPU itself. Lock order:
 //   placement lock (add/remove only)  ->  at most ONE pCPU lock  ->  the runstate area's lock
-// No path holds two pCPU locks, but nothing_ahead(), which takes them all in index order. Callers run with interrupts masked (as EL2 does), so an
-// interrupt handler on the same pCPU never spins on a lock its own pCPU holds.
+// No path holds two pCPU locks, but nothing_ahead(), which takes them all in index order. Callers run with interrupts
+// masked (as EL2 does), so an interrupt handler on the same pCPU never spins on a lock its own pCPU holds.
 //
 // Misuse (a block of a vCPU that is not current, a yield on an idle pCPU, an unknown pCPU index,
 // a vCPU that was never added) is ignored and logged; it never corrupts the queues.

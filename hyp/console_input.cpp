@@ -19,7 +19,7 @@ constinit platform::Pl011 g_uart{Pa{0}};
 u32 g_intid = 0;
 bool g_receiving = false;  // the UART's receive interrupt is on
 u64 g_takers = 0;          // bit N: domain dN takes input and has not stopped
-LogBudget g_budget;  // the drop lines: a guest that does not read must not flood the console
+LogBudget g_budget;        // the drop lines: a guest that does not read must not flood the console
 
 void announce(u16 focus) { logf("console input to d%u (Ctrl-A three times to switch)", static_cast<unsigned>(focus)); }
 

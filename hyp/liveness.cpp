@@ -10,10 +10,10 @@
 // (Scheduler::nothing_ahead), none is still loaded or has an interrupt pending, and no console
 // input can arrive. Then the blocked domains can never be woken: each is stopped, "hung", and the
 // machine powers off with the last. With console input possible, one line says so and runhv waits.
+#include "hyp/liveness.hpp"
 #include "core/log.hpp"
 #include "hyp/console.hpp"
 #include "hyp/console_input.hpp"
-#include "hyp/liveness.hpp"
 #include "hyp/sched_loop.hpp"
 #include "hyp/scheduling.hpp"
 
@@ -35,7 +35,8 @@ void note_blocked_without_timer(Vcpu& v) {
       return;
     }
   }
-  guest_logf(v.domain->runstate.log_budget, "d%uv%u: every vcpu of d%u is blocked with no timer armed: only an event can wake it",
+  guest_logf(v.domain->runstate.log_budget,
+             "d%uv%u: every vcpu of d%u is blocked with no timer armed: only an event can wake it",
              static_cast<unsigned>(d.number), v.id, static_cast<unsigned>(d.number));
 }
 

@@ -111,16 +111,16 @@ inline Preserved call_checking_registers(u32 function, u64 a1) {
     regs[i] = kPattern | i;
   }
   // x0..x17 from regs[], the call, then x0..x17 back into regs[] (the base is none of them).
-#define PROBE_SMCCC_CALL(insn)                                                                                     \
-  asm volatile(                                                                                                   \
-      "ldp x0, x1, [%0, #0]\n ldp x2, x3, [%0, #16]\n ldp x4, x5, [%0, #32]\n ldp x6, x7, [%0, #48]\n"             \
-      "ldp x8, x9, [%0, #64]\n ldp x10, x11, [%0, #80]\n ldp x12, x13, [%0, #96]\n ldp x14, x15, [%0, #112]\n"     \
-      "ldp x16, x17, [%0, #128]\n" insn                                                                            \
-      "\n stp x0, x1, [%0, #0]\n stp x2, x3, [%0, #16]\n stp x4, x5, [%0, #32]\n stp x6, x7, [%0, #48]\n"          \
-      "stp x8, x9, [%0, #64]\n stp x10, x11, [%0, #80]\n stp x12, x13, [%0, #96]\n stp x14, x15, [%0, #112]\n"     \
-      "stp x16, x17, [%0, #128]\n"                                                                                  \
-      :                                                                                                           \
-      : "r"(regs), "i"(kConduit - 1)                                                                              \
+#define PROBE_SMCCC_CALL(insn)                                                                                       \
+  asm volatile(                                                                                                      \
+      "ldp x0, x1, [%0, #0]\n ldp x2, x3, [%0, #16]\n ldp x4, x5, [%0, #32]\n ldp x6, x7, [%0, #48]\n"               \
+      "ldp x8, x9, [%0, #64]\n ldp x10, x11, [%0, #80]\n ldp x12, x13, [%0, #96]\n ldp x14, x15, [%0, #112]\n"       \
+      "ldp x16, x17, [%0, #128]\n" insn                                                                              \
+      "\n stp x0, x1, [%0, #0]\n stp x2, x3, [%0, #16]\n stp x4, x5, [%0, #32]\n stp x6, x7, [%0, #48]\n"            \
+      "stp x8, x9, [%0, #64]\n stp x10, x11, [%0, #80]\n stp x12, x13, [%0, #96]\n stp x14, x15, [%0, #112]\n"       \
+      "stp x16, x17, [%0, #128]\n"                                                                                   \
+      :                                                                                                              \
+      : "r"(regs), "i"(kConduit - 1)                                                                                 \
       : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", \
         "x17", "memory")
   if constexpr (kConduit == 0) {

@@ -36,8 +36,8 @@ bool run_el0_a32(const Options&, const Platform& platform) {
   const tasks::Task* t = id >= 0 ? &tasks::get(id) : nullptr;
   const u64 result = t != nullptr ? t->exit_code : 0;
   const bool exited = t != nullptr && !t->live;
-  const bool pass = a32_el0 && exited && result == kExpected && user_a32_irqs >= 3 &&
-                    counters().el0_faults == faults_before;
+  const bool pass =
+      a32_el0 && exited && result == kExpected && user_a32_irqs >= 3 && counters().el0_faults == faults_before;
   Record("el0-a32")
       .flag("hypervisor", platform.xen)
       .flag("aarch32_el0", a32_el0)

@@ -890,7 +890,8 @@ bool served_owner_range(u32 fid) {
   const u32 owner = runhv::smccc::owner(fid);
   return runhv::smccc::is_fast_call(fid) &&
          (owner == runhv::smccc::kOwnerArch ||
-          ((owner == runhv::smccc::kOwnerStandard || owner == runhv::smccc::kOwnerStandardHyp) && (fid & 0xFFFF) < 0x40));
+          ((owner == runhv::smccc::kOwnerStandard || owner == runhv::smccc::kOwnerStandardHyp) &&
+           (fid & 0xFFFF) < 0x40));
 }
 
 SmcccStorm smccc_storm(u64 count) {
@@ -899,9 +900,10 @@ SmcccStorm smccc_storm(u64 count) {
     const u64 pick = rnd();
     // Half fully random, half fast calls of a random owner with a small function number (near
     // the served ones: PSCI's owner, PV time's, the vendor hypervisor's).
-    const u32 fid = (pick & 1) != 0 ? static_cast<u32>(rnd())
-                                    : 0x8000'0000U | (static_cast<u32>(pick >> 8) & 0x4000'0000U) |
-                                          ((static_cast<u32>(pick >> 16) % 64) << 24) | static_cast<u32>((pick >> 32) % 0x80);
+    const u32 fid = (pick & 1) != 0
+                        ? static_cast<u32>(rnd())
+                        : 0x8000'0000U | (static_cast<u32>(pick >> 8) & 0x4000'0000U) |
+                              ((static_cast<u32>(pick >> 16) % 64) << 24) | static_cast<u32>((pick >> 32) % 0x80);
     if (served_owner_range(fid)) {
       ++s.skipped;
       continue;
@@ -1021,8 +1023,8 @@ bool run_hostile(const Options& o, const Platform& p) {
       .num("honest_switches", e.switched)
       .num("unregister", static_cast<u64>(-unregister));
   const bool pass = cases_ok && s.bad == 0 && s.calls == o.hypercalls && sm.bad == 0 && sm.calls == o.hypercalls &&
-                    sm.not_supported == sm.calls && drop_phys == 0 && drop_va == 0 &&
-                    honest == 0 && flag == 0 && e.exact && e.switched > 0 && unregister == 0;
+                    sm.not_supported == sm.calls && drop_phys == 0 && drop_va == 0 && honest == 0 && flag == 0 &&
+                    e.exact && e.switched > 0 && unregister == 0;
   r.num("pinned_pages", 0).flag("pass", pass).end();
   return pass;
 }

@@ -27,10 +27,9 @@ TEST(Aarch32, ConditionsFollowTheArmArmTable) {
     u64 fails;
   };
   const Row rows[] = {
-      {0x0, kZ, 0},       {0x1, 0, kZ},       {0x2, kC, 0},       {0x3, 0, kC},
-      {0x4, kN, 0},       {0x5, 0, kN},       {0x6, kV, 0},       {0x7, 0, kV},
-      {0x8, kC, kC | kZ}, {0x9, kC | kZ, kC}, {0xA, kN | kV, kN}, {0xB, kN, kN | kV},
-      {0xC, 0, kZ},       {0xD, kZ, 0},
+      {0x0, kZ, 0},       {0x1, 0, kZ},       {0x2, kC, 0}, {0x3, 0, kC},       {0x4, kN, 0},
+      {0x5, 0, kN},       {0x6, kV, 0},       {0x7, 0, kV}, {0x8, kC, kC | kZ}, {0x9, kC | kZ, kC},
+      {0xA, kN | kV, kN}, {0xB, kN, kN | kV}, {0xC, 0, kZ}, {0xD, kZ, 0},
   };
   for (const Row& r : rows) {
     EXPECT_TRUE(condition_passes(r.cond, r.passes)) << r.cond;
@@ -55,7 +54,7 @@ TEST(Aarch32, AnAarch64ExitIsNeverConditionalNorSteppedThroughAnItBlock) {
 
 TEST(Aarch32, CvGivesTheCondition) {
   EXPECT_TRUE(trapped_condition_passes(esr::Esr(wfi_esr(false, true, 0x0)), kUsrT32 | kZ));  // EQ, Z
-  EXPECT_FALSE(trapped_condition_passes(esr::Esr(wfi_esr(false, true, 0x0)), kUsrT32));     // EQ, !Z
+  EXPECT_FALSE(trapped_condition_passes(esr::Esr(wfi_esr(false, true, 0x0)), kUsrT32));      // EQ, !Z
   EXPECT_FALSE(trapped_condition_passes(esr::Esr(wfi_esr(true, true, 0x1)), kUsrA32 | kZ));  // NE, Z
   EXPECT_TRUE(trapped_condition_passes(esr::Esr(wfi_esr(true, true, 0xE)), kUsrA32));
 }
