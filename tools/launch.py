@@ -9,8 +9,10 @@ kernel or ramdisk module names its image with `runhv,file = "probe.bin";` (relat
 build/aarch64/guests, or absolute) instead of a `reg`: the launcher places the images in the top
 of the machine's RAM with QEMU's generic loader, writes the modules' `reg`, merges the scenario
 into the device tree QEMU generates for the board, and boots runhv with it. It streams the
-hypervisor's log and each domain's console (lines prefixed [dN]), stops when QEMU exits or after
-S seconds, and writes a JSON summary: runhv's per-vCPU statistics (its `runhv: stats {...}`
+hypervisor's log and each domain's console (lines prefixed [dN]), stops when QEMU exits, after
+S seconds, or once runhv says only console input could wake a domain and none will come (no
+terminal, no --input-after step left: "waiting_for_input" in the summary, exit status 1), and
+writes a JSON summary: runhv's per-vCPU statistics (its `runhv: stats {...}`
 lines), every guest `PROBE {...}` and `LINUX {...}` record, and runhv's books at each console mark
 (`runhv: mark {...}`, hyp/domain_console.hpp).
 
@@ -197,6 +199,8 @@ class Typist:
 
 
 QUIT_KEY = b"\x1d"  # Ctrl-]
+# runhv's line when nothing can run again but a key could still wake a domain (hyp/liveness.cpp).
+WAITING_FOR_INPUT = "runhv: every domain is blocked with no timer armed: only console input can wake one"
 
 
 def forward_terminal(fd, proc, attach=None):
@@ -368,6 +372,11 @@ def main():
                     os.write(proc.stdin.fileno(), TRACE_ACK)
                 if typist:
                     typist.feed(line)
+                if line == WAITING_FOR_INPUT and not interactive and not (typist and typist.steps):
+                    # Nothing runs or can run, and no key will come: the run is over (hung).
+                    summary["waiting_for_input"] = True
+                    print("launch: every domain waits for console input and none will come: stopping", flush=True)
+                    break
                 if time.monotonic() > deadline:
                     summary["timed_out"] = True
                     break
@@ -391,10 +400,12 @@ def main():
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=2)
             f.write("\n")
-    ok = summary["exit"] == 0 and not summary["timed_out"] and "fatal" not in summary
+    ok = (summary["exit"] == 0 and not summary["timed_out"] and "fatal" not in summary
+          and not summary.get("waiting_for_input"))
     if "fatal" in summary:  # runhv refused the configuration or hit an internal error
         print(f"launch: error: {os.path.basename(args.scenario)}: {summary['fatal']}", file=sys.stderr, flush=True)
-    print(f"launch: qemu exit {summary['exit']}{' (timed out)' if summary['timed_out'] else ''}, "
+    print(f"launch: qemu exit {summary['exit']}{' (timed out)' if summary['timed_out'] else ''}"
+          f"{' (stopped: waiting for console input)' if summary.get('waiting_for_input') else ''}, "
           f"{len(summary['probe'])} PROBE records", flush=True)
     sys.exit(0 if ok else 1)
 

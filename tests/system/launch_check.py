@@ -62,7 +62,8 @@ Runstate checks (issue 4; the probe's runstate scenarios print one record per CP
   el0_a32            d1's el0-a32 record passes under runhv (its T32 task's r4 is 3: every trapped
                      WFI stepped over exactly) and d1v0 blocked at least twice (the WFIs trapped)
 Liveness: stop_reason:D:TEXT  "runhv: dD stopped (TEXT)" was printed; stopped_after:D:E  dD stopped
-after dE; log:LINE  the console has exactly LINE.
+after dE; log:LINE  the console has exactly LINE; waiting_for_input  the launcher ended the run on
+runhv's "only console input can wake one" line (no time-out) and d1 was not stopped.
 Linux checks: linux_up:D:CPUS:KPTI  domain D is the stock kernel, up on CPUS vCPUs, KPTI on (1) or
 off (0) or as the kernel chose (any), init done, powered off; steal_source:D:area|pvtime|nopvtime  what it set up for steal time.
 Linux steal-time checks (issue 9): linux_steal, steal_share:D:P:LO:HI, steal_at_most:D:P:N,
@@ -492,6 +493,11 @@ def run_checks(args, summary, lines):
             at = {x: next((i for i, l in enumerate(lines) if l.startswith(f"runhv: d{x} stopped (")), None) for x in (d, e)}
             if at[d] is None or at[e] is None or at[d] < at[e]:
                 fail(f"d{d} did not stop after d{e}: {at}")
+        elif check == "waiting_for_input":
+            if not summary.get("waiting_for_input") or summary["timed_out"]:
+                fail(f"the launcher did not end on runhv's waiting-for-input line (timed out {summary['timed_out']})")
+            if any(x.startswith("runhv: d1 stopped") for x in lines):
+                fail("d1 was stopped, though console input could still wake it")
         elif check.startswith("log:"):
             text = check.split(":", 1)[1]
             if text not in lines:
