@@ -17,9 +17,10 @@ constinit ConsoleInput g_input;
 constinit SpinLock g_lock;  // g_input: added on the boot CPU, fed on it, retired on any pCPU
 constinit platform::Pl011 g_uart{Pa{0}};
 u32 g_intid = 0;
-bool g_receiving = false;  // the UART's receive interrupt is on
-u64 g_takers = 0;          // bit N: domain dN takes input and has not stopped
-LogBudget g_budget;        // the drop lines: a guest that does not read must not flood the console
+bool g_receiving = false;             // the UART's receive interrupt is on
+bool g_taking[kMaxDomains + 1] = {};  // [N]: domain dN takes input and has not stopped
+u32 g_takers = 0;                     // how many do
+LogBudget g_budget;                   // the drop lines: a guest that does not read must not flood the console
 
 void announce(u16 focus) { logf("console input to d%u (Ctrl-A three times to switch)", static_cast<unsigned>(focus)); }
 
@@ -45,14 +46,20 @@ void deliver(u16 number, const char* bytes, usize n) {
 void console_input_add(const Domain& d) {
   g_lock.lock();
   g_input.add(d.number);
-  g_takers |= u64{1} << (d.number % 64);
+  if (d.number <= kMaxDomains && !g_taking[d.number]) {
+    g_taking[d.number] = true;
+    ++g_takers;
+  }
   g_lock.unlock();
 }
 
 void console_input_stopped(const Domain& d) {
   g_lock.lock();
   g_input.retire(d.number);
-  g_takers &= ~(u64{1} << (d.number % 64));
+  if (d.number <= kMaxDomains && g_taking[d.number]) {
+    g_taking[d.number] = false;
+    --g_takers;
+  }
   g_lock.unlock();
 }
 
