@@ -19,55 +19,75 @@ namespace runhv {
 
 using xen::DomId;
 
+// All of a frame's state is one 64-bit word changed by compare-and-swap, so that a pin, the owner
+// giving the frame up and the last unpin are each atomic against the others on every CPU: no pin
+// is taken on a frame that is free or given up, and a released frame is freed exactly once.
 class Frame {
  public:
-  [[nodiscard]] DomId owner() const { return static_cast<DomId>(__atomic_load_n(&owner_, __ATOMIC_ACQUIRE)); }
-  [[nodiscard]] u32 pins() const { return __atomic_load_n(&pins_, __ATOMIC_ACQUIRE); }
-  [[nodiscard]] bool released() const { return released_; }
+  [[nodiscard]] DomId owner() const { return owner_of(load()); }
+  [[nodiscard]] u32 pins() const { return pins_of(load()); }
+  [[nodiscard]] bool released() const { return (load() & kReleased) != 0; }
 
   // Takes a pin if the frame belongs to `dom` and has not been given up. Pins are what the
   // runstate area holds for as long as it keeps a pointer into the frame.
   [[nodiscard]] bool try_pin(DomId dom) {
-    if (owner() != dom || released_) {
-      return false;
-    }
-    __atomic_add_fetch(&pins_, 1, __ATOMIC_ACQ_REL);
+    u64 cur = load();
+    do {
+      if (owner_of(cur) != dom || (cur & kReleased) != 0 || pins_of(cur) == kMaxPins) {
+        return false;
+      }
+    } while (!cas(cur, cur + 1));
     return true;
   }
   // Drops a pin; the last pin of a released frame frees it. Returns true if the frame was freed.
   bool unpin() {
-    if (__atomic_sub_fetch(&pins_, 1, __ATOMIC_ACQ_REL) == 0 && released_) {
-      released_ = false;
-      set_owner(DomId::invalid);
-      return true;
-    }
-    return false;
+    u64 cur = load();
+    u64 next = 0;
+    do {
+      if (pins_of(cur) == 0) {
+        return false;  // not pinned: nothing to drop
+      }
+      next = cur - 1;
+      if (pins_of(next) == 0 && (next & kReleased) != 0) {
+        next = make(DomId::invalid, 0, false);
+      }
+    } while (!cas(cur, next));
+    return owner_of(next) == DomId::invalid && owner_of(cur) != DomId::invalid;
   }
   // The owner gives the frame up (XENMEM_decrease_reservation, domain teardown). Returns true if
   // it is free at once, false if pins keep it the owner's for now.
   bool release() {
-    if (pins() == 0) {
-      set_owner(DomId::invalid);
-      return true;
-    }
-    released_ = true;
-    return false;
+    u64 cur = load();
+    u64 next = 0;
+    do {
+      next = pins_of(cur) == 0 ? make(DomId::invalid, 0, false) : (cur | kReleased);
+    } while (!cas(cur, next));
+    return pins_of(cur) == 0;
   }
   // Gives a free frame to a domain (or to the hypervisor). Fails if it is not free.
   bool assign(DomId dom) {
-    if (owner() != DomId::invalid || pins() != 0) {
-      return false;
-    }
-    set_owner(dom);
-    return true;
+    u64 cur = make(DomId::invalid, 0, false);
+    return cas(cur, make(dom, 0, false));
   }
 
  private:
-  void set_owner(DomId dom) { __atomic_store_n(&owner_, static_cast<u16>(dom), __ATOMIC_RELEASE); }
+  static constexpr u64 kPinMask = 0xffff'ffffULL;
+  static constexpr u32 kMaxPins = 0xffff'ffffU;
+  static constexpr u64 kReleased = u64{1} << 32;
+  static constexpr unsigned kOwnerShift = 48;
 
-  u16 owner_ = static_cast<u16>(DomId::invalid);
-  bool released_ = false;
-  u32 pins_ = 0;
+  static constexpr u64 make(DomId owner, u32 pins, bool released) {
+    return (u64{static_cast<u16>(owner)} << kOwnerShift) | (released ? kReleased : 0) | pins;
+  }
+  static constexpr DomId owner_of(u64 w) { return static_cast<DomId>(static_cast<u16>(w >> kOwnerShift)); }
+  static constexpr u32 pins_of(u64 w) { return static_cast<u32>(w & kPinMask); }
+  [[nodiscard]] u64 load() const { return __atomic_load_n(&word_, __ATOMIC_ACQUIRE); }
+  // On failure `expected` receives the current word.
+  bool cas(u64& expected, u64 desired) {
+    return __atomic_compare_exchange_n(&word_, &expected, desired, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+  }
+
+  u64 word_ = make(DomId::invalid, 0, false);
 };
 
 class GuestMemory {
