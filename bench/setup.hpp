@@ -38,8 +38,7 @@ struct Setup {
     const Va va = model::GuestSpace::kernel_va(0x20'0000);
     Ipa page = guest.map_kernel(0x20'0000);
     vcpu.el1 = guest.s1_regs();
-    long rc = mode == Mode::phys ? vcpu.area.register_phys(page + 64, vcpu.account.info())
-                                 : vcpu.area.register_va(vcpu.el1, va + 64, vcpu.account.info());
+    long rc = mode == Mode::phys ? vcpu.register_phys(page + 64) : vcpu.register_va(vcpu.el1, va + 64);
     if (rc != 0) {
       throw std::runtime_error("registration failed: " + std::to_string(rc));
     }

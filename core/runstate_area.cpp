@@ -73,6 +73,26 @@ long errno_for(Resolve r, bool phys) {
   return error(Errno::einval);
 }
 
+// Holds `lock` for a scope, if there is one.
+class [[nodiscard]] MaybeLocked {
+ public:
+  explicit MaybeLocked(SpinLock* lock) : lock_(lock) {
+    if (lock_ != nullptr) {
+      lock_->lock();
+    }
+  }
+  ~MaybeLocked() {
+    if (lock_ != nullptr) {
+      lock_->unlock();
+    }
+  }
+  MaybeLocked(const MaybeLocked&) = delete;
+  MaybeLocked& operator=(const MaybeLocked&) = delete;
+
+ private:
+  SpinLock* lock_;
+};
+
 }  // namespace
 
 void write_runstate_split(const AreaMapping& m, const vcpu_runstate_info& info, bool flag) {
@@ -172,30 +192,35 @@ void RunstateArea::write_current(const vcpu_runstate_info& info, const mmu::Stag
   }
 }
 
-long RunstateArea::register_va(const mmu::Stage1Regs& caller, Va va, const vcpu_runstate_info& current) {
+long RunstateArea::register_va(const mmu::Stage1Regs& caller, Va va, const RunstateAccount& account,
+                               SpinLock* books) {
   Mapping fresh;
   if (va != Va(0) && dom_->va_policy == VaPolicy::mapped) {
     if (long rc = map_va(caller, va, fresh, true); rc != 0) {
       return rc;
     }
   }
-  if (!try_lock()) {
-    unpin(fresh);
-    return error(Errno::erestart);
+  Mapping old;
+  {
+    const MaybeLocked held(books);  // the account stands still, and no update runs, until the end
+    if (!try_lock()) {
+      unpin(fresh);
+      return error(Errno::erestart);
+    }
+    old = va_map_;
+    va_map_ = fresh;
+    va_ = va;
+    choose_active();
+    if (va != Va(0)) {
+      write_current(account.info(), caller);
+    }
+    unlock();
   }
-  Mapping old = va_map_;
-  va_map_ = fresh;
-  va_ = va;
-  choose_active();
-  if (va != Va(0)) {
-    write_current(current, caller);
-  }
-  unlock();
   unpin(old);
   return 0;
 }
 
-long RunstateArea::register_phys(Ipa ipa, const vcpu_runstate_info& current) {
+long RunstateArea::register_phys(Ipa ipa, const RunstateAccount& account, SpinLock* books) {
   Mapping fresh;
   if (ipa.raw() != xen::kPhysAreaUnregister) {
     if ((ipa.raw() & 7) != 0 || ipa.page_offset() + kAreaSize > kPageSize) {
@@ -217,17 +242,21 @@ long RunstateArea::register_phys(Ipa ipa, const vcpu_runstate_info& current) {
     fresh.ptr[0] = gp.page + ipa.page_offset();
     fresh.len0 = kAreaSize;
   }
-  if (!try_lock()) {
-    unpin(fresh);
-    return error(Errno::erestart);
+  Mapping old;
+  {
+    const MaybeLocked held(books);
+    if (!try_lock()) {
+      unpin(fresh);
+      return error(Errno::erestart);
+    }
+    old = phys_;
+    phys_ = fresh;
+    choose_active();
+    if (phys_.valid()) {
+      write_runstate(phys_, account.info(), true);
+    }
+    unlock();
   }
-  Mapping old = phys_;
-  phys_ = fresh;
-  choose_active();
-  if (phys_.valid()) {
-    write_runstate(phys_, current, true);
-  }
-  unlock();
   unpin(old);
   return 0;
 }

@@ -27,6 +27,7 @@
 #include "core/guest_copy.hpp"
 #include "core/log.hpp"
 #include "core/runstate.hpp"
+#include "core/spinlock.hpp"
 
 namespace runhv {
 
@@ -101,12 +102,14 @@ class RunstateArea {
   }
 
   // VCPUOP_register_runstate_memory_area: `va` translated in `caller` (the calling vCPU's EL1
-  // context, which may belong to another vCPU than this area's); 0 unregisters. `current` is
-  // written at once. Returns 0 or a negative Xen errno (-ERESTART: an update is in progress on
-  // another pCPU; the hypercall is to be restarted).
-  long register_va(const mmu::Stage1Regs& caller, Va va, const vcpu_runstate_info& current);
+  // context, which may belong to another vCPU than this area's); 0 unregisters. The vCPU's
+  // `account` is written at once, read under `books` (the lock it changes under, or null when
+  // nothing changes it concurrently), so the switch to the new area and its first record are one
+  // step against every update. Returns 0 or a negative Xen errno (-ERESTART: the area's lock is
+  // held, by a teardown or a test; the hypercall is to be restarted).
+  long register_va(const mmu::Stage1Regs& caller, Va va, const RunstateAccount& account, SpinLock* books);
   // VCPUOP_register_runstate_phys_area: `ipa`, or xen::kPhysAreaUnregister to unregister.
-  long register_phys(Ipa ipa, const vcpu_runstate_info& current);
+  long register_phys(Ipa ipa, const RunstateAccount& account, SpinLock* books);
 
   // The context-switch update. `own` is this vCPU's current EL1 context (used by legacy only).
   // Inline: with a mapped or phys area it is a lock, a handful of stores and an unlock.
@@ -124,8 +127,8 @@ class RunstateArea {
   // Drops both registrations and every pin (vCPU or domain teardown).
   void release();
 
-  // The per-area lock the update holds; registration only try-locks it. Exposed for tests that
-  // need to hold an update "in progress".
+  // The per-area lock the update holds (inside the books lock); registration only try-locks it.
+  // Exposed for tests that need to hold an update "in progress".
   [[nodiscard]] bool try_lock() { return __atomic_exchange_n(&lock_, 1U, __ATOMIC_ACQUIRE) == 0; }
   void lock() {
     while (!try_lock()) {

@@ -9,17 +9,6 @@
 namespace runhv {
 namespace {
 
-class [[nodiscard]] Locked {
- public:
-  explicit Locked(SpinLock& l) : lock_(l) { lock_.lock(); }
-  ~Locked() { lock_.unlock(); }
-  Locked(const Locked&) = delete;
-  Locked& operator=(const Locked&) = delete;
-
- private:
-  SpinLock& lock_;
-};
-
 constexpr u64 elapsed(u64 now, u64 since) { return now > since ? now - since : 0; }
 
 constexpr u64 saturating_add(u64 a, u64 b) { return b > kNever - a ? kNever : a + b; }
@@ -135,6 +124,7 @@ bool Scheduler::add(SchedVcpu& v, int pin) {
   v.overrun_ = 0;
   v.stats_ = {};
   v.home_ = home;
+  v.runstate_->books = &pcpu_[home].lock;
   ++pcpu_[home].assigned;
   v.trace_seq_ = 0;
   trace(TraceKind::created, v.runstate_->account.created(), v.domain_, v.vcpu_, home);
@@ -157,6 +147,7 @@ bool Scheduler::remove(SchedVcpu& v) {
   }
   --pc->assigned;
   v.home_ = kNoPcpu;
+  v.runstate_->books = nullptr;
   return true;
 }
 

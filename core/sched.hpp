@@ -73,6 +73,7 @@
 #pragma once
 
 #include "core/limits.hpp"
+#include "core/spinlock.hpp"
 #include "core/types.hpp"
 #include "core/vcpu_op.hpp"
 
@@ -99,35 +100,6 @@ struct SchedVcpuStats {
 struct PcpuStats {
   u64 idle_ns = 0;   // time with no current vCPU, up to the `now` asked about
   u64 switches = 0;  // changes of current: vCPU to vCPU, to idle, or from idle
-};
-
-// A test-and-test-and-set spinlock on __atomic builtins (no library, no heap).
-class SpinLock {
- public:
-  constexpr SpinLock() = default;
-  SpinLock(const SpinLock&) = delete;
-  SpinLock& operator=(const SpinLock&) = delete;
-  ~SpinLock() = default;
-
-  [[nodiscard]] bool try_lock() { return __atomic_exchange_n(&word_, 1U, __ATOMIC_ACQUIRE) == 0; }
-  void lock() {
-    while (!try_lock()) {
-      while (__atomic_load_n(&word_, __ATOMIC_RELAXED) != 0) {
-        relax();
-      }
-    }
-  }
-  void unlock() { __atomic_store_n(&word_, 0U, __ATOMIC_RELEASE); }
-
- private:
-  static void relax() {
-#if defined(__aarch64__)
-    asm volatile("yield" ::: "memory");
-#elif defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
-  u32 word_ = 0;
 };
 
 // The scheduler's part of a vCPU, embedded in it. init() it, then Scheduler::add() it; after

@@ -6,6 +6,14 @@
 
 namespace runhv {
 
+vcpu_runstate_info VcpuRunstate::snapshot(u64 now) const {
+  if (books == nullptr) {
+    return account.snapshot(now);
+  }
+  const Locked held(*books);
+  return account.snapshot(now);
+}
+
 using xen::Errno;
 using xen::error;
 using xen::VcpuOp;
@@ -26,7 +34,7 @@ long runstate_vcpu_op(const RunstateVcpus& d, u32 caller, const mmu::Stage1Regs&
   VcpuRunstate& target = *d.vcpus[vcpuid];
 
   if (op == VcpuOp::get_runstate_info) {
-    vcpu_runstate_info snap = target.account.snapshot(now);
+    vcpu_runstate_info snap = target.snapshot(now);
     if (copy_to_guest(space, caller_ctx, arg, &snap, sizeof snap) != 0) {
       guest_logf(d.dom->log_budget, "d%uv%u: vcpu_op %u: bad argument pointer 0x%llx", static_cast<unsigned>(space.id),
                  caller, cmd, static_cast<unsigned long long>(arg.raw()));
@@ -46,9 +54,9 @@ long runstate_vcpu_op(const RunstateVcpus& d, u32 caller, const mmu::Stage1Regs&
       va_check->check(Va(a.addr));
     }
     // Translated in the caller's context, also when registering for another vCPU (Xen does so).
-    return target.area.register_va(caller_ctx, Va(a.addr), target.account.info());
+    return target.register_va(caller_ctx, Va(a.addr));
   }
-  return target.area.register_phys(Ipa(a.addr), target.account.info());
+  return target.register_phys(Ipa(a.addr));
 }
 
 long runstate_vm_assist(RunstateDomain& dom, u32 cmd, u32 type) {

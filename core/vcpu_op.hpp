@@ -12,6 +12,16 @@ struct VcpuRunstate {
   RunstateAccount account;
   RunstateArea area;
   mmu::Stage1Regs el1{};  // the vCPU's EL1 translation registers as last saved by the world switch
+  // The lock `account` changes under: its home pCPU's scheduler lock (set by Scheduler::add), or
+  // null while nothing changes it concurrently (tests). Readers of the account from another
+  // pCPU take it.
+  SpinLock* books = nullptr;
+
+  // VCPUOP_get_runstate_info's view at `now`, read under `books`.
+  [[nodiscard]] vcpu_runstate_info snapshot(u64 now) const;
+  // The registrations, atomic with respect to every change of the account (see RunstateArea).
+  long register_va(const mmu::Stage1Regs& caller, Va va) { return area.register_va(caller, va, account, books); }
+  long register_phys(Ipa ipa) { return area.register_phys(ipa, account, books); }
 
   // The context-switch step: account the change at `now`, then bring the guest's area up to date.
   void change(RunstateState next, u64 now) {

@@ -156,11 +156,11 @@ struct World {
     switch (op) {
       case 0: {
         auto ctx = context(in);
-        (void)vc.area.register_va(ctx, pick_va(in), vc.account.info());
+        (void)vc.register_va(ctx, pick_va(in));
         break;
       }
       case 1:
-        (void)vc.area.register_phys(pick_ipa(in), vc.account.info());
+        (void)vc.register_phys(pick_ipa(in));
         break;
       case 2:
       case 3:
@@ -216,7 +216,7 @@ struct World {
           const Va before = vc.area.va();
           const u32 pinned = vc.area.pinned_frames();
           // Refused as bad input, or told to restart; never registered under a running update.
-          if (vc.area.register_va(ctx, pick_va(in), vc.account.info()) == 0 || vc.area.va() != before ||
+          if (vc.register_va(ctx, pick_va(in)) == 0 || vc.area.va() != before ||
               vc.area.pinned_frames() != pinned) {
             finding("registration went ahead during an update in progress");
           }

@@ -39,8 +39,7 @@ struct Guest {
       vcpus[v].area.init(&dom, v);
       vcpus[v].account.reset(0);
       vcpus[v].el1 = kernel_ctx;
-      long rc = vcpus[v].area.register_va(kernel_ctx, GuestSpace::kernel_va(0x10'0000 + v * kPageSize),
-                                          vcpus[v].account.info());
+      long rc = vcpus[v].register_va(kernel_ctx, GuestSpace::kernel_va(0x10'0000 + v * kPageSize));
       if (rc != 0) {
         std::fprintf(stderr, "registration failed: %ld\n", rc);
       }

@@ -97,9 +97,9 @@ class AreaTest : public ::testing::Test {
     return machine.fingerprint_outside(guest.dom()) == before_outside;
   }
   long reg_va(u32 v, const mmu::Stage1Regs& ctx, Va va) {
-    return vcpus[v].area.register_va(ctx, va, vcpus[v].account.info());
+    return vcpus[v].register_va(ctx, va);
   }
-  long reg_phys(u32 v, Ipa ipa) { return vcpus[v].area.register_phys(ipa, vcpus[v].account.info()); }
+  long reg_phys(u32 v, Ipa ipa) { return vcpus[v].register_phys(ipa); }
 
   model::Machine machine;
   GuestSpace guest{machine};

@@ -799,7 +799,7 @@ TEST(SchedArea, TheGuestsPhysAreaFollowsEverySchedulingTransition) {
   for (u32 i = 0; i < 2; ++i) {
     v[i].rs.area.init(&dom, i);
     v[i].rs.account.reset(0);
-    ASSERT_EQ(v[i].rs.area.register_phys(page + u64{64} * i, v[i].rs.account.info()), 0);
+    ASSERT_EQ(v[i].rs.register_phys(page + u64{64} * i), 0);
     v[i].sv.init(&v[i].rs, 1, i);
     ASSERT_TRUE(sched.add(v[i].sv));
   }
@@ -1110,6 +1110,79 @@ TEST_F(SchedTest, NothingAheadOnlyWhenEveryVcpuIsBlockedWithoutADeadlineOrOfflin
   EXPECT_TRUE(sched.nothing_ahead());
   serve(sched.wake(v[0].sv, now));
   EXPECT_FALSE(sched.nothing_ahead());
+}
+
+// A guest's read of a runstate record with the XEN_RUNSTATE_UPDATE protocol (retried while the
+// flag is set or the record changed under it).
+vcpu_runstate_info read_area(model::Machine& m, Pa at) {
+  for (;;) {
+    vcpu_runstate_info a{};
+    vcpu_runstate_info b{};
+    m.read_bytes(at, &a, sizeof a);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    m.read_bytes(at, &b, sizeof b);
+    if ((a.state_entry_time & xen::kRunstateUpdate) == 0 && std::memcmp(&a, &b, sizeof a) == 0) {
+      return a;
+    }
+  }
+}
+
+// One thread is the vCPUs' pCPU, switching two vCPUs back and forth; the other is a sibling on
+// another pCPU registering (and re-registering, at alternating pages) vCPU 0's phys area and
+// asking for its runstate. Every record it gets must add up — sum(time) equals
+// state_entry_time, as both vCPUs were created at 0 — whatever the switch was doing, and no
+// registration may collide with an update (a restart): the registration reads the account and
+// publishes it under the lock the switch changes it under. (Without that lock, collisions come
+// by the thousand; torn records are rarer, as the window is a store or two.)
+TEST(SchedConcurrency, RegistrationAndGetRunstateFromAnotherPcpuSeeWholeRecords) {
+  model::Machine machine;
+  model::GuestSpace guest{machine};
+  RunstateDomain dom;
+  dom.space = DomainSpace{guest.dom(), &machine, guest.s2_regs()};
+  Vcpu v[2];
+  Scheduler sched;
+  ASSERT_TRUE(sched.init(1, 0));
+  for (u32 i = 0; i < 2; ++i) {
+    v[i].rs.area.init(&dom, i);
+    v[i].rs.account.reset(0);
+    v[i].sv.init(&v[i].rs, 1, i);
+    ASSERT_TRUE(sched.add(v[i].sv, 0));
+    sched.vcpu_up(v[i].sv, 1);
+  }
+  const Ipa pages[2] = {guest.alloc(), guest.alloc()};
+  std::atomic<u64> clock{2};
+  std::atomic<bool> done{false};
+  std::thread pcpu([&] {
+    while (!done.load(std::memory_order_relaxed)) {
+      (void)sched.yield(0);
+      sched.schedule(0, clock.fetch_add(7));
+    }
+  });
+  constexpr int kRounds = 60'000;
+  int torn_areas = 0;
+  int torn_snapshots = 0;
+  int restarts = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    const Ipa at = pages[r % 2] + u64{8} * (r % 64);
+    long rc = 0;
+    while ((rc = v[0].rs.register_phys(at)) == xen::error(xen::Errno::erestart)) {
+      ++restarts;  // what the hypervisor would re-execute
+    }
+    ASSERT_EQ(rc, 0);
+    const vcpu_runstate_info a = read_area(machine, guest.pa(at));
+    torn_areas += sum(a) == a.state_entry_time ? 0 : 1;
+    const u64 now = clock.load();
+    const vcpu_runstate_info s = v[0].rs.snapshot(now);
+    torn_snapshots += sum(s) == std::max(now, s.state_entry_time) ? 0 : 1;
+  }
+  done.store(true);
+  pcpu.join();
+  EXPECT_EQ(torn_areas, 0) << "registrations that published a half-changed record";
+  EXPECT_EQ(torn_snapshots, 0) << "get_runstate_info snapshots of a half-changed record";
+  EXPECT_EQ(restarts, 0) << "registrations that found an update in progress";
+  EXPECT_GT(v[0].sv.stats().switches_in, 1000U);  // the switching really ran alongside
+  ASSERT_EQ(v[0].rs.register_phys(Ipa(xen::kPhysAreaUnregister)), 0);
+  EXPECT_EQ(machine.total_pins(), 0U);
 }
 
 }  // namespace
