@@ -19,6 +19,7 @@
 #include "core/mmio.hpp"
 #include "core/sched.hpp"
 #include "core/types.hpp"
+#include "core/vcpu_info_slot.hpp"
 #include "core/vcpu_op.hpp"
 #include "core/vgic.hpp"
 #include "core/vpl011.hpp"
@@ -49,8 +50,7 @@ struct Vcpu {
   VcpuCounters counters{};
   bool started = false;            // given an entry point once (PSCI CPU_ON, or domain start for vCPU 0)
   volatile i32 loaded_on = -1;     // the pCPU whose registers hold this vCPU's context, or -1
-  xen::vcpu_info* vcpu_info{};     // VCPUOP_register_vcpu_info's area (hypervisor view), or null
-  Frame* vcpu_info_frame{};        // ... and the pinned frame it is in
+  VcpuInfoSlot vcpu_info{};        // VCPUOP_register_vcpu_info's area and its pinned frame
   volatile bool irq_kick = false;  // the vGIC has something new for it: fill before its entry
 };
 static_assert(offsetof(Vcpu, arch) == 0);

@@ -35,9 +35,12 @@ long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
                v.id, ipa.raw());
     return error(Errno::enxio);
   }
-  if (v.vcpu_info != nullptr) {
+  auto busy = [&] {
     guest_logf(v.domain->runstate.log_budget, "d%uv%u: register_vcpu_info: already registered", d, v.id);
     return error(Errno::ebusy);
+  };
+  if (v.vcpu_info.taken()) {
+    return busy();
   }
   GuestPage gp;
   const Resolve r = resolve_ipa(v.domain->space, ipa, mmu::AccessType::write, gp);
@@ -47,11 +50,13 @@ long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
     return r == Resolve::s2_read_only ? error(Errno::eacces) : error(Errno::einval);
   }
   auto* area = reinterpret_cast<xen::vcpu_info*>(gp.page + ipa.page_offset());
+  if (!v.vcpu_info.claim(gp.frame, area)) {  // another pCPU registered it since the check
+    (void)gp.frame->unpin();
+    return busy();
+  }
   memset(area, 0, sizeof *area);
   area->evtchn_pending_sel = ~u64{0};
   area->evtchn_upcall_pending = 1;
-  v.vcpu_info = area;
-  v.vcpu_info_frame = gp.frame;
   evtchn_vcpu_info_moved(v, area);
   // As Xen does after moving vcpu_info: events are marked pending, so the upcall is raised.
   vcpu_raise_event(v);
@@ -61,11 +66,9 @@ long register_vcpu_info(Vcpu& v, const xen::vcpu_register_vcpu_info& info) {
 void release_vcpu_info(Domain& d) {
   for (u32 i = 0; i < d.nr_vcpus; ++i) {
     Vcpu& v = d.vcpus[i];
-    if (v.vcpu_info_frame != nullptr) {
+    if (v.vcpu_info.taken()) {
       evtchn_vcpu_info_moved(v, nullptr);
-      v.vcpu_info_frame->unpin();
-      v.vcpu_info = nullptr;
-      v.vcpu_info_frame = nullptr;
+      (void)v.vcpu_info.release();
     }
   }
 }
