@@ -122,6 +122,7 @@ bool Scheduler::add(SchedVcpu& v, int pin) {
   v.deadline_ = kNever;
   v.slice_expired_ = false;
   v.overrun_ = 0;
+  v.retired_ = false;
   v.stats_ = {};
   v.home_ = home;
   v.runstate_->books = &pcpu_[home].lock;
@@ -157,10 +158,31 @@ PcpuMask Scheduler::vcpu_up(SchedVcpu& v, u64 now) {
     return 0;
   }
   Locked l(pc->lock);
-  if (v.state_ != RunstateState::offline) {
+  if (v.state_ != RunstateState::offline || v.retired_) {
     return 0;
   }
   return make_ready(*pc, v, now);
+}
+
+PcpuMask Scheduler::retire(SchedVcpu& v, u64 now) {
+  Pcpu* pc = home_of(v, "retire");
+  if (pc == nullptr) {
+    return 0;
+  }
+  {
+    Locked l(pc->lock);
+    v.retired_ = true;
+  }
+  // Retired: no vcpu_up() can bring it back between here and the down.
+  return vcpu_down(v, now);
+}
+
+bool Scheduler::retired(const SchedVcpu& v) const {
+  if (v.home_ >= npcpus_) {
+    return v.retired_;
+  }
+  Locked l(pcpu_[v.home_].lock);
+  return v.retired_;
 }
 
 PcpuMask Scheduler::vcpu_down(SchedVcpu& v, u64 now) {

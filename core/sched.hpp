@@ -16,7 +16,8 @@
 //                                                            another vCPU is queued)
 //     block()                        running  -> blocked    (only the current vCPU blocks itself)
 //     wake() / expire()              blocked  -> runnable   (queued at the tail)
-//     vcpu_down()                    any      -> offline    (domain stop: vcpu_down each vCPU)
+//     vcpu_down()                    any      -> offline
+//     retire()                       any      -> offline    (domain stop: for good, each vCPU)
 // A call that changes nothing (a yield with nobody else runnable, a tick within the slice, a wake
 // of a vCPU that is not blocked) makes no runstate change and no area update.
 //
@@ -159,6 +160,7 @@ class SchedVcpu {
   u32 home_ = kNoPcpu;
   RunstateState state_ = RunstateState::offline;
   bool slice_expired_ = false;  // this slice's expiry is counted; schedule() acts on it
+  bool retired_ = false;        // retire(): never up again
   SchedVcpuStats stats_{};
 };
 
@@ -228,10 +230,14 @@ class Scheduler {
   // Takes an offline, non-current vCPU back out (vCPU or domain teardown); false if it is not.
   bool remove(SchedVcpu& v);
 
-  // offline -> runnable. No-op for a vCPU that is up.
+  // offline -> runnable. No-op for a vCPU that is up or retired.
   PcpuMask vcpu_up(SchedVcpu& v, u64 now);
   // running / runnable / blocked -> offline, off every queue. No-op for an offline vCPU.
   PcpuMask vcpu_down(SchedVcpu& v, u64 now);
+  // vcpu_down() for good (its domain is stopping): under the same lock as vcpu_up(), so a
+  // vcpu_up() on another pCPU either came first and is undone here, or finds it retired.
+  PcpuMask retire(SchedVcpu& v, u64 now);
+  [[nodiscard]] bool retired(const SchedVcpu& v) const;
   // The current, running vCPU of its pCPU -> blocked until wake() or `wake_deadline`. Returns
   // whether it blocked; the pCPU must then schedule().
   bool block(SchedVcpu& v, u64 now, u64 wake_deadline = kNever);

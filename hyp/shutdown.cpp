@@ -28,11 +28,18 @@ void domain_shutdown(Vcpu& caller, const char* reason) {
   const u64 now = arch::now_ns();
   if (!first) {
     // Another vCPU of the domain is shutting it down: just leave.
-    apply(scheduler().vcpu_down(caller.sched, now));
+    apply(scheduler().retire(caller.sched, now));
     run_loop();
   }
+  // Every vCPU offline for good (a sibling's CPU_ON on another pCPU cannot bring one back), then
+  // off every pCPU: a hypercall in flight there (a registration) ends before the teardown.
   for (u32 i = 0; i < d.nr_vcpus; ++i) {
-    apply(scheduler().vcpu_down(d.vcpus[i].sched, now));
+    apply(scheduler().retire(d.vcpus[i].sched, now));
+  }
+  const auto self = static_cast<i32>(arch::this_cpu_index());
+  for (u32 i = 0; i < d.nr_vcpus; ++i) {
+    for (i32 on = 0; (on = __atomic_load_n(&d.vcpus[i].loaded_on, __ATOMIC_ACQUIRE)) != -1 && on != self;) {
+    }
   }
   d.console.flush();
   console_input_stopped(d);

@@ -65,6 +65,11 @@ long vcpu_up(Vcpu& caller, u32 target, u64 entry, u64 context) {
     g_up_lock.unlock();
     return xen::error(xen::Errno::einval);
   }
+  if (scheduler().retired(t.sched)) {
+    // Its domain is stopping (domain_shutdown on another pCPU): it stays offline.
+    g_up_lock.unlock();
+    return xen::error(xen::Errno::einval);
+  }
   if (entry == kKeepPc && !t.started) {
     // VCPUOP_up of a vCPU that never had a context (Xen: not initialised): use PSCI CPU_ON.
     g_up_lock.unlock();

@@ -1112,6 +1112,53 @@ TEST_F(SchedTest, NothingAheadOnlyWhenEveryVcpuIsBlockedWithoutADeadlineOrOfflin
   EXPECT_FALSE(sched.nothing_ahead());
 }
 
+// A sibling on another pCPU keeps bringing a vCPU up (PSCI CPU_ON, VCPUOP_up) while the domain
+// stops: once retire() has returned the vCPU stays offline, whatever the sibling does after.
+TEST(SchedConcurrency, RetiredVcpusStayOfflineWhateverASiblingBringsUp) {
+  constexpr int kRounds = 2'000;
+  RunstateDomain dom;
+  Vcpu v[2];
+  Scheduler sched;
+  ASSERT_TRUE(sched.init(2, 0));
+  std::atomic<u64> clock{1};
+  int came_back = 0;
+  int ups_refused = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    for (u32 i = 0; i < 2; ++i) {
+      v[i].rs.area.init(&dom, i);
+      v[i].rs.account.reset(clock.load());
+      v[i].sv.init(&v[i].rs, 1, i);
+      ASSERT_TRUE(sched.add(v[i].sv, static_cast<int>(i)));
+    }
+    std::atomic<bool> stopped{false};
+    std::thread sibling([&] {
+      int after = 0;
+      while (after < 50) {
+        after += stopped.load(std::memory_order_acquire) ? 1 : 0;
+        (void)sched.vcpu_up(v[0].sv, clock.fetch_add(1));
+        if (v[0].sv.state() == kRunnable && clock.load() % 3 == 0) {
+          (void)sched.vcpu_down(v[0].sv, clock.fetch_add(1));  // CPU_OFF, and on again
+        }
+      }
+    });
+    (void)sched.retire(v[0].sv, clock.fetch_add(1));
+    (void)sched.retire(v[1].sv, clock.fetch_add(1));
+    stopped.store(true, std::memory_order_release);
+    sibling.join();
+    came_back += v[0].sv.state() != kOffline ? 1 : 0;
+    ups_refused += sched.vcpu_up(v[0].sv, clock.fetch_add(1)) == 0 && v[0].sv.state() == kOffline ? 1 : 0;
+    for (u32 i = 0; i < 2; ++i) {
+      if (v[i].sv.state() != kOffline) {
+        (void)sched.vcpu_down(v[i].sv, clock.fetch_add(1));
+      }
+      ASSERT_TRUE(sched.remove(v[i].sv));
+    }
+  }
+  EXPECT_EQ(came_back, 0) << "rounds where a retired vCPU was up again";
+  EXPECT_EQ(ups_refused, kRounds);
+  EXPECT_EQ(sched.run_queue(0)->size(), 0U);
+}
+
 // A guest's read of a runstate record with the XEN_RUNSTATE_UPDATE protocol (retried while the
 // flag is set or the record changed under it).
 vcpu_runstate_info read_area(model::Machine& m, Pa at) {
