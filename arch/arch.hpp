@@ -141,6 +141,10 @@ bool on_mmio_unserved(arch::VcpuState& v, Ipa ipa, u64 pc, bool write, const cha
 bool mmio_region_holds(arch::VcpuState& v, Ipa ipa);
 // The A64 instruction at guest VA `pc`, read through the vCPU's stage 1; false if unmapped.
 bool read_guest_instruction(arch::VcpuState& v, u64 pc, u32& insn);
+// A stage-2 abort at `ipa` (an access of `type`) that no device served: true if the address is
+// mapped for it by now (a sibling's stage-2 change was in progress), and the guest is to run the
+// instruction again; false for a real fault.
+[[nodiscard]] bool on_stage2_abort(arch::VcpuState& v, Ipa ipa, mmu::AccessType type);
 // A trapped WFI (wfe = false) or WFE; the guest's PC is already past it.
 void on_wfx(arch::VcpuState& v, bool wfe);
 // An exit the guest cannot continue from: `detail` is the log line's text, `reason` the

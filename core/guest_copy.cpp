@@ -23,11 +23,23 @@ Resolve classify(const mmu::Fault& f) {
   return s2_perm ? Resolve::s2_read_only : Resolve::walk_fault;
 }
 
+// Runs `walk` once, and again under the stage-2 lock if it faulted at stage 2: an entry may have
+// been invalid only for the break-before-make of a change on another pCPU.
+template <class WalkFn>
+auto walk_settled(const DomainSpace& d, WalkFn walk) {
+  auto w = walk();
+  if (!w.ok() && w.fault.stage == mmu::Stage::two && d.s2_lock != nullptr) {
+    const Locked held(*d.s2_lock);
+    w = walk();
+  }
+  return w;
+}
+
 }  // namespace
 
 Resolve resolve_va(const DomainSpace& d, const mmu::Stage1Regs& ctx, Va va, mmu::AccessType type, GuestPage& out) {
   mmu::Walker walker(*d.mem, d.s2);
-  auto w = walker.translate(ctx, va, {type, mmu::El::el1});
+  auto w = walk_settled(d, [&] { return walker.translate(ctx, va, {type, mmu::El::el1}); });
   if (!w.ok()) {
     out.fault = w.fault;
     return classify(w.fault);
@@ -37,12 +49,21 @@ Resolve resolve_va(const DomainSpace& d, const mmu::Stage1Regs& ctx, Va va, mmu:
 
 Resolve resolve_ipa(const DomainSpace& d, Ipa ipa, mmu::AccessType type, GuestPage& out) {
   mmu::Walker walker(*d.mem, d.s2);
-  auto w = walker.stage2(ipa, type);
+  auto w = walk_settled(d, [&] { return walker.stage2(ipa, type); });
   if (!w.ok()) {
     out.fault = w.fault;
     return classify(w.fault);
   }
   return check_frame(d, w.out, out);
+}
+
+bool stage2_maps(const DomainSpace& d, Ipa ipa, mmu::AccessType type) {
+  mmu::Walker walker(*d.mem, d.s2);
+  if (d.s2_lock == nullptr) {
+    return walker.stage2(ipa, type).ok();
+  }
+  const Locked held(*d.s2_lock);
+  return walker.stage2(ipa, type).ok();
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "core/guest_memory.hpp"
+#include "core/spinlock.hpp"
 #include "core/walker.hpp"
 
 namespace runhv {
@@ -17,6 +18,10 @@ struct DomainSpace {
   DomId id = DomId::invalid;
   GuestMemory* mem = nullptr;
   mmu::Stage2Regs s2{};
+  // The lock stage-2 changes of the domain hold (mmu::Stage2Table::update_lock), or null when
+  // nothing changes it concurrently. A walk that faults at stage 2 is done again under it, so
+  // a break-before-make in progress on another pCPU is waited out, not reported.
+  SpinLock* s2_lock = nullptr;
 };
 
 enum class Resolve : u8 {
@@ -36,6 +41,10 @@ struct GuestPage {
 
 Resolve resolve_va(const DomainSpace& d, const mmu::Stage1Regs& ctx, Va va, mmu::AccessType type, GuestPage& out);
 Resolve resolve_ipa(const DomainSpace& d, Ipa ipa, mmu::AccessType type, GuestPage& out);
+// Whether the domain's stage 2 maps `ipa` for `type` now, once any change in progress is done:
+// a guest's stage-2 fault on such an address came from a break-before-make window and is
+// retried, not fatal.
+[[nodiscard]] bool stage2_maps(const DomainSpace& d, Ipa ipa, mmu::AccessType type);
 
 // Copy between hypervisor memory and guest virtual memory (EL1 context `ctx`). Returns 0 or
 // -EFAULT; a failed copy may have moved some bytes (as Xen's copy_to_guest can).

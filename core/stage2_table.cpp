@@ -139,6 +139,7 @@ void Stage2Table::replace_live(u64* e, u64 value, Ipa ipa) {
 }
 
 bool Stage2Table::map_ram(Ipa ipa, Pa pa, u64 size) {
+  const Locked held(lock_);
   const u64 in = ipa.raw();
   if (!usable_ || ((in | pa.raw() | size) & (kBlock - 1)) != 0 || size > stage2::kIpaLimit ||
       in > stage2::kIpaLimit - size || size > stage2::kPaLimit || pa.raw() > stage2::kPaLimit - size) {
@@ -195,6 +196,7 @@ bool Stage2Table::map_ram(Ipa ipa, Pa pa, u64 size) {
 }
 
 bool Stage2Table::map_page_ro(Ipa ipa, Pa pa) {
+  const Locked held(lock_);
   if (!usable_ || !page_args_ok(ipa, pa)) {
     return false;
   }
@@ -232,6 +234,7 @@ bool Stage2Table::map_page_ro(Ipa ipa, Pa pa) {
 }
 
 bool Stage2Table::replace_page(Ipa ipa, Pa pa, Pa& old) {
+  const Locked held(lock_);
   old = Pa{0};
   if (!usable_ || !page_args_ok(ipa, pa)) {
     return false;
@@ -285,6 +288,7 @@ bool Stage2Table::replace_page(Ipa ipa, Pa pa, Pa& old) {
 }
 
 bool Stage2Table::unmap_page(Ipa ipa, Pa& old) {
+  const Locked held(lock_);
   old = Pa{0};
   const u64 in = ipa.raw();
   if (!usable_ || ipa.page_offset() != 0 || in >= stage2::kIpaLimit) {
@@ -332,6 +336,7 @@ bool Stage2Table::unmap_page(Ipa ipa, Pa& old) {
 }
 
 Stage2Regs Stage2Table::regs(u16 vmid) {
+  const Locked held(lock_);
   vmid_ = vmid;
   live_ = true;
   return {.vtcr = stage2::kVtcr, .vttbr = pool_.root.raw() | (u64{vmid} << 48)};

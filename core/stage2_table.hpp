@@ -16,11 +16,16 @@
 // written), and sync() makes the writes visible to every CPU's table walker. Before that no
 // CPU can hold anything from it, and the hook is not called.
 //
-// One writer at a time: callers serialise (domain build, or the domain's own hypercall path).
+// One writer at a time: every change holds the table's update lock, so vCPUs of one domain
+// changing its stage 2 on several pCPUs take turns. A reader that finds an entry invalid may be
+// looking into a break-before-make in progress: it takes the same lock and looks again (the
+// software walks of core/guest_copy, the hypervisor's stage-2 fault handler). The lock is a
+// leaf: nothing else is taken while it is held.
 #pragma once
 
 #include "core/guest_memory.hpp"
 #include "core/pte.hpp"
+#include "core/spinlock.hpp"
 #include "core/types.hpp"
 #include "core/walker.hpp"
 
@@ -112,6 +117,9 @@ class Stage2Table {
   // The registers a domain runs with; the table is live, with VMID `vmid`, from here on.
   [[nodiscard]] Stage2Regs regs(u16 vmid);
 
+  // Held by every change above; see the top of this file.
+  [[nodiscard]] SpinLock& update_lock() const { return lock_; }
+
   [[nodiscard]] bool usable() const { return usable_; }
   [[nodiscard]] bool live() const { return live_; }
   [[nodiscard]] u16 vmid() const { return vmid_; }
@@ -131,6 +139,7 @@ class Stage2Table {
   // Writes `value` over the valid entry `e` for `ipa`, break-before-make when live.
   void replace_live(u64* e, u64 value, Ipa ipa);
 
+  mutable SpinLock lock_;
   GuestMemory& mem_;
   Stage2Tlb& tlb_;
   Stage2Pool pool_;

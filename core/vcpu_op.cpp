@@ -14,6 +14,14 @@ vcpu_runstate_info VcpuRunstate::snapshot(u64 now) const {
   return account.snapshot(now);
 }
 
+vcpu_runstate_info VcpuRunstate::record() const {
+  if (books == nullptr) {
+    return account.info();
+  }
+  const Locked held(*books);
+  return account.info();
+}
+
 using xen::Errno;
 using xen::error;
 using xen::VcpuOp;

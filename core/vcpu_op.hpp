@@ -19,6 +19,8 @@ struct VcpuRunstate {
 
   // VCPUOP_get_runstate_info's view at `now`, read under `books`.
   [[nodiscard]] vcpu_runstate_info snapshot(u64 now) const;
+  // The record as the last area update wrote it, read under `books`.
+  [[nodiscard]] vcpu_runstate_info record() const;
   // The registrations, atomic with respect to every change of the account (see RunstateArea).
   long register_va(const mmu::Stage1Regs& caller, Va va) { return area.register_va(caller, va, account, books); }
   long register_phys(Ipa ipa) { return area.register_phys(ipa, account, books); }

@@ -85,7 +85,7 @@ Domain& create_domain(const DomainConfig& c) {
     }
     console_input_add(d);
   }
-  d.space = DomainSpace{.id = id, .mem = &frame_table(), .s2 = d.s2.regs(c.number)};
+  d.space = DomainSpace{.id = id, .mem = &frame_table(), .s2 = d.s2.regs(c.number), .s2_lock = &d.s2.update_lock()};
   d.runstate.space = d.space;
   d.runstate.va_policy = c.va_policy;
   d.nr_vcpus = c.vcpus;

@@ -39,6 +39,8 @@ struct VcpuCounters {
   u64 hypercall_restarts = 0;  // transient results (-ERESTART): the guest executed the same HVC again
   u64 smccc_calls = 0;         // HVC #0 calls
   u64 exits = 0;               // guest exits of every kind (traps, interrupts)
+  u64 stage2_fault_retries = 0;  // stage-2 aborts at an address mapped again by then (a sibling's
+                                 // break-before-make): the instruction was run again
 };
 
 struct Vcpu {
@@ -88,6 +90,7 @@ struct Domain {
   EvtchnDomain evtchn{};  // its event channels (hyp/xen/event_channel.cpp)
   MmioBus mmio{};
   SpinLock lock;  // the devices and the vGIC: one trapped access or interrupt change at a time
+  SpinLock p2m_lock;  // add_to_physmap: its stage-2 changes and the grant frames' places together
   Vgic vgic;      // on the bus at kGuestLayout.gicd / .gicr
   UartIrq uart_irq{};
   Vpl011 uart{console, uart_irq};  // on the bus when the domain has `vpl011`  // the emulated devices, at their places

@@ -69,7 +69,7 @@ u8* Machine::map(Pa pa) {
 }
 
 bool Machine::read_descriptor(Pa pa, u64& value) {
-  ++descriptor_reads_;
+  __atomic_fetch_add(&descriptor_reads_, 1, __ATOMIC_RELAXED);  // walks may run on several threads
   Page* p = page(pa);
   if (p == nullptr || (pa.raw() & 7) != 0) {
     return false;

@@ -186,6 +186,12 @@ VcpuState* data_abort(VcpuState& v, Esr esr) {
       return inject_data_abort(v, far);
     }
   }
+  // A break-before-make window shows as a translation fault (HPFAR_EL2 is valid for those and
+  // for faults on the stage-1 walk, not for other permission faults).
+  const auto type = da.s1ptw || !da.wnr ? mmu::AccessType::read : mmu::AccessType::write;
+  if ((da.translation_fault() || da.s1ptw) && hyp::on_stage2_abort(v, Ipa(ipa), type)) {
+    return hyp::exit_resume(v);  // mapped again: the same instruction runs again
+  }
   fatal(v, "data abort", "data abort (%s, %s) at IPA 0x%lx, FAR 0x%lx, pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x)",
         da.wnr ? "write" : "read", fault_kind(da.dfsc), ipa, far, v.regs.elr, esr.raw(), static_cast<u32>(esr.ec()));
 }
@@ -193,6 +199,10 @@ VcpuState* data_abort(VcpuState& v, Esr esr) {
 VcpuState* instruction_abort(VcpuState& v, Esr esr) {
   const auto ia = esr::InstructionAbort::decode(esr);
   const u64 far = sysreg::read_far_el2();
+  if ((ia.translation_fault() || ia.s1ptw) &&
+      hyp::on_stage2_abort(v, Ipa(fault_ipa(far)), ia.s1ptw ? mmu::AccessType::read : mmu::AccessType::exec)) {
+    return hyp::exit_resume(v);
+  }
   fatal(v, "instruction abort",
         "instruction abort (fetch, %s) at IPA 0x%lx, FAR 0x%lx, pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x)", fault_kind(ia.ifsc),
         fault_ipa(far), far, v.regs.elr, esr.raw(), static_cast<u32>(esr.ec()));

@@ -31,6 +31,7 @@ class Stage2Table {
   [[nodiscard]] bool map_page_ro(Ipa ipa, Pa pa) { return table_.map_page_ro(ipa, pa); }
   [[nodiscard]] bool replace_page(Ipa ipa, Pa pa, Pa& old) { return table_.replace_page(ipa, pa, old); }
   [[nodiscard]] bool unmap_page(Ipa ipa, Pa& old) { return table_.unmap_page(ipa, old); }
+  [[nodiscard]] SpinLock& update_lock() const { return table_.update_lock(); }
   // The registers a domain runs with (and the walker in core/ reads); the table is live from here.
   [[nodiscard]] mmu::Stage2Regs regs(u16 vmid) { return table_.regs(vmid); }
 

@@ -39,6 +39,8 @@ long map_page(Vcpu& v, Ipa ipa, Pa page) {
   return 0;
 }
 
+long add_to_physmap_locked(Vcpu& v, const xen::xen_add_to_physmap& xatp);
+
 long add_to_physmap(Vcpu& v, u64 arg) {
   Domain& d = *v.domain;
   const unsigned n = d.number;
@@ -54,6 +56,14 @@ long add_to_physmap(Vcpu& v, u64 arg) {
     guest_logf(budget(v), "d%uv%u: add_to_physmap: gpfn 0x%lx out of range", n, v.id, xatp.gpfn);
     return error(Errno::einval);
   }
+  // One change of the domain's physical map at a time (sibling vCPUs on other pCPUs).
+  const Locked held(d.p2m_lock);
+  return add_to_physmap_locked(v, xatp);
+}
+
+long add_to_physmap_locked(Vcpu& v, const xen::xen_add_to_physmap& xatp) {
+  Domain& d = *v.domain;
+  const unsigned n = d.number;
   const Ipa ipa(xatp.gpfn << kPageShift);
   switch (static_cast<xen::MapSpace>(xatp.space)) {
     case xen::MapSpace::shared_info:
