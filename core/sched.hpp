@@ -64,7 +64,9 @@
 // Concurrency: every pCPU has a spinlock over its run queue, blocked list, current and the
 // scheduling fields of the vCPUs homed on it (the home never changes, so a vCPU is always under
 // the same lock). Any pCPU may call vcpu_up(), vcpu_down() and wake() on any vCPU; the per-pCPU
-// calls (yield, tick, schedule, next_event, expire) are made by the pCPU itself. Lock order:
+// calls (yield, tick, schedule, next_event, expire) are made by the pCPU itself. A pCPU's lock is
+// also the `books` lock of its vCPUs' runstate (core/vcpu_op.hpp). Lock order (all of it in
+// DEVELOPERS.md):
 //   placement lock (add/remove only)  ->  at most ONE pCPU lock  ->  the runstate area's lock
 // No path holds two pCPU locks, but nothing_ahead(), which takes them all in index order. Callers run with interrupts
 // masked (as EL2 does), so an interrupt handler on the same pCPU never spins on a lock its own pCPU holds.

@@ -96,8 +96,8 @@ void set_progress_interval(u32 ms) {
   g_next_progress = arch::now_ns() + g_progress_interval_ns;
 }
 
-// pCPU 0, from its timer: the running domains' figures as they stand. Reads other pCPUs' vCPUs
-// without their locks: a display, the final `stats` lines are the exact ones.
+// pCPU 0, from its timer: the running domains' figures as they stand (each vCPU's books read
+// under its home pCPU's lock, one at a time).
 void maybe_print_progress(u32 pcpu, u64 now) {
   if (pcpu != 0 || g_progress_interval_ns == 0 || now < g_next_progress) {
     return;
