@@ -129,6 +129,8 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_steal(options, platform, false);
   } else if (strcmp(options.scenario, "steal-legacy") == 0) {
     run_steal(options, platform, true);
+  } else if (strcmp(options.scenario, "storm") == 0) {
+    run_storm(options, platform);
   } else if (strcmp(options.scenario, "vtimer-held") == 0) {
     run_vtimer_held(options, platform);
   } else if (strcmp(options.scenario, "down-last") == 0 || strcmp(options.scenario, "cpu-off-last") == 0 ||

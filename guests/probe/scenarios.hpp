@@ -67,6 +67,10 @@ bool run_pv_time(const Options& options, const Platform& platform);
 // time an EL0 loop with interrupts masked saw missing against the area's and PV time's stolen time.
 bool run_steal(const Options& options, const Platform& platform, bool legacy);
 bool run_hostile(const Options& options, const Platform& platform);
+// Every vCPU registers, unregisters and re-registers its own and its siblings' runstate areas and
+// vcpu_infos and remaps a grant frame over a page they all read, at random, checking its own
+// areas against its own clock after every hypercall (scenarios_storm.cpp).
+bool run_storm(const Options& options, const Platform& platform);
 // The virtual timer due while its interrupt cannot be delivered yet (disabled at the
 // redistributor; list registers taken by higher-priority SGIs): the probe keeps running at full
 // speed and gets the interrupt once it can (scenarios_vtimer.cpp).

@@ -55,6 +55,11 @@ Runstate checks (issue 4; the probe's runstate scenarios print one record per CP
   mmio_hostile       every domain's mmio-hostile record passes (each access served or aborted as
                      documented, Xen's syndrome, registers unchanged); each domain's injected-abort
                      log lines within its budget; no domain stopped but by its own poweroff
+  storm              the SMP storm (scenarios/storm.dts, tools/storm_report.py): every vCPU's
+                     record passes (0 torn reads, 0 guest-visible errors, vcpu_info registered
+                     once), every domain powered off by itself, the teardowns released exactly
+                     the pins the guests' last registrations hold and the machine's pins are 0
+                     at the end; runhv retried stage-2 faults and switched vCPUs (the totals)
   hostile            d1's hostile record passes (exact error codes, the random hypercalls all
                      answered, every random SMCCC call NOT_SUPPORTED with its registers kept) and
                      every record of d2 passes; no runhv panic line; runhv's lines for d1 stay
@@ -95,6 +100,7 @@ import traceback
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 import linux_steal  # noqa: E402 (tools/linux_steal.py, shared with bench and demo)
 import trace_timeline as runhv_trace  # noqa: E402 (tools/trace_timeline.py, what ./runhv trace runs)
+import storm_report  # noqa: E402 (tools/storm_report.py, shared with ./runhv soak)
 
 
 def fail(msg):
@@ -889,6 +895,17 @@ def check_el0_a32(summary, probes, lines):
         fail(f"d1v0 blocked {st['blocks']} times: the two WFIs did not both trap to runhv")
 
 
+def check_storm(summary, probes, lines):
+    problems, totals = storm_report.evaluate(summary, lines)
+    for line in storm_report.describe(totals):
+        print(f"launch_check: storm: {line}")
+    if problems:
+        fail("storm: " + "; ".join(problems[:5]))
+    if totals["switches"] < 1000 or totals["stage2_fault_retries"] == 0:
+        fail(f"storm: too tame to prove anything (switches {totals['switches']}, stage-2 retries "
+             f"{totals['stage2_fault_retries']})")
+
+
 RUNSTATE_CHECKS = {
     "runstate_pinned": check_runstate_pinned,
     "runstate_exact": check_runstate_exact,
@@ -902,6 +919,7 @@ RUNSTATE_CHECKS = {
     "hostile": check_hostile,
     "mmio_hostile": check_mmio_hostile,
     "el0_a32": check_el0_a32,
+    "storm": check_storm,
 }
 
 
