@@ -77,6 +77,7 @@ struct alignas(64) Counts {
 Counts counts[kMaxCpus];
 
 u64 deadline = 0;
+u32 arrived = 0;  // vCPUs that reached the storm
 u64 created_ns = 0;  // the domain's creation time (all its vCPUs are created at one moment)
 unsigned ncpus = 1;
 
@@ -149,6 +150,20 @@ void get_info_checked(Counts& c, u32 self, u32 target) {
 void storm(PerCpu& self) {
   const u32 me = self.index;
   Counts& c = counts[me];
+  // All together first: every vCPU registers every vCPU's vcpu_info, in the same order.
+  __atomic_add_fetch(&arrived, 1, __ATOMIC_ACQ_REL);
+  while (load_acquire(arrived) < ncpus && timer::now() < deadline) {
+  }
+  for (u32 t = 0; t < ncpus; ++t) {
+    const long rc = register_vcpu_info(t);
+    expect(c, 7, rc, 0, -xen::kEbusy);
+    if (rc == 0) {
+      __atomic_add_fetch(&info_winners[t], 1, __ATOMIC_ACQ_REL);
+      ++c.info_won;
+    } else {
+      ++c.info_busy;
+    }
+  }
   u64 s = 0x9e37'79b9'7f4a'7c15ULL ^ (u64{me + 1} * 0xbf58'476d'1ce4'e5b9ULL) ^ read_cntvct_el0();
   const auto* window = reinterpret_cast<const volatile u64*>(kWindowVa);
   while (timer::now() < deadline) {
