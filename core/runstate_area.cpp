@@ -192,8 +192,7 @@ void RunstateArea::write_current(const vcpu_runstate_info& info, const mmu::Stag
   }
 }
 
-long RunstateArea::register_va(const mmu::Stage1Regs& caller, Va va, const RunstateAccount& account,
-                               SpinLock* books) {
+long RunstateArea::register_va(const mmu::Stage1Regs& caller, Va va, const RunstateAccount& account, SpinLock* books) {
   Mapping fresh;
   if (va != Va(0) && dom_->va_policy == VaPolicy::mapped) {
     if (long rc = map_va(caller, va, fresh, true); rc != 0) {

@@ -34,11 +34,11 @@ inline constexpr Ipa kPvTimeIpa{kGuestLayout.pv_time.base};
 
 // What the launcher's summary reports per vCPU besides its runstate and scheduling counters.
 struct VcpuCounters {
-  u64 hypercalls = 0;          // HVC #0xEA1 calls
-  u64 hypercall_errors = 0;    // of those, the ones that returned a negative value
-  u64 hypercall_restarts = 0;  // transient results (-ERESTART): the guest executed the same HVC again
-  u64 smccc_calls = 0;         // HVC #0 calls
-  u64 exits = 0;               // guest exits of every kind (traps, interrupts)
+  u64 hypercalls = 0;            // HVC #0xEA1 calls
+  u64 hypercall_errors = 0;      // of those, the ones that returned a negative value
+  u64 hypercall_restarts = 0;    // transient results (-ERESTART): the guest executed the same HVC again
+  u64 smccc_calls = 0;           // HVC #0 calls
+  u64 exits = 0;                 // guest exits of every kind (traps, interrupts)
   u64 stage2_fault_retries = 0;  // stage-2 aborts at an address mapped again by then (a sibling's
                                  // break-before-make): the instruction was run again
 };
@@ -89,9 +89,9 @@ struct Domain {
   alignas(kPageSize) u8 grant_frames[kGrantFrames][kPageSize]{};
   EvtchnDomain evtchn{};  // its event channels (hyp/xen/event_channel.cpp)
   MmioBus mmio{};
-  SpinLock lock;  // the devices and the vGIC: one trapped access or interrupt change at a time
+  SpinLock lock;      // the devices and the vGIC: one trapped access or interrupt change at a time
   SpinLock p2m_lock;  // add_to_physmap: its stage-2 changes and the grant frames' places together
-  Vgic vgic;      // on the bus at kGuestLayout.gicd / .gicr
+  Vgic vgic;          // on the bus at kGuestLayout.gicd / .gicr
   UartIrq uart_irq{};
   Vpl011 uart{console, uart_irq};  // on the bus when the domain has `vpl011`  // the emulated devices, at their places
                                    // in the guest layout (hyp/mmio.cpp)

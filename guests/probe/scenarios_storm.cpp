@@ -77,7 +77,7 @@ struct alignas(64) Counts {
 Counts counts[kMaxCpus];
 
 u64 deadline = 0;
-u32 arrived = 0;  // vCPUs that reached the storm
+u32 arrived = 0;     // vCPUs that reached the storm
 u64 created_ns = 0;  // the domain's creation time (all its vCPUs are created at one moment)
 unsigned ncpus = 1;
 

@@ -96,9 +96,7 @@ class AreaTest : public ::testing::Test {
   [[nodiscard]] bool nothing_outside_changed() const {
     return machine.fingerprint_outside(guest.dom()) == before_outside;
   }
-  long reg_va(u32 v, const mmu::Stage1Regs& ctx, Va va) {
-    return vcpus[v].register_va(ctx, va);
-  }
+  long reg_va(u32 v, const mmu::Stage1Regs& ctx, Va va) { return vcpus[v].register_va(ctx, va); }
   long reg_phys(u32 v, Ipa ipa) { return vcpus[v].register_phys(ipa); }
 
   model::Machine machine;
