@@ -177,6 +177,14 @@ PcpuMask Scheduler::retire(SchedVcpu& v, u64 now) {
   return vcpu_down(v, now);
 }
 
+bool Scheduler::is_current(const SchedVcpu& v) const {
+  if (v.home_ >= npcpus_) {
+    return false;
+  }
+  Locked l(pcpu_[v.home_].lock);
+  return pcpu_[v.home_].current == &v;
+}
+
 bool Scheduler::retired(const SchedVcpu& v) const {
   if (v.home_ >= npcpus_) {
     return v.retired_;

@@ -240,6 +240,9 @@ class Scheduler {
   // vcpu_up() on another pCPU either came first and is undone here, or finds it retired.
   PcpuMask retire(SchedVcpu& v, u64 now);
   [[nodiscard]] bool retired(const SchedVcpu& v) const;
+  // Whether `v` is its pCPU's current (chosen by schedule(), maybe not loaded yet), read under
+  // the lock: a pCPU that has picked it is about to load its registers.
+  [[nodiscard]] bool is_current(const SchedVcpu& v) const;
   // The current, running vCPU of its pCPU -> blocked until wake() or `wake_deadline`. Returns
   // whether it blocked; the pCPU must then schedule().
   bool block(SchedVcpu& v, u64 now, u64 wake_deadline = kNever);

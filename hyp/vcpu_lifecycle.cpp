@@ -77,9 +77,12 @@ long vcpu_up(Vcpu& caller, u32 target, u64 entry, u64 context) {
                static_cast<unsigned>(d.number), caller.id, target);
     return xen::error(xen::Errno::einval);
   }
-  // Gone offline but maybe still being switched out on its home pCPU: wait for its context.
+  // Gone offline but maybe still on its home pCPU: picked by its schedule() and about to be
+  // loaded, or loaded and being switched out. Wait until it is neither (in that order: a pCPU
+  // stops calling it current before it stores loaded_on = -1), then its context is ours to write.
   const auto self = static_cast<i32>(arch::this_cpu_index());
-  for (i32 on = 0; (on = __atomic_load_n(&t.loaded_on, __ATOMIC_ACQUIRE)) != -1 && on != self;) {
+  for (i32 on = 0; scheduler().is_current(t.sched) ||
+                   ((on = __atomic_load_n(&t.loaded_on, __ATOMIC_ACQUIRE)) != -1 && on != self);) {
   }
   if (entry != kKeepPc) {
     arch::vcpu_reset(t.arch, vcpu_vmpidr(target), entry, context);

@@ -2,7 +2,8 @@
 // unregisters and re-registers its own and its siblings' runstate areas (by VA and by IPA) and
 // vcpu_infos, asks for their runstate, and moves grant frames over a window page that they all
 // keep reading; the other domains' vCPUs are switched in and out on the same pCPUs. After every
-// hypercall (each return to the kernel) a vCPU checks its own areas against its own clock.
+// hypercall (each return to the kernel) a vCPU checks its own areas against its own clock. vCPU 0
+// also takes its siblings down and brings them back where they were.
 // SPDX-License-Identifier: MIT
 //
 // What must hold, whatever the interleaving:
@@ -62,6 +63,7 @@ struct alignas(64) Counts {
   u64 get_info;
   u64 moves;  // add_to_physmap of a grant frame over the window
   u64 yields;
+  u64 down_ups;  // vCPU 0: siblings taken down and brought back
   u64 window_reads;
   u64 checks;  // own-area records read
   // What must stay 0:
@@ -144,7 +146,9 @@ void get_info_checked(Counts& c, u32 self, u32 target) {
   // The hypervisor's "now" for the snapshot is created + sum(time[]): within the call.
   const u64 at = created_ns + sum(snap);
   c.info_outside += (at + bound < before || at > after || snap.state_entry_time > at) ? 1 : 0;
-  c.info_not_running += (target == self && snap.state != static_cast<u32>(kRunning)) ? 1 : 0;
+  // Its own record says running — or offline: vCPU 0 may take it down while it is in the call.
+  c.info_not_running +=
+      (target == self && snap.state != static_cast<u32>(kRunning) && snap.state != static_cast<u32>(kOffline)) ? 1 : 0;
 }
 
 void storm(PerCpu& self) {
@@ -222,6 +226,19 @@ void storm(PerCpu& self) {
         expect(c, op, add_to_physmap(slot, kWindowGpfn), 0);
         ++c.moves;
         break;
+      case 12:
+        if (me == 0 && ncpus > 1) {
+          // vCPU 0 takes a sibling down and brings it back where it was (VCPUOP_down, _up):
+          // the sibling's pCPU switches it out, then in again, mid-storm.
+          const u32 t = 1 + static_cast<u32>((r >> 8) % (ncpus - 1));
+          if (load_acquire(probe_cpus[t].online) != 0 && load_acquire(probe_cpus[t].done) == 0) {
+            expect(c, op, xen::hypercall(xen::kVcpuOp, xen::v(runhv::xen::VcpuOp::down), t), 0);
+            expect(c, op, xen::hypercall(xen::kVcpuOp, xen::v(runhv::xen::VcpuOp::up), t), 0);
+            ++c.down_ups;
+          }
+          break;
+        }
+        [[fallthrough]];
       default:
         smp::yield();
         ++c.yields;
@@ -318,6 +335,7 @@ bool run_storm(const Options& o, const Platform& p) {
         .num("window_moves", c.moves)
         .num("window_reads", c.window_reads)
         .num("yields", c.yields)
+        .num("sibling_down_ups", c.down_ups)
         .num("area_checks", c.checks)
         .num("errors", c.errors)
         .num("first_error", static_cast<u64>(-c.first_error))

@@ -673,6 +673,27 @@ TEST_F(SchedTest, VcpuUpBeforeItsPcpuSwitchedAwayKeepsItRunning) {
   EXPECT_EQ(time_in(0, kOffline), 5 * kUs);
 }
 
+// What vcpu_up waits on before it writes a vCPU's registers: current from the schedule() that
+// picked it (its pCPU is about to load it) until the schedule() that takes it off, also while it
+// is offline in between.
+TEST_F(SchedTest, IsCurrentFromThePickToTheNextSchedule) {
+  start(1);
+  add(0);
+  add(1);
+  EXPECT_FALSE(sched.is_current(v[0].sv));
+  sched.vcpu_up(v[0].sv, now);
+  EXPECT_FALSE(sched.is_current(v[0].sv));  // runnable, not picked
+  serve(pcpu_bit(0));
+  EXPECT_TRUE(sched.is_current(v[0].sv));
+  sched.vcpu_down(v[0].sv, now);
+  EXPECT_TRUE(sched.is_current(v[0].sv));  // offline, but its pCPU has not switched away yet
+  EXPECT_EQ(sched.schedule(0, now), nullptr);
+  EXPECT_FALSE(sched.is_current(v[0].sv));
+  EXPECT_FALSE(sched.is_current(v[1].sv));
+  SchedVcpu never_added;
+  EXPECT_FALSE(sched.is_current(never_added));
+}
+
 TEST_F(SchedTest, DomainStopTakesEveryVcpuOfflineWhateverItsState) {
   start(2);
   for (u32 i = 0; i < 4; ++i) {
