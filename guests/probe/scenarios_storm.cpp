@@ -38,7 +38,7 @@ using namespace runstate;
 constexpr const char* kName = "storm";
 constexpr u64 kPage = 4096;
 constexpr u64 kGraceSeconds = 30;  // how much longer than the storm vCPU 0 waits for a sibling
-constexpr u64 kMinOps = 100;  // a storm, however slow the host runs it (no throughput threshold)
+constexpr u64 kMinOps = 100;       // a storm, however slow the host runs it (no throughput threshold)
 constexpr u64 kWindowGpfn = runhv::xen::arm::kGrantTableBase >> 12;
 constexpr u64 kWindowVa = PROBE_SCRATCH_VA + 40 * kPage;
 constexpr u64 kSignature[2] = {0x6772'616e'7430'0000ULL, 0x6772'616e'7431'0000ULL};
