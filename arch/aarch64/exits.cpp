@@ -8,6 +8,8 @@
 //                     loaded value written back as SSE/SF say, PC advanced; one the device refuses
 //                     or without a syndrome: a data abort injected into the guest, as Xen does
 //                     (cache maintenance there is ignored, post-indexed LDR/STR decoded)
+//   stage-2 translation fault (data or instruction) at an address mapped again by the time it is
+//                     handled (a sibling's break-before-make, hyp::on_stage2_abort): run again
 //   MSR/MRS           the system-register table (core/sysreg_table): debug, OS-lock and PMU
 //                     registers read as zero and ignore writes
 //   everything else, an abort outside every device region, a system register the table
