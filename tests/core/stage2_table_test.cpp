@@ -691,10 +691,14 @@ TEST_F(Stage2TableTest, FaultsInABreakBeforeMakeWindowAreSeenMappedAgain) {
   const Ipa x = base + 0x3000;
   const DomainSpace space{.id = kDom, .mem = &m, .s2 = regs, .s2_lock = &t.update_lock()};
   std::atomic<bool> done{false};
+  std::atomic<bool> reading{false};
   std::atomic<u64> faults_seen{0};
   std::thread writer([&] {
+    while (!reading.load()) {  // the sibling is in its loop: a loaded host may start it late
+      std::this_thread::yield();
+    }
     // Until the sibling has run into the window often enough (or long enough to say it cannot).
-    for (int i = 0; i < 2'000'000 && faults_seen.load(std::memory_order_relaxed) < 2'000; ++i) {
+    for (int i = 0; i < 50'000'000 && faults_seen.load(std::memory_order_relaxed) < 200; ++i) {
       Pa old{};
       (void)t.replace_page(x, i % 2 == 0 ? page_a : page_b, old);
     }
@@ -703,6 +707,7 @@ TEST_F(Stage2TableTest, FaultsInABreakBeforeMakeWindowAreSeenMappedAgain) {
   u64 faults = 0;
   u64 fatal = 0;
   u64 failed_resolves = 0;
+  reading.store(true);
   while (!done.load()) {
     const Walk<Pa> w = Walker(m, regs).stage2(x, AccessType::write);
     if (!w.ok()) {
