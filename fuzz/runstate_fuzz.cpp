@@ -1,22 +1,33 @@
 // libFuzzer target: guest memory, page tables and runstate hypercalls driven by the input
 // SPDX-License-Identifier: MIT
 //
-// Each input builds a machine (a guest domain with KPTI-style kernel and trampoline roots, a
-// neighbour domain, hypervisor pages, MMIO) and then plays a sequence of operations chosen by
-// the input: registrations by VA and IPA in any context, updates, unregistration, remaps,
-// arbitrary writes into guest RAM (page tables included), pages given up, hypercalls with
-// arbitrary arguments, registration races. Checked throughout (abort = finding):
-//   - no byte outside the guest's RAM changes (model fingerprint);
-//   - the frames' pin counts equal what the areas hold; after teardown, zero;
-//   - the runstate invariant sum(time[]) == state_entry_time - created.
+// One machine (a guest domain with KPTI-style kernel and trampoline roots, a neighbour domain,
+// hypervisor pages, MMIO) is built once and restored before each input, which then plays a
+// sequence of operations: registrations by VA and IPA in any context, updates, unregistration,
+// remaps, arbitrary writes into guest RAM (page tables included), pages given up, hypercalls
+// with arbitrary arguments, registration races. Checked throughout (abort = finding):
+//   - the hypervisor writes no page but those its areas are at: every other page, the guest's
+//     page tables and read-only pages included, is read-only in the hypervisor's view of the
+//     machine, so a stray write faults at the store (while an area's place cannot be worked out,
+//     e.g. after the guest scribbled its tables, that widens to the guest's writable RAM);
+//   - where a registration's place can be worked out from the model's own tables, its result
+//     is the one the translation calls for (0, -EFAULT, -EACCES, -EINVAL), and after every step
+//     the area holds the vCPU's record at the address the model walked;
+//   - no frame outside the guest changes owner; pin counts equal what the areas hold; after
+//     teardown, zero; the runstate invariant sum(time[]) == state_entry_time - created.
 #include <fuzzer/FuzzedDataProvider.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
-#include <map>
+#include <memory>
+#include <optional>
 #include <vector>
 
+#include "core/pte.hpp"
 #include "core/vcpu_op.hpp"
 #include "model/tables.hpp"
 
@@ -24,15 +35,49 @@ namespace runhv {
 namespace {
 
 using model::GuestSpace;
+using xen::Errno;
+using xen::error;
 
 constexpr u64 kMmio = 0x0900'0000;
 constexpr u32 kVcpus = 3;
 constexpr u32 kDataPages = 8;
+constexpr u64 kRamBytes = u64{256} << 10;  // small, so that random addresses hit it often
+constexpr u64 kNeighbourIpa = 0x8000'0000, kXenIpa = 0x8000'1000, kReadOnlyIpa = 0x8000'2000;
+constexpr u32 kAreaBytes = sizeof(vcpu_runstate_info);
 
 [[noreturn]] void finding(const char* what) {
   std::fprintf(stderr, "runstate_fuzz: invariant broken: %s\n", what);
   std::abort();
 }
+
+// The harness's own bookkeeping (checks, protection) carries no coverage: it would only add
+// features that guide nothing, and time.
+#define RUNHV_NO_COVERAGE __attribute__((no_sanitize("coverage"), noinline))
+
+// An EL1 context as the fuzzer made it: `root` is the upper-half root it installs, and
+// `regular` says the model can walk it (no register was scrambled).
+struct Context {
+  mmu::Stage1Regs regs;
+  Ipa root;
+  bool regular = false;
+};
+
+// Where the model puts an area: its host bytes (one or two runs), or why it cannot be written.
+struct Place {
+  enum Kind : u8 { none, at, refused, unknown } kind = none;
+  Pa pa[2]{};
+  u32 len0 = 0;
+  long rc = 0;  // for refused: the error the translation calls for
+};
+
+struct World;
+World* g_world = nullptr;
+struct sigaction g_previous_segv;
+
+// SIGSEGV: a write into a page the hypervisor's view has read-only. Opened when the step may
+// write it; otherwise a finding, reported by the previous handler (ASan's: the faulting store's
+// stack) when the store is retried.
+void on_write_fault(int sig, siginfo_t* info, void* uc);
 
 struct World {
   model::Machine machine;
@@ -41,22 +86,29 @@ struct World {
   VcpuRunstate vcpus[kVcpus];
   Ipa kernel_root, trampoline_root;
   std::vector<Ipa> data;  // data pages mapped at kernel_va(page * 4 KiB)
+  model::GuestPageAllocator pristine_pages;
   u64 now = 0;
+  bool tables_scribbled = false;
+  // The model's view of each vCPU's areas and whether the active one holds its record.
+  Place va_place[kVcpus], phys_place[kVcpus], written[kVcpus];
+  bool verified[kVcpus] = {};
+  Pa read_only_page;  // host page behind kReadOnlyIpa
+  Pa neighbour_page;  // host page of domain 2 behind kNeighbourIpa
+  Place pending;  // where the step about to run may write besides the areas' places
+  // RUNHV_FUZZ_TRACE=1: print each operation (to see what led to a finding).
+  const bool trace = std::getenv("RUNHV_FUZZ_TRACE") != nullptr;
+  // RUNHV_FUZZ_PLANT_STRAY_WRITE=neighbour|table: each registration by VA also writes a byte of
+  // the neighbour's page or of the guest's kernel root table through the hypervisor's view, as
+  // a broken core would (the checks' own test).
+  const char* const plant_stray_write = std::getenv("RUNHV_FUZZ_PLANT_STRAY_WRITE");
 
   static GuestSpace::Options options() {
     GuestSpace::Options o;
-    o.ram_bytes = u64{256} << 10;  // small, so that random addresses hit it often
+    o.ram_bytes = kRamBytes;
     return o;
   }
 
-  explicit World(FuzzedDataProvider& in) : guest(init_machine(machine), options()) {
-    dom.space = DomainSpace{guest.dom(), &machine, {}};
-    dom.va_policy = in.ConsumeBool() ? VaPolicy::legacy : VaPolicy::mapped;
-    dom.update_flag = in.ConsumeBool();
-    for (u32 i = 0; i < kVcpus; ++i) {
-      vcpus[i].area.init(&dom, i);
-      vcpus[i].account.reset(0);
-    }
+  World() : guest(init_machine(machine), options()), pristine_pages(Ipa(0), 0) {
     kernel_root = guest.s1().root(model::Half::upper);
     trampoline_root = guest.s1().new_root(model::Half::upper);
     for (u32 i = 0; i < kDataPages; ++i) {
@@ -64,15 +116,27 @@ struct World {
     }
     guest.s1().map(trampoline_root, GuestSpace::kernel_va(0), guest.alloc(), kPageSize);
     // Hostile stage-2 mappings: the neighbour's page, a hypervisor page, MMIO, read-only RAM.
-    guest.s2().map(Ipa(0x8000'0000), machine.alloc(xen::domid(2)), kPageSize);
-    guest.s2().map(Ipa(0x8000'1000), machine.alloc(DomId::xen), kPageSize);
+    neighbour_page = machine.alloc(xen::domid(2));
+    guest.s2().map(Ipa(kNeighbourIpa), neighbour_page, kPageSize);
+    guest.s2().map(Ipa(kXenIpa), machine.alloc(DomId::xen), kPageSize);
     guest.s2().map(Ipa(kMmio), Pa(kMmio), kPageSize, {}, true);
-    guest.s2().map(Ipa(0x8000'2000), machine.alloc(guest.dom()), kPageSize, model::S2Perms{true, false, false});
+    read_only_page = machine.alloc(guest.dom());
+    guest.s2().map(Ipa(kReadOnlyIpa), read_only_page, kPageSize, model::S2Perms{true, false, false});
     for (u64 i = 0; i < 4; ++i) {  // kernel VAs pointing at each of them
-      const u64 ipas[] = {0x8000'0000, 0x8000'1000, kMmio, 0x8000'2000};
+      const u64 ipas[] = {kNeighbourIpa, kXenIpa, kMmio, kReadOnlyIpa};
       guest.s1().map(GuestSpace::kernel_va(0x10'0000 + i * kPageSize), Ipa(ipas[i]), kPageSize);
     }
-    dom.space.s2 = guest.s2_regs();
+    pristine_pages = guest.pages();
+    for (usize i = 0; i < machine.ram_pages(); ++i) {
+      machine.set_hypervisor_writable(machine.page_address(i), false);
+    }
+    machine.snapshot();
+    g_world = this;
+    struct sigaction sa = {};
+    sa.sa_sigaction = on_write_fault;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &g_previous_segv);
   }
 
   static model::Machine& init_machine(model::Machine& m) {
@@ -80,27 +144,234 @@ struct World {
     return m;
   }
 
-  mmu::Stage1Regs context(FuzzedDataProvider& in) {
-    guest.s1().use_root(model::Half::upper, in.ConsumeBool() ? trampoline_root : kernel_root);
-    mmu::Stage1Regs r = guest.s1_regs();
+  // Back to the state right after construction, for the next input.
+  void reset(FuzzedDataProvider& in) {
+    for (auto& v : vcpus) {
+      std::destroy_at(&v);  // (the areas were released by teardown())
+      std::construct_at(&v);
+    }
+    machine.restore();  // every page read-only again
+    n_opened = 0;
+    guest.pages() = pristine_pages;
+    guest.s1().use_root(model::Half::upper, kernel_root);
+    dom = RunstateDomain{};
+    dom.space = DomainSpace{guest.dom(), &machine, guest.s2_regs()};
+    dom.va_policy = in.ConsumeBool() ? VaPolicy::legacy : VaPolicy::mapped;
+    dom.update_flag = in.ConsumeBool();
+    for (u32 i = 0; i < kVcpus; ++i) {
+      vcpus[i].area.init(&dom, i);
+      vcpus[i].account.reset(0);
+      vcpus[i].el1 = guest.s1_regs();
+      va_place[i] = phys_place[i] = written[i] = Place{};
+      verified[i] = true;
+    }
+    now = 0;
+    tables_scribbled = false;
+  }
+
+  // ---------------------------------------------------------------- the model's translation
+
+  // Host address of a stage-2 IPA, or nullopt; `writable` false for the read-only page.
+  std::optional<Pa> s2(Ipa ipa, bool& writable) {
+    writable = ipa.page_base() != Ipa(kReadOnlyIpa);
+    return guest.s2().lookup(ipa);
+  }
+
+  // Walks `va` for a write in context `c` from the model's own tables, as the Arm ARM has it for
+  // 4 KiB pages: a level-3 page descriptor with AF set and AP[2] clear, then stage 2.
+  Place place_page(const Context& c, Va va, bool write) {
+    Place p;
+    if (!c.regular || tables_scribbled) {
+      p.kind = Place::unknown;
+      return p;
+    }
+    p.kind = Place::refused;
+    p.rc = error(Errno::efault);
+    const u64 top = va.raw() >> 48;
+    if (top != 0 && top != 0xFFFF) {
+      return p;
+    }
+    const Ipa root = top == 0 ? guest.s1().root(model::Half::lower) : c.root;
+    const std::optional<Ipa> entry = guest.s1().entry_ipa(root, va, 3);
+    if (!entry) {
+      return p;
+    }
+    const u64 desc = machine.read64(guest.pa(*entry));
+    if ((desc & pte::TYPE_MASK) != pte::TYPE_PAGE || (desc & pte::AF) == 0 || (write && (desc & pte::s1::AP_RO) != 0)) {
+      return p;
+    }
+    const Ipa ipa((desc & pte::OA_MASK) | va.page_offset());
+    bool writable = true;
+    const std::optional<Pa> pa = s2(ipa, writable);
+    if (!pa) {
+      return p;
+    }
+    if (write && !writable) {
+      p.rc = error(Errno::eacces);
+      return p;
+    }
+    const Frame* f = machine.frame(*pa);
+    if (f == nullptr || f->owner() != guest.dom() || f->released()) {
+      p.rc = error(Errno::einval);
+      return p;
+    }
+    p.kind = Place::at;
+    p.rc = 0;
+    p.pa[0] = *pa;
+    return p;
+  }
+
+  // The place of a 48-byte area at `va`: one or two pages, the first refusal wins.
+  Place place_va(const Context& c, Va va) {
+    const Va last = va + (kAreaBytes - 1);
+    Place p = place_page(c, va, true);
+    if (p.kind != Place::at) {
+      return p;
+    }
+    p.len0 = kAreaBytes;
+    if (last.page_number() != va.page_number()) {
+      const Place second = place_page(c, last.page_base(), true);
+      if (second.kind != Place::at) {
+        return second;
+      }
+      p.len0 = static_cast<u32>(kPageSize - va.page_offset());
+      p.pa[1] = second.pa[0];
+    }
+    return p;
+  }
+
+  Place place_phys(Ipa ipa) {
+    Place p;
+    if ((ipa.raw() & 7) != 0 || ipa.page_offset() + kAreaBytes > kPageSize) {
+      p.kind = Place::refused;
+      p.rc = error(Errno::enxio);
+      return p;
+    }
+    bool writable = true;
+    const std::optional<Pa> pa = s2(ipa, writable);
+    p.kind = Place::refused;
+    if (!pa) {
+      p.rc = error(Errno::einval);  // a phys area that does not translate: -EINVAL (Xen)
+      return p;
+    }
+    if (!writable) {
+      p.rc = error(Errno::eacces);
+      return p;
+    }
+    const Frame* f = machine.frame(*pa);
+    if (f == nullptr || f->owner() != guest.dom() || f->released()) {
+      p.rc = error(Errno::einval);
+      return p;
+    }
+    p.kind = Place::at;
+    p.pa[0] = *pa;
+    p.len0 = kAreaBytes;
+    return p;
+  }
+
+  // Reads the u64 at `va` through the model's tables (nullopt when it cannot tell).
+  std::optional<u64> read_va(const Context& c, Va va) {
+    const Place p = place_page(c, va, false);
+    if (p.kind != Place::at || va.page_offset() > kPageSize - 8) {
+      return std::nullopt;
+    }
+    return machine.read64(p.pa[0]);
+  }
+
+  // ---------------------------------------------------------------- what may be written
+
+  // Sets what the step about to run may write: the pages of each vCPU's active area and of
+  // `next`, or, with `broad` or while some place cannot be worked out, every page of the guest's
+  // that stage 2 lets it write. Pages are read-only in the hypervisor's view until written:
+  // on_write_fault opens a page the step may write and reports any other; here the pages
+  // opened earlier that the step may not write are closed again.
+  RUNHV_NO_COVERAGE void protect(bool broad, const Place& next = Place{}) {
+    pending = next;
+    n_allowed = 0;
+    broad_step = broad;
+    const auto allow = [&](const Place& p) {
+      broad_step = broad_step || p.kind == Place::unknown;
+      if (p.kind == Place::at) {
+        allowed[n_allowed++] = p.pa[0].page_base();
+        allowed[n_allowed++] = (p.len0 < kAreaBytes ? p.pa[1] : p.pa[0]).page_base();
+      }
+    };
+    for (u32 i = 0; i < kVcpus; ++i) {
+      // The active area only: a phys area while there is one, else the VA area.
+      if (phys_place[i].kind != Place::none) {
+        allow(phys_place[i]);
+      } else {
+        allow(dom.va_policy == VaPolicy::mapped ? va_place[i] : written[i]);
+      }
+    }
+    allow(pending);
+    for (usize k = 0; k < n_opened;) {
+      if (may_write(opened[k])) {
+        ++k;
+      } else {
+        machine.set_hypervisor_writable(machine.page_address(opened[k]), false);
+        opened[k] = opened[--n_opened];
+      }
+    }
+  }
+
+  [[nodiscard]] RUNHV_NO_COVERAGE bool may_write(usize index) const {
+    const Pa page = machine.page_address(index);
+    if (machine.frame_at(index).owner() != guest.dom() || page == read_only_page) {
+      return false;
+    }
+    for (usize k = 0; k < n_allowed; ++k) {
+      if (allowed[k] == page) {
+        return true;
+      }
+    }
+    return broad_step;
+  }
+
+  // A write into a read-only page of the hypervisor's view: opened if the step may write it.
+  RUNHV_NO_COVERAGE bool open_for_write(const void* at) {
+    usize index = 0;
+    if (!machine.hypervisor_page_index(at, index) || !may_write(index) || n_opened == kMaxOpened) {
+      return false;
+    }
+    machine.set_hypervisor_writable(machine.page_address(index), true);
+    opened[n_opened++] = index;
+    return true;
+  }
+
+  static constexpr usize kMaxOpened = 128;
+  Pa allowed[2 * (kVcpus + 1)];
+  usize n_allowed = 0;
+  bool broad_step = false;
+  usize opened[kMaxOpened] = {};  // page indices writable in the hypervisor's view
+  usize n_opened = 0;
+
+  // ---------------------------------------------------------------- picking inputs
+
+  Context context(FuzzedDataProvider& in) {
+    Context c;
+    c.root = in.ConsumeBool() ? trampoline_root : kernel_root;
+    guest.s1().use_root(model::Half::upper, c.root);
+    c.regs = guest.s1_regs();
     guest.s1().use_root(model::Half::upper, kernel_root);
     switch (in.ConsumeIntegralInRange(0, 7)) {
       case 0:
-        r.tcr |= mmu::tcr::EPD1;
+        c.regs.tcr |= mmu::tcr::EPD1;
         break;
       case 1:
-        r.tcr = in.ConsumeIntegral<u64>();
+        c.regs.tcr = in.ConsumeIntegral<u64>();
         break;
       case 2:
-        r.ttbr1 = in.ConsumeIntegral<u64>();
+        c.regs.ttbr1 = in.ConsumeIntegral<u64>();
         break;
       case 3:
-        r.sctlr = 0;
+        c.regs.sctlr = 0;
         break;
       default:
+        c.regular = true;
         break;
     }
-    return r;
+    return c;
   }
 
   Va pick_va(FuzzedDataProvider& in) {
@@ -121,15 +392,17 @@ struct World {
       case 0:
         return Ipa(in.ConsumeIntegral<u64>());
       case 1:
-        return Ipa(0x8000'0000 + in.ConsumeIntegralInRange<u64>(0, 3 * kPageSize));
+        return Ipa(kNeighbourIpa + in.ConsumeIntegralInRange<u64>(0, 3 * kPageSize));
       case 2:
         return Ipa(xen::kPhysAreaUnregister);
       default:
-        return Ipa(GuestSpace::kRamBase + in.ConsumeIntegralInRange<u64>(0, (u64{256} << 10) + 64));
+        return Ipa(GuestSpace::kRamBase + in.ConsumeIntegralInRange<u64>(0, kRamBytes + 64));
     }
   }
 
-  u64 pins_held() const {
+  // ---------------------------------------------------------------- checks
+
+  RUNHV_NO_COVERAGE u64 pins_held() const {
     u64 n = 0;
     for (const auto& v : vcpus) {
       n += v.area.pinned_frames();
@@ -137,11 +410,142 @@ struct World {
     return n;
   }
 
-  void check_runstate() const {
+  RUNHV_NO_COVERAGE void check_runstate() const {
     for (const auto& v : vcpus) {
       const auto& r = v.account.info();
       if (r.time[0] + r.time[1] + r.time[2] + r.time[3] != r.state_entry_time - v.account.created()) {
         finding("runstate times do not add up");
+      }
+    }
+  }
+
+  // The 48 bytes a guest reads for `info` (Xen's struct vcpu_runstate_info, update flag clear).
+  static void record_bytes(const vcpu_runstate_info& info, u8 out[kAreaBytes]) {
+    const u64 words[6] = {static_cast<u32>(info.state), info.state_entry_time & ~xen::kRunstateUpdate,
+                          info.time[0],
+                          info.time[1],
+                          info.time[2],
+                          info.time[3]};
+    std::memcpy(out, words, kAreaBytes);
+  }
+
+  void read_place(const Place& p, u8 out[kAreaBytes]) {
+    machine.read_bytes(p.pa[0], out, p.len0);
+    if (p.len0 < kAreaBytes) {
+      machine.read_bytes(p.pa[1], out + p.len0, kAreaBytes - p.len0);
+    }
+  }
+
+  // Whether [pa, pa+n) overlaps the bytes of `w`.
+  RUNHV_NO_COVERAGE static bool hits(const Place& w, Pa pa, u32 n) {
+    const auto in = [&](Pa base, u32 len) { return len != 0 && base < pa + n && pa < base + len; };
+    return w.kind == Place::at && (in(w.pa[0], w.len0) || in(w.pa[1], kAreaBytes - w.len0));
+  }
+  RUNHV_NO_COVERAGE static bool overlaps(const Place& a, const Place& b) {
+    return b.kind == Place::at && (hits(a, b.pa[0], b.len0) || hits(a, b.pa[1], kAreaBytes - b.len0));
+  }
+
+  // vCPU v's area was just written at `p`: the areas it overlaps (all, if `p` is unknown) no
+  // longer hold their records.
+  RUNHV_NO_COVERAGE void wrote(u32 v, const Place& p) {
+    written[v] = p;
+    verified[v] = p.kind == Place::at;
+    for (u32 o = 0; o < kVcpus; ++o) {
+      if (o != v && (p.kind == Place::unknown || overlaps(written[o], p))) {
+        verified[o] = false;
+      }
+    }
+  }
+
+  // The model's view of the update or registration write: phys area if any, else the VA area
+  // (mapped: where it was translated; legacy: translated now in `c`).
+  void model_write(u32 v, const Context* c) {
+    if (phys_place[v].kind != Place::none) {
+      wrote(v, phys_place[v]);
+    } else if (vcpus[v].area.va_registered()) {
+      if (dom.va_policy == VaPolicy::mapped) {
+        wrote(v, va_place[v]);
+      } else {
+        const Place p = c != nullptr ? place_va(*c, vcpus[v].area.va()) : Place{Place::unknown};
+        wrote(v, p);
+      }
+    } else {
+      written[v] = Place{};
+      verified[v] = false;
+    }
+  }
+
+  RUNHV_NO_COVERAGE void check_contents() {
+    for (u32 v = 0; v < kVcpus; ++v) {
+      if (!verified[v] || written[v].kind != Place::at) {
+        continue;
+      }
+      u8 want[kAreaBytes], got[kAreaBytes];
+      record_bytes(vcpus[v].account.info(), want);
+      read_place(written[v], got);
+      if (std::memcmp(want, got, kAreaBytes) != 0) {
+        std::fprintf(stderr, "runstate_fuzz: vCPU %u's area at 0x%llx+%u:", v,
+                     static_cast<unsigned long long>(written[v].pa[0].raw()), written[v].len0);
+        for (u32 k = 0; k < kAreaBytes; k += 8) {
+          u64 a = 0, b = 0;
+          std::memcpy(&a, want + k, 8);
+          std::memcpy(&b, got + k, 8);
+          std::fprintf(stderr, " %llx/%llx", static_cast<unsigned long long>(a), static_cast<unsigned long long>(b));
+        }
+        std::fprintf(stderr, " (want/got)\n");
+        finding("the runstate area does not hold the vCPU's record where the model walked it");
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  void expect_rc(long rc, const Place& p) {
+    if (trace) {
+      std::fprintf(stderr, "  result %ld; model: kind %d rc %ld at 0x%llx+%u / 0x%llx\n", rc, p.kind, p.rc,
+                   static_cast<unsigned long long>(p.pa[0].raw()), p.len0,
+                   static_cast<unsigned long long>(p.pa[1].raw()));
+    }
+    if (p.kind == Place::unknown) {
+      return;
+    }
+    if (rc != p.rc) {
+      std::fprintf(stderr, "runstate_fuzz: result %ld, the model's translation calls for %ld\n", rc, p.rc);
+      finding("a registration's result differs from what the translation calls for");
+    }
+  }
+
+  void register_va(u32 v, const Context& c, Va va, long rc) {
+    Place p = va == Va(0) ? Place{} : place_va(c, va);
+    if (dom.va_policy == VaPolicy::legacy && p.kind != Place::unknown) {
+      p.rc = 0;  // legacy stores the VA; the first write may fail like any later one
+    }
+    expect_rc(rc, p);
+    if (rc == 0) {
+      va_place[v] = dom.va_policy == VaPolicy::mapped ? p : Place{};
+      if (va_place[v].kind == Place::refused) {
+        va_place[v].kind = Place::unknown;  // accepted where the model refused: found by expect_rc
+      }
+      if (va != Va(0)) {
+        model_write(v, &c);
+      } else if (phys_place[v].kind == Place::none) {
+        written[v] = Place{};  // nothing registered, nothing written
+        verified[v] = false;
+      }
+    }
+  }
+
+  void register_phys(u32 v, Ipa ipa, long rc) {
+    Place p = ipa.raw() == xen::kPhysAreaUnregister ? Place{} : place_phys(ipa);
+    expect_rc(rc, p);
+    if (rc == 0) {
+      phys_place[v] = p;
+      if (p.kind != Place::none) {
+        model_write(v, nullptr);
+      } else {
+        // The VA area is active again, written from the next update on.
+        written[v] = dom.va_policy == VaPolicy::mapped ? va_place[v] : Place{};
+        verified[v] = false;
       }
     }
   }
@@ -155,19 +559,34 @@ struct World {
     }
     switch (op) {
       case 0: {
-        auto ctx = context(in);
-        (void)vc.register_va(ctx, pick_va(in));
+        const Context c = context(in);
+        const Va va = pick_va(in);
+        protect(false, va == Va(0) ? Place{} : place_va(c, va));
+        if (plant_stray_write != nullptr) {
+          ++*machine.map(std::strcmp(plant_stray_write, "table") == 0 ? guest.pa(kernel_root) : neighbour_page);
+        }
+        register_va(v, c, va, vc.register_va(c.regs, va));
         break;
       }
-      case 1:
-        (void)vc.register_phys(pick_ipa(in));
+      case 1: {
+        const Ipa ipa = pick_ipa(in);
+        protect(false, ipa.raw() == xen::kPhysAreaUnregister ? Place{} : place_phys(ipa));
+        register_phys(v, ipa, vc.register_phys(ipa));
         break;
+      }
       case 2:
-      case 3:
-        vc.el1 = context(in);
+      case 3: {
+        const Context c = context(in);
+        vc.el1 = c.regs;
         now += in.ConsumeIntegralInRange<u64>(0, 1'000'000);
-        vc.change(static_cast<RunstateState>(in.ConsumeIntegralInRange(0, 3)), now);
+        const auto next = static_cast<RunstateState>(in.ConsumeIntegralInRange(0, 3));
+        const bool legacy_walk = phys_place[v].kind == Place::none && vc.area.va_registered() &&
+                                 dom.va_policy == VaPolicy::legacy;
+        protect(false, legacy_walk ? place_va(c, vc.area.va()) : Place{});
+        vc.change(next, now);
+        model_write(v, &c);
         break;
+      }
       case 4: {  // the guest remaps one of its data VAs to some IPA
         if (tables_scribbled) {
           break;  // the builder would follow whatever the guest wrote into its tables
@@ -179,11 +598,12 @@ struct World {
         break;
       }
       case 5: {  // the guest writes anything anywhere in its own RAM, its page tables included
-        const u64 off = in.ConsumeIntegralInRange<u64>(0, (u64{256} << 10) - 8) & ~u64{7};
-        Pa pa = guest.pa(Ipa(GuestSpace::kRamBase + off));
+        const u64 off = in.ConsumeIntegralInRange<u64>(0, kRamBytes - 8) & ~u64{7};
+        const Pa pa = guest.pa(Ipa(GuestSpace::kRamBase + off));
         if (machine.frame(pa)->owner() == guest.dom()) {
           machine.write64(pa, in.ConsumeIntegral<u64>());
           tables_scribbled = true;
+          clobbered(pa, 8);
         }
         break;
       }
@@ -197,33 +617,28 @@ struct World {
       case 7:
         (void)runstate_vm_assist(dom, in.ConsumeIntegralInRange<u32>(0, 2), in.ConsumeIntegralInRange<u32>(4, 6));
         break;
-      case 8: {  // a hypercall with arbitrary arguments; the argument struct in a data page
-        const u64 value = in.ConsumeBool() ? pick_va(in).raw() : pick_ipa(in).raw();
-        if (machine.frame(guest.pa(data[0]))->owner() == guest.dom()) {
-          machine.write64(guest.pa(data[0]) + 512, value);
-        }
-        VcpuRunstate* const all[kVcpus] = {&vcpus[0], &vcpus[1], &vcpus[2]};
-        RunstateVcpus d{&dom, all, kVcpus};
-        const Va arg = in.ConsumeBool() ? GuestSpace::kernel_va(512) : pick_va(in);
-        auto ctx = context(in);
-        (void)runstate_vcpu_op(d, v, ctx, in.ConsumeIntegralInRange<u32>(0, 16),
-                               in.ConsumeIntegralInRange<u32>(0, kVcpus + 1), arg, now);
+      case 8:
+        hypercall(in, v);
         break;
-      }
       case 9:  // a registration racing an update on another pCPU
         if (vc.area.try_lock()) {
-          auto ctx = context(in);
+          const Context c = context(in);
           const Va before = vc.area.va();
           const u32 pinned = vc.area.pinned_frames();
+          protect(false);
           // Refused as bad input, or told to restart; never registered under a running update.
-          if (vc.register_va(ctx, pick_va(in)) == 0 || vc.area.va() != before || vc.area.pinned_frames() != pinned) {
+          if (vc.register_va(c.regs, pick_va(in)) == 0 || vc.area.va() != before ||
+              vc.area.pinned_frames() != pinned) {
             finding("registration went ahead during an update in progress");
           }
           vc.area.unlock();
         }
         break;
       case 10:
+        protect(false);
         vc.area.release();
+        va_place[v] = phys_place[v] = written[v] = Place{};
+        verified[v] = false;
         break;
       default:
         if (tables_scribbled) {
@@ -237,56 +652,146 @@ struct World {
       finding("frame pins differ from what the areas hold");
     }
     check_runstate();
+    check_contents();
   }
 
-  // Runs one operation and checks that it changed no page that was outside the guest's RAM
-  // when it began. (A page the guest gives up stays its own while pinned, and may be written
-  // until the last pin goes; from the next operation on it is outside and must stay as it is.)
-  void checked_step(FuzzedDataProvider& in) {
-    const std::vector<u64> outside = machine.pages_outside(guest.dom());
-    for (u64 pn : outside) {  // pages that just left the guest join the reference copy
-      if (reference.count(pn) == 0) {
-        reference.emplace(pn, machine.copy_pages({pn}));
+  // The guest wrote [pa, pa+n): an area there no longer holds its record.
+  RUNHV_NO_COVERAGE void clobbered(Pa pa, u32 n) {
+    for (u32 v = 0; v < kVcpus; ++v) {
+      if (hits(written[v], pa, n)) {
+        verified[v] = false;
       }
     }
+  }
+
+  // A vcpu_op with arbitrary arguments; the argument struct in a data page.
+  void hypercall(FuzzedDataProvider& in, u32 v) {
+    const u64 value = in.ConsumeBool() ? pick_va(in).raw() : pick_ipa(in).raw();
+    const Pa arg_pa = guest.pa(data[0]) + 512;
+    if (machine.frame(arg_pa)->owner() == guest.dom()) {
+      machine.write64(arg_pa, value);
+      clobbered(arg_pa, 8);
+    }
+    VcpuRunstate* const all[kVcpus] = {&vcpus[0], &vcpus[1], &vcpus[2]};
+    RunstateVcpus d{&dom, all, kVcpus};
+    const Va arg = in.ConsumeBool() ? GuestSpace::kernel_va(512) : pick_va(in);
+    const Context c = context(in);
+    const u32 cmd = in.ConsumeIntegralInRange<u32>(0, 16);
+    const u32 target = in.ConsumeIntegralInRange<u32>(0, kVcpus + 1);
+    const auto op = static_cast<xen::VcpuOp>(cmd);
+    const bool served = op == xen::VcpuOp::get_runstate_info || op == xen::VcpuOp::register_runstate_memory_area ||
+                        op == xen::VcpuOp::register_runstate_phys_area;
+    protect(served && op == xen::VcpuOp::get_runstate_info);  // (the snapshot goes wherever `arg` is)
+    // The argument as the model reads it (registrations): nullopt when it cannot tell.
+    const Place arg_place = place_page(c, arg, false);
+    const std::optional<u64> addr = read_va(c, arg);
+    if (served && target < kVcpus && op != xen::VcpuOp::get_runstate_info && addr) {
+      protect(false, op == xen::VcpuOp::register_runstate_memory_area
+                         ? (*addr == 0 ? Place{} : place_va(c, Va(*addr)))
+                         : (*addr == xen::kPhysAreaUnregister ? Place{} : place_phys(Ipa(*addr))));
+    } else if (served && target < kVcpus && op != xen::VcpuOp::get_runstate_info) {
+      protect(true);
+    }
+    const long rc = runstate_vcpu_op(d, v, c.regs, cmd, target, arg, now);
+    if (!served || target >= kVcpus) {
+      if (rc != (served ? error(Errno::enoent) : error(Errno::enosys))) {
+        finding("vcpu_op: wrong result for an unserved sub-op or a vCPU that does not exist");
+      }
+      return;
+    }
+    if (op == xen::VcpuOp::get_runstate_info) {
+      if (rc == 0) {
+        for (bool& ok : verified) {
+          ok = false;  // the snapshot may have landed on any area
+        }
+      }
+      return;
+    }
+    if (arg_place.kind == Place::refused && rc != error(Errno::efault)) {
+      finding("vcpu_op read its argument where the translation does not allow it");
+    }
+    if (rc == error(Errno::efault) && !addr) {
+      return;
+    }
+    if (op == xen::VcpuOp::register_runstate_memory_area) {
+      if (!addr) {
+        if (rc == 0) {
+          va_place[target] = Place{Place::unknown};
+          model_write(target, nullptr);
+        }
+      } else {
+        register_va(target, c, Va(*addr), rc);
+      }
+    } else if (!addr) {
+      if (rc == 0) {
+        phys_place[target] = Place{Place::unknown};
+        model_write(target, nullptr);
+      }
+    } else {
+      register_phys(target, Ipa(*addr), rc);
+    }
+  }
+
+  // Runs one operation; the model's builders refuse some requests (exhausted guest RAM, an IPA
+  // outside the domain's RAM): those are harness limits, not hypervisor behaviour.
+  void checked_step(FuzzedDataProvider& in) {
     try {
       step(in);
     } catch (const std::exception&) {
-      // The model's builders refuse some requests (exhausted guest RAM, an IPA outside the
-      // domain's RAM); those are test-harness limits, not hypervisor behaviour.
     }
-    for (u64 pn : outside) {
-      if (!machine.page_matches(pn, reference[pn])) {
-        finding("a byte outside the guest's RAM changed");
+  }
+
+  // The pages outside the guest when the input began still have their owners at its end.
+  RUNHV_NO_COVERAGE void record_owners() {
+    outside.clear();
+    for (usize i = 0; i < machine.ram_pages(); ++i) {
+      if (machine.frame_at(i).owner() != guest.dom()) {
+        outside.emplace_back(i, machine.frame_at(i).owner());
+      }
+    }
+  }
+  RUNHV_NO_COVERAGE void check_owners() const {
+    for (const auto& [i, owner] : outside) {
+      if (machine.frame_at(i).owner() != owner) {
+        finding("a frame outside the guest changed owner");
       }
     }
   }
 
-  std::map<u64, std::vector<u8>> reference;  // page number -> owner and bytes, once outside
-  bool tables_scribbled = false;
-  // RUNHV_FUZZ_TRACE=1: print each operation (to see what led to a finding).
-  const bool trace = std::getenv("RUNHV_FUZZ_TRACE") != nullptr;
+  void teardown() {
+    protect(false);
+    for (auto& v : vcpus) {
+      v.area.release();
+    }
+    if (machine.total_pins() != 0) {
+      finding("pins left after teardown");
+    }
+    check_owners();
+  }
+
+  std::vector<std::pair<usize, DomId>> outside;  // (page index, owner) when the input began
 };
+
+void on_write_fault(int /*sig*/, siginfo_t* info, void* /*uc*/) {
+  if (info->si_code == SEGV_ACCERR && g_world != nullptr && g_world->open_for_write(info->si_addr)) {
+    return;
+  }
+  static const char kMsg[] = "runstate_fuzz: invariant broken: the hypervisor wrote a page it must not write\n";
+  (void)!write(2, kMsg, sizeof kMsg - 1);
+  sigaction(SIGSEGV, &g_previous_segv, nullptr);
+}
 
 }  // namespace
 }  // namespace runhv
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static runhv::World w;
   FuzzedDataProvider in(data, size);
-  runhv::World w(in);
+  w.reset(in);
+  w.record_owners();
   for (int op = 0; op < 256 && in.remaining_bytes() > 0; ++op) {
     w.checked_step(in);
   }
-  const auto outside = w.machine.pages_outside(w.guest.dom());
-  const auto before = w.machine.fingerprint(outside);
-  for (auto& v : w.vcpus) {
-    v.area.release();
-  }
-  if (w.machine.total_pins() != 0) {
-    runhv::finding("pins left after teardown");
-  }
-  if (w.machine.fingerprint(outside) != before) {
-    runhv::finding("teardown wrote outside the guest's RAM");
-  }
+  w.teardown();
   return 0;
 }
