@@ -22,4 +22,5 @@ set(RUNHV_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../core/evtchn.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/trace.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/grant_table.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/xen_version.cpp
 )

@@ -7,6 +7,7 @@
 // gets ports 1..1023, as Xen's dom0less gives a domU.
 #include "hyp/xen/event_channel.hpp"
 
+#include "core/evtchn_call.hpp"
 #include "hyp/scheduling.hpp"
 #include "hyp/xen/handlers.hpp"
 
@@ -62,24 +63,14 @@ namespace hypercall {
 
 long event_channel_op(Vcpu& v, Args a) {
   const auto cmd = static_cast<u32>(a[0]);
-  const EvtchnOpInfo info = evtchn_op_info(cmd);
-  alignas(8) u8 arg[64];
-  if (info.size == 0 || info.size > sizeof arg) {
-    guest_logf(budget(v), "d%uv%u: event_channel_op: unsupported command %u", dom(v), v.id, cmd);
-    return xen::error(xen::Errno::enosys);
-  }
-  const mmu::Stage1Regs ctx = guest_stage1(v);
-  if (copy_from_guest(v.domain->space, ctx, arg, Va(a[1]), info.size) != 0) {
-    return bad_pointer(v, "event_channel_op", a[1]);
-  }
   Upcall up;
-  g_lock.lock();
-  const long rc = evtchn_op(g_directory, v.domain->evtchn, cmd, arg, up);
-  g_lock.unlock();
-  if (rc == 0 && info.copy_back && copy_to_guest(v.domain->space, ctx, Va(a[1]), arg, info.size) != 0) {
-    return bad_pointer(v, "event_channel_op", a[1]);
-  }
-  raise(up);
+  const long rc = evtchn_guest_op(caller(v), cmd, Va(a[1]), [&v, &up, cmd](void* arg) {
+    g_lock.lock();
+    const long result = evtchn_op(g_directory, v.domain->evtchn, cmd, arg, up);
+    g_lock.unlock();
+    return result;
+  });
+  raise(up);  // (also when the copy back failed: the event state changed all the same)
   return rc;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "abi/xen.hpp"
+#include "core/guest_call.hpp"
 #include "core/log.hpp"
 #include "hyp/domain.hpp"
 
@@ -23,6 +24,11 @@ long vm_assist(Vcpu& v, Args a);
 long hvm_op(Vcpu& v, Args a);
 long grant_table_op(Vcpu& v, Args a);
 long event_channel_op(Vcpu& v, Args a);
+
+// The caller as the portable handlers (core/) see it.
+inline GuestCall caller(Vcpu& v) {
+  return GuestCall{v.domain->space, guest_stage1(v), v.domain->runstate.log_budget, v.domain->number, v.id};
+}
 
 // The caller's domain log budget, and the common "bad argument pointer" answer.
 inline LogBudget& budget(const Vcpu& v) { return v.domain->runstate.log_budget; }
