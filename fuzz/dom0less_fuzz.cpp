@@ -65,7 +65,9 @@ struct Generator {
     }
   }
 
-  u64 small_or_any(u64 lo, u64 hi) { return in.ConsumeBool() ? in.ConsumeIntegralInRange<u64>(lo, hi) : in.ConsumeIntegral<u32>(); }
+  u64 small_or_any(u64 lo, u64 hi) {
+    return in.ConsumeBool() ? in.ConsumeIntegralInRange<u64>(lo, hi) : in.ConsumeIntegral<u32>();
+  }
 
   Expected domain(u32 index) {
     Expected e;
@@ -165,7 +167,8 @@ struct Generator {
       const char* const other_compat[] = {"multiboot,device-tree", "multiboot,module"};
       w.prop_strings("compatible", kind == 0 ? kernel_compat : (kind == 1 ? ramdisk_compat : other_compat));
       const u64 base = in.ConsumeIntegralInRange<u64>(0, 0xFFFF'FFFF) << 12;
-      const u64 size = in.ConsumeBool() ? in.ConsumeIntegralInRange<u64>(1, 1 << 24) : in.ConsumeIntegralInRange<u64>(0, 1);
+      const u64 size =
+          in.ConsumeBool() ? in.ConsumeIntegralInRange<u64>(1, 1 << 24) : in.ConsumeIntegralInRange<u64>(0, 1);
       const int cells = in.ConsumeIntegralInRange(0, 5) != 0 ? acells + scells : in.ConsumeIntegralInRange(0, 5);
       std::vector<u32> reg(static_cast<usize>(cells));
       for (int i = 0; i < cells; ++i) {
@@ -234,8 +237,8 @@ void compare(const dt::DomUConfig& got, const Expected& want) {
                  want.name.c_str(), got.vcpus, c.vcpus, static_cast<unsigned long long>(got.memory_bytes),
                  static_cast<unsigned long long>(c.memory_bytes), got.slice_us, c.slice_us,
                  static_cast<unsigned long long>(got.kernel.base.raw()),
-                 static_cast<unsigned long long>(got.kernel.size),
-                 static_cast<unsigned long long>(c.kernel.base.raw()), static_cast<unsigned long long>(c.kernel.size));
+                 static_cast<unsigned long long>(got.kernel.size), static_cast<unsigned long long>(c.kernel.base.raw()),
+                 static_cast<unsigned long long>(c.kernel.size));
     finding("an accepted domain's configuration differs from what its node says");
   }
 }

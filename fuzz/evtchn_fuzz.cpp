@@ -69,7 +69,7 @@ struct World final : EvtchnDirectory {
   }
 
   static bool known_error(long rc) {
-    const Errno errs[] = {Errno::eperm,  Errno::enoent, Errno::esrch,  Errno::einval,    Errno::enospc,
+    const Errno errs[] = {Errno::eperm,  Errno::enoent, Errno::esrch,  Errno::einval,     Errno::enospc,
                           Errno::enosys, Errno::ebusy,  Errno::eexist, Errno::eopnotsupp, Errno::efault};
     for (Errno e : errs) {
       if (rc == error(e)) {

@@ -87,7 +87,8 @@ struct World {
   [[nodiscard]] const MmioBus::Region* holder(Ipa ipa, u8 bytes) const {
     for (u32 i = 0; i < bus.region_count(); ++i) {
       const MmioBus::Region& r = bus.region(i);
-      if (ipa.raw() >= r.base.raw() && ipa.raw() - r.base.raw() < r.size && r.size - (ipa.raw() - r.base.raw()) >= bytes) {
+      if (ipa.raw() >= r.base.raw() && ipa.raw() - r.base.raw() < r.size &&
+          r.size - (ipa.raw() - r.base.raw()) >= bytes) {
         return &r;
       }
     }
@@ -112,8 +113,8 @@ struct World {
     if (bus.find(a.ipa, a.bytes) != want) {
       finding("the bus chose another region than the one that holds the access");
     }
-    const bool to_dr = want != nullptr && want->device == &uart && a.write &&
-                       a.ipa.raw() - want->base.raw() == pl011::kDr;
+    const bool to_dr =
+        want != nullptr && want->device == &uart && a.write && a.ipa.raw() - want->base.raw() == pl011::kDr;
     const u64 stored_value = a.data;
     const u64 before = a.data;
     const MmioOutcome out = bus.dispatch(a);

@@ -27,8 +27,10 @@
 #include <optional>
 #include <vector>
 
+#include "core/evtchn_call.hpp"
 #include "core/pte.hpp"
 #include "core/vcpu_op.hpp"
+#include "core/xen_version.hpp"
 #include "model/tables.hpp"
 
 namespace runhv {
@@ -66,7 +68,8 @@ struct Context {
 struct Place {
   enum Kind : u8 { none, at, refused, unknown } kind = none;
   Pa pa[2]{};
-  u32 len0 = 0;
+  u32 len0 = 0;  // bytes at pa[0]; the rest of `len` at pa[1]
+  u32 len = kAreaBytes;
   long rc = 0;  // for refused: the error the translation calls for
 };
 
@@ -94,7 +97,7 @@ struct World {
   bool verified[kVcpus] = {};
   Pa read_only_page;  // host page behind kReadOnlyIpa
   Pa neighbour_page;  // host page of domain 2 behind kNeighbourIpa
-  Place pending;  // where the step about to run may write besides the areas' places
+  Place pending;      // where the step about to run may write besides the areas' places
   // RUNHV_FUZZ_TRACE=1: print each operation (to see what led to a finding).
   const bool trace = std::getenv("RUNHV_FUZZ_TRACE") != nullptr;
   // RUNHV_FUZZ_PLANT_STRAY_WRITE=neighbour|table: each registration by VA also writes a byte of
@@ -158,6 +161,9 @@ struct World {
     dom.space = DomainSpace{guest.dom(), &machine, guest.s2_regs()};
     dom.va_policy = in.ConsumeBool() ? VaPolicy::legacy : VaPolicy::mapped;
     dom.update_flag = in.ConsumeBool();
+    shared_info = xen::shared_info{};
+    evtchn_init(evtchn, guest.dom(), kVcpus, &shared_info, &dom.log_budget);
+    evtchn_dir.d = &evtchn;
     for (u32 i = 0; i < kVcpus; ++i) {
       vcpus[i].area.init(&dom, i);
       vcpus[i].account.reset(0);
@@ -221,16 +227,16 @@ struct World {
     return p;
   }
 
-  // The place of a 48-byte area at `va`: one or two pages, the first refusal wins.
-  Place place_va(const Context& c, Va va) {
-    const Va last = va + (kAreaBytes - 1);
-    Place p = place_page(c, va, true);
+  // The place of `len` bytes at `va` (at most a page): one or two pages, the first refusal wins.
+  Place place_range(const Context& c, Va va, u32 len, bool write) {
+    const Va last = va + (len - 1);
+    Place p = place_page(c, va, write);
     if (p.kind != Place::at) {
       return p;
     }
-    p.len0 = kAreaBytes;
+    p.len = p.len0 = len;
     if (last.page_number() != va.page_number()) {
-      const Place second = place_page(c, last.page_base(), true);
+      const Place second = place_page(c, last.page_base(), write);
       if (second.kind != Place::at) {
         return second;
       }
@@ -239,6 +245,8 @@ struct World {
     }
     return p;
   }
+  // The place of a runstate area at `va`.
+  Place place_va(const Context& c, Va va) { return place_range(c, va, kAreaBytes, true); }
 
   Place place_phys(Ipa ipa) {
     Place p;
@@ -293,7 +301,7 @@ struct World {
       broad_step = broad_step || p.kind == Place::unknown;
       if (p.kind == Place::at) {
         allowed[n_allowed++] = p.pa[0].page_base();
-        allowed[n_allowed++] = (p.len0 < kAreaBytes ? p.pa[1] : p.pa[0]).page_base();
+        allowed[n_allowed++] = (p.len0 < p.len ? p.pa[1] : p.pa[0]).page_base();
       }
     };
     for (u32 i = 0; i < kVcpus; ++i) {
@@ -421,7 +429,8 @@ struct World {
 
   // The 48 bytes a guest reads for `info` (Xen's struct vcpu_runstate_info, update flag clear).
   static void record_bytes(const vcpu_runstate_info& info, u8 out[kAreaBytes]) {
-    const u64 words[6] = {static_cast<u32>(info.state), info.state_entry_time & ~xen::kRunstateUpdate,
+    const u64 words[6] = {static_cast<u32>(info.state),
+                          info.state_entry_time & ~xen::kRunstateUpdate,
                           info.time[0],
                           info.time[1],
                           info.time[2],
@@ -439,10 +448,10 @@ struct World {
   // Whether [pa, pa+n) overlaps the bytes of `w`.
   RUNHV_NO_COVERAGE static bool hits(const Place& w, Pa pa, u32 n) {
     const auto in = [&](Pa base, u32 len) { return len != 0 && base < pa + n && pa < base + len; };
-    return w.kind == Place::at && (in(w.pa[0], w.len0) || in(w.pa[1], kAreaBytes - w.len0));
+    return w.kind == Place::at && (in(w.pa[0], w.len0) || in(w.pa[1], w.len - w.len0));
   }
   RUNHV_NO_COVERAGE static bool overlaps(const Place& a, const Place& b) {
-    return b.kind == Place::at && (hits(a, b.pa[0], b.len0) || hits(a, b.pa[1], kAreaBytes - b.len0));
+    return b.kind == Place::at && (hits(a, b.pa[0], b.len0) || hits(a, b.pa[1], b.len - b.len0));
   }
 
   // vCPU v's area was just written at `p`: the areas it overlaps (all, if `p` is unknown) no
@@ -553,7 +562,7 @@ struct World {
   void step(FuzzedDataProvider& in) {
     const u32 v = in.ConsumeIntegralInRange<u32>(0, kVcpus - 1);
     VcpuRunstate& vc = vcpus[v];
-    const int op = in.ConsumeIntegralInRange(0, 11);
+    const int op = in.ConsumeIntegralInRange(0, 12);
     if (trace) {
       std::fprintf(stderr, "op %d on vcpu %u\n", op, v);
     }
@@ -580,8 +589,8 @@ struct World {
         vc.el1 = c.regs;
         now += in.ConsumeIntegralInRange<u64>(0, 1'000'000);
         const auto next = static_cast<RunstateState>(in.ConsumeIntegralInRange(0, 3));
-        const bool legacy_walk = phys_place[v].kind == Place::none && vc.area.va_registered() &&
-                                 dom.va_policy == VaPolicy::legacy;
+        const bool legacy_walk =
+            phys_place[v].kind == Place::none && vc.area.va_registered() && dom.va_policy == VaPolicy::legacy;
         protect(false, legacy_walk ? place_va(c, vc.area.va()) : Place{});
         vc.change(next, now);
         model_write(v, &c);
@@ -633,6 +642,9 @@ struct World {
           }
           vc.area.unlock();
         }
+        break;
+      case 12:
+        hypercall_by_number(in, v);
         break;
       case 10:
         protect(false);
@@ -731,6 +743,91 @@ struct World {
       register_phys(target, Ipa(*addr), rc);
     }
   }
+
+  // A hypercall with a random number and arguments, to the portable handlers (the others need
+  // the hypervisor proper): xen_version, vm_assist, vcpu_op, event_channel_op. What they write
+  // into guest memory must land where the model's translation of the argument puts it.
+  void hypercall_by_number(FuzzedDataProvider& in, u32 v) {
+    const u64 number = in.ConsumeBool() ? in.ConsumeIntegralInRange<u64>(0, 40) : in.ConsumeIntegral<u64>();
+    const u64 cmd = in.ConsumeBool() ? in.ConsumeIntegralInRange<u64>(0, 16) : in.ConsumeIntegral<u64>();
+    const Va arg =
+        in.ConsumeBool() ? GuestSpace::kernel_va(in.ConsumeIntegralInRange<u64>(0, 8 * kPageSize)) : pick_va(in);
+    const Context c = context(in);
+    const GuestCall call{dom.space, c.regs, dom.log_budget, 1, v};
+    switch (static_cast<xen::Hypercall>(number)) {
+      case xen::Hypercall::xen_version: {
+        const auto sub = static_cast<u32>(cmd);
+        const u32 len = sub == 1 ? 16 : 8;
+        const Place out = place_range(c, arg, len, true);
+        protect(false, out);
+        const std::optional<u64> features = read_va(c, arg);
+        const long rc = xen_version_op(call, cmd, arg.raw());
+        long want = error(Errno::enosys);
+        if (sub == 0) {
+          want = kXenVersion;
+        } else if (sub == 7) {
+          want = static_cast<long>(kPageSize);
+        } else if (sub == 1 || sub == 6) {
+          const Place in_arg = place_range(c, arg, 8, false);
+          if (out.kind == Place::unknown || in_arg.kind == Place::unknown ||
+              (sub == 6 && !features && in_arg.kind == Place::at)) {
+            break;  // the model cannot tell
+          }
+          want = (sub == 6 && in_arg.kind != Place::at)         ? error(Errno::efault)
+                 : (sub == 6 && (*features & 0xFFFF'FFFF) != 0) ? error(Errno::einval)
+                 : out.kind == Place::at                        ? 0
+                                                                : error(Errno::efault);
+        }
+        if (rc != want) {
+          std::fprintf(stderr, "runstate_fuzz: xen_version(%llu) returned %ld, the model says %ld\n",
+                       static_cast<unsigned long long>(cmd), rc, want);
+          finding("xen_version's result differs from the model's");
+        }
+        if (rc == 0) {
+          clobbered(out.pa[0], out.len0);
+          if (out.len0 < out.len) {
+            clobbered(out.pa[1], out.len - out.len0);
+          }
+        }
+        break;
+      }
+      case xen::Hypercall::event_channel_op: {
+        const EvtchnOpInfo info = evtchn_op_info(static_cast<u32>(cmd));
+        const Place in_arg = info.size != 0 ? place_range(c, arg, static_cast<u32>(info.size), false) : Place{};
+        const Place out = info.copy_back ? place_range(c, arg, static_cast<u32>(info.size), true) : Place{};
+        protect(false, out);
+        Upcall up;
+        const long rc = evtchn_guest_op(call, static_cast<u32>(cmd), arg, [this, &up, cmd](void* a) {
+          return evtchn_op(evtchn_dir, evtchn, static_cast<u32>(cmd), a, up);
+        });
+        if ((info.size == 0 && rc != error(Errno::enosys)) ||
+            (in_arg.kind == Place::refused && rc != error(Errno::efault))) {
+          finding("event_channel_op: -ENOSYS / -EFAULT expected");
+        }
+        if (rc == 0 && out.kind == Place::at) {
+          clobbered(out.pa[0], out.len0);
+          if (out.len0 < out.len) {
+            clobbered(out.pa[1], out.len - out.len0);
+          }
+        }
+        break;
+      }
+      case xen::Hypercall::vm_assist:
+        (void)runstate_vm_assist(dom, static_cast<u32>(cmd), static_cast<u32>(in.ConsumeIntegralInRange<u64>(0, 6)));
+        break;
+      default:
+        break;  // vcpu_op: op 8; the rest are the hypervisor's own
+    }
+  }
+
+  // The domain's event channels (ports only: the hypervisor keeps shared_info in its own memory).
+  struct OneDomain final : EvtchnDirectory {
+    EvtchnDomain* d = nullptr;
+    EvtchnDomain* find(DomId id) override { return id == d->id ? d : nullptr; }
+  };
+  EvtchnDomain evtchn;
+  xen::shared_info shared_info{};
+  OneDomain evtchn_dir;
 
   // Runs one operation; the model's builders refuse some requests (exhausted guest RAM, an IPA
   // outside the domain's RAM): those are harness limits, not hypervisor behaviour.

@@ -85,9 +85,9 @@ class Machine final : public GuestMemory {
   void mark_written(u32 s);
 
   int fd_ = -1;
-  u8* model_view_ = nullptr;  // always writable
-  u8* hv_view_ = nullptr;     // what map() returns; pages may be read-only
-  std::vector<Frame> frames_;  // by slot; reserved in full, so Frame pointers stay valid
+  u8* model_view_ = nullptr;       // always writable
+  u8* hv_view_ = nullptr;          // what map() returns; pages may be read-only
+  std::vector<Frame> frames_;      // by slot; reserved in full, so Frame pointers stay valid
   std::vector<u64> page_numbers_;  // by slot
   std::vector<u8> hv_writable_;    // by slot
   std::vector<u8> written_;        // by slot: changed since the snapshot (or may have been)
