@@ -56,7 +56,7 @@ TEST(Machine, RestoreBringsBackBytesFramesAndProtection) {
   EXPECT_FALSE(m.frame(a)->released());
   EXPECT_FALSE(m.hypervisor_writable(b));
   EXPECT_EQ(m.ram_pages(), 2U);
-  EXPECT_EQ(m.frame(c), nullptr);  // added after the snapshot: gone
+  EXPECT_EQ(m.frame(c), nullptr);        // added after the snapshot: gone
   EXPECT_EQ(m.alloc(xen::domid(2)), c);  // and its slot comes back zeroed
   EXPECT_EQ(m.read64(c), 0U);
 }
