@@ -6,8 +6,12 @@
 
 namespace runhv {
 
+// The Xen release runhv presents itself as: 4.19.
 inline constexpr long kXenVersion = (4 << 16) | 19;
 inline constexpr char kXenExtraVersion[16] = ".0-runhv";
+// XENVER_get_features submap 0, what an Arm domU of Xen sees plus nothing else:
+// writable_page_tables, auto_translated_physmap, memory_op_vnode_supported, ARM_SMCCC_supported,
+// not_direct_mapped, runstate_phys_area.
 inline constexpr u32 kXenFeatures =
     (1U << xen::feat::writable_page_tables) | (1U << xen::feat::auto_translated_physmap) |
     (1U << xen::feat::memory_op_vnode_supported) | (1U << xen::feat::arm_smccc_supported) |
