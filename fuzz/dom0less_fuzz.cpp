@@ -115,6 +115,27 @@ struct Generator {
       w.prop_empty("vpl011");
     }
 
+    // Xen's properties runhv refuses by name, a passthrough device tree among the modules, and
+    // xen,enhanced ("enabled", "no-xenstore" or empty: what runhv does anyway).
+    const char* const refused[] = {"direct-map",     "xen,static-mem", "xen,shared-mem", "domain-cpupool",
+                                   "xen,llc-colors", "capabilities",   "passthrough",    "xen,dom0less-feature"};
+    if (in.ConsumeIntegralInRange(0, 11) == 0) {
+      const char* name = refused[in.ConsumeIntegralInRange<usize>(0, 7)];
+      w.prop_empty(name);
+      fail(name);
+    }
+    const bool device_tree = in.ConsumeIntegralInRange(0, 9) == 0;
+    if (device_tree) {
+      fail("multiboot,device-tree");
+    }
+    const char* enhanced[] = {nullptr, "enabled", "no-xenstore", "", "disabled"};
+    if (const char* e_value = enhanced[in.ConsumeIntegralInRange(0, 4)]; e_value != nullptr) {
+      w.prop_string("xen,enhanced", e_value);
+      if (std::strcmp(e_value, "disabled") == 0) {
+        fail("xen,enhanced");
+      }
+    }
+
     const char* modes[] = {nullptr, "mapped", "legacy", "Mapped", ""};
     const char* mode = modes[in.ConsumeIntegralInRange(0, 4)];
     if (mode != nullptr) {
@@ -164,7 +185,7 @@ struct Generator {
       w.begin_node(("module@" + std::to_string(m)).c_str());
       const char* const kernel_compat[] = {"multiboot,kernel", "multiboot,module"};
       const char* const ramdisk_compat[] = {"multiboot,ramdisk", "multiboot,module"};
-      const char* const other_compat[] = {"multiboot,device-tree", "multiboot,module"};
+      const char* const other_compat[] = {"multiboot,xsm-policy", "multiboot,module"};
       w.prop_strings("compatible", kind == 0 ? kernel_compat : (kind == 1 ? ramdisk_compat : other_compat));
       const u64 base = in.ConsumeIntegralInRange<u64>(0, 0xFFFF'FFFF) << 12;
       const u64 size =
@@ -208,6 +229,12 @@ struct Generator {
         kernel = true;
         e.bootargs = args ? "root=/dev/ram0" : (domain_args ? "console=hvc0" : "");
       }
+    }
+    if (device_tree) {
+      w.begin_node("passthrough-dtb");
+      const char* const dt_compat[] = {"multiboot,device-tree", "multiboot,module"};
+      w.prop_strings("compatible", dt_compat);
+      w.end_node();
     }
     if (bad_module) {
       fail("reg");
