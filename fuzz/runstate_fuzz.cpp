@@ -95,9 +95,10 @@ struct World {
   // The model's view of each vCPU's areas and whether the active one holds its record.
   Place va_place[kVcpus], phys_place[kVcpus], written[kVcpus];
   bool verified[kVcpus] = {};
-  Pa read_only_page;  // host page behind kReadOnlyIpa
-  Pa neighbour_page;  // host page of domain 2 behind kNeighbourIpa
-  Place pending;      // where the step about to run may write besides the areas' places
+  std::vector<Pa> data_pages;  // host pages the fuzzer maps as data (the rest of guest RAM: tables)
+  Pa read_only_page;           // host page behind kReadOnlyIpa
+  Pa neighbour_page;           // host page of domain 2 behind kNeighbourIpa
+  Place pending;               // where the step about to run may write besides the areas' places
   // RUNHV_FUZZ_TRACE=1: print each operation (to see what led to a finding).
   const bool trace = std::getenv("RUNHV_FUZZ_TRACE") != nullptr;
   // RUNHV_FUZZ_PLANT_STRAY_WRITE=neighbour|table: each registration by VA also writes a byte of
@@ -117,7 +118,12 @@ struct World {
     for (u32 i = 0; i < kDataPages; ++i) {
       data.push_back(guest.map_kernel(u64{i} * kPageSize));
     }
-    guest.s1().map(trampoline_root, GuestSpace::kernel_va(0), guest.alloc(), kPageSize);
+    const Ipa trampoline_data = guest.alloc();
+    guest.s1().map(trampoline_root, GuestSpace::kernel_va(0), trampoline_data, kPageSize);
+    for (Ipa d : data) {
+      data_pages.push_back(guest.pa(d));
+    }
+    data_pages.push_back(guest.pa(trampoline_data));
     // Hostile stage-2 mappings: the neighbour's page, a hypervisor page, MMIO, read-only RAM.
     neighbour_page = machine.alloc(xen::domid(2));
     guest.s2().map(Ipa(kNeighbourIpa), neighbour_page, kPageSize);
@@ -203,12 +209,21 @@ struct World {
       return p;
     }
     const u64 desc = machine.read64(guest.pa(*entry));
+    if (trace) {
+      std::fprintf(stderr, "  model: va 0x%llx entry at ipa 0x%llx desc 0x%llx\n",
+                   static_cast<unsigned long long>(va.raw()), static_cast<unsigned long long>(entry->raw()),
+                   static_cast<unsigned long long>(desc));
+    }
     if ((desc & pte::TYPE_MASK) != pte::TYPE_PAGE || (desc & pte::AF) == 0 || (write && (desc & pte::s1::AP_RO) != 0)) {
       return p;
     }
     const Ipa ipa((desc & pte::OA_MASK) | va.page_offset());
     bool writable = true;
     const std::optional<Pa> pa = s2(ipa, writable);
+    if (trace) {
+      std::fprintf(stderr, "  model: ipa 0x%llx -> %s 0x%llx\n", static_cast<unsigned long long>(ipa.raw()),
+                   pa ? "pa" : "none", static_cast<unsigned long long>(pa ? pa->raw() : 0));
+    }
     if (!pa) {
       return p;
     }
@@ -457,6 +472,7 @@ struct World {
   // vCPU v's area was just written at `p`: the areas it overlaps (all, if `p` is unknown) no
   // longer hold their records.
   RUNHV_NO_COVERAGE void wrote(u32 v, const Place& p) {
+    note_write(p);
     written[v] = p;
     verified[v] = p.kind == Place::at;
     for (u32 o = 0; o < kVcpus; ++o) {
@@ -467,16 +483,15 @@ struct World {
   }
 
   // The model's view of the update or registration write: phys area if any, else the VA area
-  // (mapped: where it was translated; legacy: translated now in `c`).
-  void model_write(u32 v, const Context* c) {
+  // (mapped: where it was translated; legacy: `legacy`, translated before the write).
+  void model_write(u32 v, const Place* legacy) {
     if (phys_place[v].kind != Place::none) {
       wrote(v, phys_place[v]);
     } else if (vcpus[v].area.va_registered()) {
       if (dom.va_policy == VaPolicy::mapped) {
         wrote(v, va_place[v]);
       } else {
-        const Place p = c != nullptr ? place_va(*c, vcpus[v].area.va()) : Place{Place::unknown};
-        wrote(v, p);
+        wrote(v, legacy != nullptr ? *legacy : Place{Place::unknown});
       }
     } else {
       written[v] = Place{};
@@ -524,8 +539,8 @@ struct World {
     }
   }
 
-  void register_va(u32 v, const Context& c, Va va, long rc) {
-    Place p = va == Va(0) ? Place{} : place_va(c, va);
+  // `p`: where the model put the area before the call (the call's own write may change the tables).
+  void register_va(u32 v, Va va, Place p, long rc) {
     if (dom.va_policy == VaPolicy::legacy && p.kind != Place::unknown) {
       p.rc = 0;  // legacy stores the VA; the first write may fail like any later one
     }
@@ -536,7 +551,7 @@ struct World {
         va_place[v].kind = Place::unknown;  // accepted where the model refused: found by expect_rc
       }
       if (va != Va(0)) {
-        model_write(v, &c);
+        model_write(v, &p);
       } else if (phys_place[v].kind == Place::none) {
         written[v] = Place{};  // nothing registered, nothing written
         verified[v] = false;
@@ -544,8 +559,7 @@ struct World {
     }
   }
 
-  void register_phys(u32 v, Ipa ipa, long rc) {
-    Place p = ipa.raw() == xen::kPhysAreaUnregister ? Place{} : place_phys(ipa);
+  void register_phys(u32 v, const Place& p, long rc) {
     expect_rc(rc, p);
     if (rc == 0) {
       phys_place[v] = p;
@@ -570,17 +584,24 @@ struct World {
       case 0: {
         const Context c = context(in);
         const Va va = pick_va(in);
-        protect(false, va == Va(0) ? Place{} : place_va(c, va));
+        if (trace) {
+          std::fprintf(stderr, "  register_va 0x%llx in root 0x%llx (regular %d)\n",
+                       static_cast<unsigned long long>(va.raw()), static_cast<unsigned long long>(c.root.raw()),
+                       c.regular);
+        }
+        const Place p = va == Va(0) ? Place{} : place_va(c, va);
+        protect(false, p);
         if (plant_stray_write != nullptr) {
           ++*machine.map(std::strcmp(plant_stray_write, "table") == 0 ? guest.pa(kernel_root) : neighbour_page);
         }
-        register_va(v, c, va, vc.register_va(c.regs, va));
+        register_va(v, va, p, vc.register_va(c.regs, va));
         break;
       }
       case 1: {
         const Ipa ipa = pick_ipa(in);
-        protect(false, ipa.raw() == xen::kPhysAreaUnregister ? Place{} : place_phys(ipa));
-        register_phys(v, ipa, vc.register_phys(ipa));
+        const Place p = ipa.raw() == xen::kPhysAreaUnregister ? Place{} : place_phys(ipa);
+        protect(false, p);
+        register_phys(v, p, vc.register_phys(ipa));
         break;
       }
       case 2:
@@ -591,9 +612,10 @@ struct World {
         const auto next = static_cast<RunstateState>(in.ConsumeIntegralInRange(0, 3));
         const bool legacy_walk =
             phys_place[v].kind == Place::none && vc.area.va_registered() && dom.va_policy == VaPolicy::legacy;
-        protect(false, legacy_walk ? place_va(c, vc.area.va()) : Place{});
+        const Place legacy = legacy_walk ? place_va(c, vc.area.va()) : Place{Place::unknown};
+        protect(false, legacy_walk ? legacy : Place{});
         vc.change(next, now);
-        model_write(v, &c);
+        model_write(v, &legacy);
         break;
       }
       case 4: {  // the guest remaps one of its data VAs to some IPA
@@ -602,8 +624,14 @@ struct World {
         }
         const u64 page = in.ConsumeIntegralInRange<u64>(0, kDataPages - 1);
         guest.s1().unmap(GuestSpace::kernel_va(page * kPageSize), kPageSize);
-        guest.s1().map(GuestSpace::kernel_va(page * kPageSize), pick_ipa(in).page_base(), kPageSize,
-                       model::S1Attrs{.read_only = in.ConsumeBool(), .af = in.ConsumeBool()});
+        const Ipa to = pick_ipa(in).page_base();
+        const model::S1Attrs attrs{.read_only = in.ConsumeBool(), .af = in.ConsumeBool()};
+        if (trace) {
+          std::fprintf(stderr, "  remap kernel_va(0x%llx) to 0x%llx read_only %d af %d\n",
+                       static_cast<unsigned long long>(page * kPageSize), static_cast<unsigned long long>(to.raw()),
+                       attrs.read_only, attrs.af);
+        }
+        guest.s1().map(GuestSpace::kernel_va(page * kPageSize), to, kPageSize, attrs);
         break;
       }
       case 5: {  // the guest writes anything anywhere in its own RAM, its page tables included
@@ -667,6 +695,23 @@ struct World {
     check_contents();
   }
 
+  // The hypervisor wrote at `p`: if that may have been a page table, the model's builders can no
+  // longer be trusted with the tables (as after the guest's own scribbles).
+  void note_write(const Place& p) {
+    const auto data_page = [this](Pa page) {
+      for (Pa d : data_pages) {
+        if (d == page.page_base()) {
+          return true;
+        }
+      }
+      return false;
+    };
+    if (p.kind == Place::unknown ||
+        (p.kind == Place::at && (!data_page(p.pa[0]) || (p.len0 < p.len && !data_page(p.pa[1]))))) {
+      tables_scribbled = true;
+    }
+  }
+
   // The guest wrote [pa, pa+n): an area there no longer holds its record.
   RUNHV_NO_COVERAGE void clobbered(Pa pa, u32 n) {
     for (u32 v = 0; v < kVcpus; ++v) {
@@ -697,10 +742,15 @@ struct World {
     // The argument as the model reads it (registrations): nullopt when it cannot tell.
     const Place arg_place = place_page(c, arg, false);
     const std::optional<u64> addr = read_va(c, arg);
+    // Where the registration puts the area, worked out before the call writes it.
+    Place next;
+    if (addr && op == xen::VcpuOp::register_runstate_memory_area && *addr != 0) {
+      next = place_va(c, Va(*addr));
+    } else if (addr && op == xen::VcpuOp::register_runstate_phys_area && *addr != xen::kPhysAreaUnregister) {
+      next = place_phys(Ipa(*addr));
+    }
     if (served && target < kVcpus && op != xen::VcpuOp::get_runstate_info && addr) {
-      protect(false, op == xen::VcpuOp::register_runstate_memory_area
-                         ? (*addr == 0 ? Place{} : place_va(c, Va(*addr)))
-                         : (*addr == xen::kPhysAreaUnregister ? Place{} : place_phys(Ipa(*addr))));
+      protect(false, next);
     } else if (served && target < kVcpus && op != xen::VcpuOp::get_runstate_info) {
       protect(true);
     }
@@ -716,6 +766,7 @@ struct World {
         for (bool& ok : verified) {
           ok = false;  // the snapshot may have landed on any area
         }
+        note_write(Place{Place::unknown});
       }
       return;
     }
@@ -732,7 +783,7 @@ struct World {
           model_write(target, nullptr);
         }
       } else {
-        register_va(target, c, Va(*addr), rc);
+        register_va(target, Va(*addr), next, rc);
       }
     } else if (!addr) {
       if (rc == 0) {
@@ -740,7 +791,7 @@ struct World {
         model_write(target, nullptr);
       }
     } else {
-      register_phys(target, Ipa(*addr), rc);
+      register_phys(target, next, rc);
     }
   }
 
@@ -784,10 +835,7 @@ struct World {
           finding("xen_version's result differs from the model's");
         }
         if (rc == 0) {
-          clobbered(out.pa[0], out.len0);
-          if (out.len0 < out.len) {
-            clobbered(out.pa[1], out.len - out.len0);
-          }
+          hypercall_wrote(out);
         }
         break;
       }
@@ -804,11 +852,8 @@ struct World {
             (in_arg.kind == Place::refused && rc != error(Errno::efault))) {
           finding("event_channel_op: -ENOSYS / -EFAULT expected");
         }
-        if (rc == 0 && out.kind == Place::at) {
-          clobbered(out.pa[0], out.len0);
-          if (out.len0 < out.len) {
-            clobbered(out.pa[1], out.len - out.len0);
-          }
+        if (rc == 0 && info.copy_back) {
+          hypercall_wrote(out);
         }
         break;
       }
@@ -817,6 +862,21 @@ struct World {
         break;
       default:
         break;  // vcpu_op: op 8; the rest are the hypervisor's own
+    }
+  }
+
+  // A hypercall wrote its answer at `out` (unknown: anywhere the guest may write).
+  void hypercall_wrote(const Place& out) {
+    note_write(out);
+    if (out.kind == Place::unknown) {
+      for (bool& ok : verified) {
+        ok = false;
+      }
+    } else if (out.kind == Place::at) {
+      clobbered(out.pa[0], out.len0);
+      if (out.len0 < out.len) {
+        clobbered(out.pa[1], out.len - out.len0);
+      }
     }
   }
 
