@@ -664,8 +664,7 @@ struct World {
           const u32 pinned = vc.area.pinned_frames();
           protect(false);
           // Refused as bad input, or told to restart; never registered under a running update.
-          if (vc.register_va(c.regs, pick_va(in)) == 0 || vc.area.va() != before ||
-              vc.area.pinned_frames() != pinned) {
+          if (vc.register_va(c.regs, pick_va(in)) == 0 || vc.area.va() != before || vc.area.pinned_frames() != pinned) {
             finding("registration went ahead during an update in progress");
           }
           vc.area.unlock();
