@@ -42,7 +42,16 @@ long runstate_vcpu_op(const RunstateVcpus& d, u32 caller, const mmu::Stage1Regs&
   VcpuRunstate& target = *d.vcpus[vcpuid];
 
   if (op == VcpuOp::get_runstate_info) {
-    vcpu_runstate_info snap = target.snapshot(now);
+    // Field by field into zeroed bytes: the padding after `state` is copied out too, and a copy
+    // of a struct may leave it holding whatever the hypervisor's stack held there.
+    const vcpu_runstate_info now_info = target.snapshot(now);
+    vcpu_runstate_info snap;
+    __builtin_memset(&snap, 0, sizeof snap);
+    snap.state = now_info.state;
+    snap.state_entry_time = now_info.state_entry_time;
+    for (int i = 0; i < 4; ++i) {
+      snap.time[i] = now_info.time[i];
+    }
     if (copy_to_guest(space, caller_ctx, arg, &snap, sizeof snap) != 0) {
       guest_logf(d.dom->log_budget, "d%uv%u: vcpu_op %u: bad argument pointer 0x%llx", static_cast<unsigned>(space.id),
                  caller, cmd, static_cast<unsigned long long>(arg.raw()));
