@@ -803,6 +803,12 @@ struct World {
     const Va arg =
         in.ConsumeBool() ? GuestSpace::kernel_va(in.ConsumeIntegralInRange<u64>(0, 8 * kPageSize)) : pick_va(in);
     const Context c = context(in);
+    if (trace) {
+      std::fprintf(stderr, "  hypercall %llu cmd %llu arg 0x%llx in root 0x%llx (regular %d)\n",
+                   static_cast<unsigned long long>(number), static_cast<unsigned long long>(cmd),
+                   static_cast<unsigned long long>(arg.raw()), static_cast<unsigned long long>(c.root.raw()),
+                   c.regular);
+    }
     const GuestCall call{dom.space, c.regs, dom.log_budget, 1, v};
     switch (static_cast<xen::Hypercall>(number)) {
       case xen::Hypercall::xen_version: {
