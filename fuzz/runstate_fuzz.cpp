@@ -815,14 +815,18 @@ struct World {
         const auto sub = static_cast<u32>(cmd);
         const u32 len = sub == 1 ? 16 : 8;
         const Place out = place_range(c, arg, len, true);
-        protect(false, out);
+        const Place partial = copied_before_fault(c, arg, len, out);
+        protect(false, out.kind == Place::refused ? partial : out);
         const std::optional<u64> features = read_va(c, arg);
         const Place in_arg = place_range(c, arg, 8, false);
         const long rc = xen_version_op(call, cmd, arg.raw());
-        // What the call wrote, also when the model cannot tell the result (`out` unknown: an
-        // answer written anywhere the guest may write, the areas' records included).
+        // What the call may have written: its answer, or (-EFAULT, a copy out that failed after
+        // its first page) part of it; get_features writes only once it read the argument. This
+        // holds also when the model cannot tell the result.
         if (rc == 0) {
           hypercall_wrote(out);
+        } else if (rc == error(Errno::efault) && (sub == 1 || (sub == 6 && in_arg.kind != Place::refused))) {
+          hypercall_wrote(partial);
         }
         long want = error(Errno::enosys);
         if (sub == 0) {
@@ -850,17 +854,20 @@ struct World {
         const EvtchnOpInfo info = evtchn_op_info(static_cast<u32>(cmd));
         const Place in_arg = info.size != 0 ? place_range(c, arg, static_cast<u32>(info.size), false) : Place{};
         const Place out = info.copy_back ? place_range(c, arg, static_cast<u32>(info.size), true) : Place{};
-        protect(false, out);
+        const Place partial = info.copy_back ? copied_before_fault(c, arg, static_cast<u32>(info.size), out) : Place{};
+        protect(false, out.kind == Place::refused ? partial : out);
         Upcall up;
-        const long rc = evtchn_guest_op(call, static_cast<u32>(cmd), arg, [this, &up, cmd](void* a) {
-          return evtchn_op(evtchn_dir, evtchn, static_cast<u32>(cmd), a, up);
+        long op_rc = error(Errno::enosys);  // the operation's own result, if it ran
+        const long rc = evtchn_guest_op(call, static_cast<u32>(cmd), arg, [this, &up, &op_rc, cmd](void* a) {
+          op_rc = evtchn_op(evtchn_dir, evtchn, static_cast<u32>(cmd), a, up);
+          return op_rc;
         });
         if ((info.size == 0 && rc != error(Errno::enosys)) ||
             (in_arg.kind == Place::refused && rc != error(Errno::efault))) {
           finding("event_channel_op: -ENOSYS / -EFAULT expected");
         }
-        if (rc == 0 && info.copy_back) {
-          hypercall_wrote(out);
+        if (info.copy_back && op_rc == 0) {  // the argument was copied back, maybe in part (rc -EFAULT)
+          hypercall_wrote(rc == 0 ? out : partial);
         }
         break;
       }
@@ -870,6 +877,24 @@ struct World {
       default:
         break;  // vcpu_op: op 8; the rest are the hypervisor's own
     }
+  }
+
+  // What a copy of `len` bytes to `va` has written when it fails: copy_to_guest goes page by
+  // page, so when only a later page refuses, the run on the first page; unknown when the model
+  // cannot tell `out` (where the whole copy goes), nothing else.
+  Place copied_before_fault(const Context& c, Va va, u32 len, const Place& out) {
+    if (out.kind == Place::unknown) {
+      return out;
+    }
+    if (out.kind != Place::refused || (va + (len - 1)).page_number() == va.page_number()) {
+      return Place{};
+    }
+    Place first = place_page(c, va, true);
+    if (first.kind != Place::at) {
+      return Place{};
+    }
+    first.len = first.len0 = static_cast<u32>(kPageSize - va.page_offset());
+    return first;
   }
 
   // A hypercall wrote its answer at `out` (unknown: anywhere the guest may write).
