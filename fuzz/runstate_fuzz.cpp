@@ -754,6 +754,11 @@ struct World {
       protect(true);
     }
     const long rc = runstate_vcpu_op(d, v, c.regs, cmd, target, arg, now);
+    if (trace) {
+      std::fprintf(stderr, "  vcpu_op %u on vcpu %u arg 0x%llx (holding 0x%llx) in root 0x%llx (regular %d): %ld\n",
+                   cmd, target, static_cast<unsigned long long>(arg.raw()), static_cast<unsigned long long>(value),
+                   static_cast<unsigned long long>(c.root.raw()), c.regular, rc);
+    }
     if (!served || target >= kVcpus) {
       if (rc != (served ? error(Errno::enoent) : error(Errno::enosys))) {
         finding("vcpu_op: wrong result for an unserved sub-op or a vCPU that does not exist");
