@@ -784,7 +784,17 @@ struct World {
       if (!addr) {
         if (rc == 0) {
           va_place[target] = Place{Place::unknown};
-          model_write(target, nullptr);
+          if (phys_place[target].kind != Place::none) {
+            // The phys area stays active. The model cannot tell a registration (the phys area
+            // written again with the record it should hold) from an unregistration (VA 0:
+            // nothing written): the area holds the record if it did before, and the areas it
+            // overlaps may have been overwritten.
+            const bool held = verified[target];
+            wrote(target, phys_place[target]);
+            verified[target] = held && verified[target];
+          } else {
+            model_write(target, nullptr);
+          }
         }
       } else {
         register_va(target, Va(*addr), next, rc);
