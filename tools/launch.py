@@ -486,58 +486,39 @@ FATAL = re.compile(r"^runhv: FATAL: (.*)$")
 LINUX = re.compile(r"^\[d(\d+)\] LINUX (\{.*\})$")
 
 
+# runhv's JSON lines: the summary key each goes to, appended (a list) or kept (the one record).
+JSON_LINES = ((TEARDOWN, "teardown", True), (PROGRESS, "progress", True), (TRACE, "trace", False),
+              (MARK, "marks", True))
+
+
 def collect(line, summary):
-    m = STATS.match(line)
-    if m:
-        try:
-            rec = json.loads(m.group(1))
-            summary["domains"].setdefault(f"d{rec.get('domain')}", []).append(rec)
-        except json.JSONDecodeError:
-            summary.setdefault("bad_lines", []).append(line)
-        return
-    m = TEARDOWN.match(line)
-    if m:
-        try:
-            summary.setdefault("teardown", []).append(json.loads(m.group(1)))
-        except json.JSONDecodeError:
-            summary.setdefault("bad_lines", []).append(line)
-        return
-    m = PROGRESS.match(line)
-    if m:
-        try:
-            summary.setdefault("progress", []).append(json.loads(m.group(1)))
-        except json.JSONDecodeError:
-            summary.setdefault("bad_lines", []).append(line)
-        return
     m = FATAL.match(line)
     if m:
         summary.setdefault("fatal", m.group(1))
         return
-    m = TRACE.match(line)
-    if m:
-        try:
-            summary["trace"] = json.loads(m.group(1))
-        except json.JSONDecodeError:
-            summary.setdefault("bad_lines", []).append(line)
-        return
-    m = MARK.match(line)
-    if m:
-        try:
-            summary.setdefault("marks", []).append(json.loads(m.group(1)))
-        except json.JSONDecodeError:
-            summary.setdefault("bad_lines", []).append(line)
-        return
-    for pattern, key in ((PROBE, "probe"), (LINUX, "linux")):
-        m = pattern.match(line)
+    try:
+        m = STATS.match(line)
         if m:
-            try:
+            rec = json.loads(m.group(1))
+            summary["domains"].setdefault(f"d{rec.get('domain')}", []).append(rec)
+            return
+        for pattern, key, many in JSON_LINES:
+            m = pattern.match(line)
+            if m:
+                if many:
+                    summary.setdefault(key, []).append(json.loads(m.group(1)))
+                else:
+                    summary[key] = json.loads(m.group(1))
+                return
+        for pattern, key in ((PROBE, "probe"), (LINUX, "linux")):  # guest records: [dN] prefixed
+            m = pattern.match(line)
+            if m:
                 rec = json.loads(m.group(2))
                 rec["domain"] = int(m.group(1))
                 summary.setdefault(key, []).append(rec)
-            except json.JSONDecodeError:
-                summary.setdefault("bad_lines", []).append(line)
-            return
-
+                return
+    except json.JSONDecodeError:
+        summary.setdefault("bad_lines", []).append(line)
 
 if __name__ == "__main__":
     main()
