@@ -239,7 +239,7 @@ u32 Vgic::fill(u32 vcpu, LrEntry* out, u32 max) {
                           .pending = pend,
                           .active = i.active,
                           .group1 = i.group1,
-                          .resample = pend && !i.edge};
+                          .resample = pend && !i.edge && i.line};
     // Moved, not copied: the LR now holds the pending (from the latch) and active state.
     i.in_lr = true;
     i.lr_vcpu = static_cast<u8>(vcpu);

@@ -45,8 +45,9 @@
 //     is "in flight" any more: the vGIC holds the whole state again.
 //   - On every entry: n = fill(vcpu, out, number_of_lrs); write out[0..n) into LR0..LRn-1 and clear
 //     the others; set the underflow maintenance interrupt (ICH_HCR_EL2.UIE) when overflow(vcpu).
-//     An entry with resample set is level-triggered: request an EOI maintenance interrupt for it
-//     (ICH_LR.EOI, HW = 0) so that an EOI with the line still high exits and is redelivered.
+//     An entry with resample set is a level-sensitive interrupt whose line is high: request an
+//     EOI maintenance interrupt for it (ICH_LR.EOI, HW = 0) so that an EOI with the line still
+//     high exits and is redelivered. A latched one (the timer, events) needs no such exit.
 //   - fill() puts active interrupts first (a guest's EOI must find them), then pending ones in
 //     priority order (lower value first, then lower INTID). It only considers interrupts not
 //     already in flight, so two fills without a sync never hand out one interrupt twice.
@@ -78,7 +79,7 @@ struct LrEntry {
   bool pending = false;
   bool active = false;
   bool group1 = true;     // fill(): the interrupt's group (Linux: always 1); ignored by sync()
-  bool resample = false;  // fill(): level-triggered, ask for an EOI maintenance interrupt
+  bool resample = false;  // fill(): a level line is high, ask for an EOI maintenance interrupt
 };
 
 // The state of one interrupt (public for tests and for dumping state).

@@ -19,6 +19,7 @@ inline constexpr u32 kMaxLrs = 16;  // ICH_VTR_EL2.ListRegs is 5 bits: at most 1
 // ICH_LR<n>_EL2 fields.
 inline constexpr u64 kLrVintidMask = 0xFFFF'FFFFULL;  // vINTID [31:0]
 inline constexpr unsigned kLrPriorityShift = 48;      // Priority [55:48]
+inline constexpr u64 kLrEoi = u64{1} << 41;           // EOI (HW = 0): maintenance interrupt at the guest's EOI
 inline constexpr u64 kLrGroup1 = u64{1} << 60;        // Group: 1 = virtual Group 1
 inline constexpr u64 kLrHw = u64{1} << 61;            // HW: tied to a physical INTID (unused)
 inline constexpr unsigned kLrStateShift = 62;         // State [63:62]

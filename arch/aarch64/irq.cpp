@@ -43,7 +43,14 @@ void dispatch(PerCpu& cpu, u32 intid) {
       // list register is valid. Only clearing UIE lowers it: ended alone, it would be taken again
       // at once, for ever (the list registers cannot change in here). The IRQ exit's way back into
       // the guest refills them and sets UIE again if more are still deliverable than fit.
+      // EOI: the guest ended a level interrupt whose LR had the EOI bit (vgic_lr.cpp). Clearing
+      // that bit lowers it; the LR stays invalid, and the way back syncs it (its line still high:
+      // pending again) and refills.
       cpu.maintenance = cpu.maintenance + 1;
+      for (u64 eisr = sysreg::read_ich_eisr_el2(); eisr != 0; eisr &= eisr - 1) {
+        const auto n = static_cast<u32>(__builtin_ctzll(eisr));
+        ich::write_lr(n, ich::read_lr(n) & ~ich::kLrEoi);
+      }
       sysreg::write_ich_hcr_el2(sysreg::read_ich_hcr_el2() & ~ich::kHcrUie);
       sysreg::isb();
       return;

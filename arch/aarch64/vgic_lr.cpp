@@ -4,8 +4,9 @@
 // fill() writes LR0..n-1 with the vGIC's deliverable interrupts (virtual, HW = 0, Group 1) and
 // empties the rest it used before; sync() reads them back. When more are deliverable than there
 // are list registers, the underflow maintenance interrupt brings the vCPU back to refill them. A
-// level interrupt the guest ends while its line is still high is delivered again at the vCPU's
-// next exit (the vGIC re-derives it at sync; no EOI maintenance interrupt is used).
+// level-triggered interrupt is written with the EOI bit: the guest's EOI of it raises the EOI
+// maintenance interrupt, the vCPU exits, and sync re-derives it from its line (still high:
+// pending again at once, as a GIC would have it).
 #include "arch/aarch64/ich.hpp"
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/arch.hpp"
@@ -18,6 +19,7 @@ u64 encode(const LrEntry& e) {
   lr |= e.group1 ? ich::kLrGroup1 : 0;
   lr |= e.pending ? ich::kLrStatePending : 0;
   lr |= e.active ? ich::kLrStateActive : 0;
+  lr |= e.resample ? ich::kLrEoi : 0;
   return lr;
 }
 

@@ -22,6 +22,7 @@ constexpr u64 kEcSvc32 = 0x11;
 const Platform* fatal_platform = nullptr;
 const char* fatal_scenario = "boot";
 El1SyncHook el1_sync_hook = nullptr;
+IrqHook irq_hook = nullptr;
 
 [[noreturn]] void fatal(u64 kind, const Frame& frame) {
   console::put("probe: unexpected exception kind ");
@@ -74,6 +75,9 @@ void on_irq(Frame& frame, bool from_el0) {
     if (intid == kEventChannelIntid) {
       ++counters().event_irqs;
     }
+    if (irq_hook != nullptr) {
+      irq_hook(intid);
+    }
   }
   gic::end(intid);
   if (tick && this_cpu().tick_hook != nullptr) {
@@ -87,6 +91,7 @@ void on_irq(Frame& frame, bool from_el0) {
 }  // namespace
 
 void set_el1_sync_hook(El1SyncHook hook) { el1_sync_hook = hook; }
+void set_irq_hook(IrqHook hook) { irq_hook = hook; }
 
 void set_fatal_context(const Platform* platform, const char* scenario) {
   fatal_platform = platform;

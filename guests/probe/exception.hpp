@@ -16,4 +16,9 @@ struct Frame;
 using El1SyncHook = bool (*)(Frame& frame);
 void set_el1_sync_hook(El1SyncHook hook);
 
+// A scenario's look at every interrupt other than the tick, after its acknowledge and before its
+// end (EOI); nullptr (the default): none.
+using IrqHook = void (*)(u32 intid);
+void set_irq_hook(IrqHook hook);
+
 }  // namespace probe

@@ -144,6 +144,8 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_isolation(options, platform);
   } else if (strcmp(options.scenario, "mmio-hostile") == 0) {
     run_mmio_hostile(options, platform);
+  } else if (strcmp(options.scenario, "level-irq") == 0) {
+    run_level_irq(options, platform);
   } else {
     Record(options.scenario).text("error", "unknown scenario").flag("pass", false).end();
   }

@@ -39,6 +39,10 @@ bool run_isolation(const Options& options, const Platform& platform);
 // abort syndrome, and no register changed by a refused write (scenarios_mmio.cpp).
 bool run_mmio_hostile(const Options& options, const Platform& platform);
 
+// The vPL011's transmit interrupt (a level SPI) left high through its EOI is taken again at once,
+// and no more once its source is cleared (scenarios_level_irq.cpp).
+bool run_level_irq(const Options& options, const Platform& platform);
+
 // Hypercall error paths (unknown numbers, bad vCPU ids, NULL and unmapped argument pointers,
 // bad sub-ops): each result against Xen's error code.
 bool run_hypercalls(const Options& options, const Platform& platform);

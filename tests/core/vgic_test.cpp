@@ -763,6 +763,7 @@ TEST_F(VgicTest, AckAndEoiCycle) {
   g.set_pending(2, 27);
   std::vector<LrEntry> lrs = fill(2);
   ASSERT_EQ(lrs.size(), 1U);
+  EXPECT_FALSE(lrs[0].resample);  // latched, no line to look at again: no exit at its EOI
   ack(lrs, 0);
   sync(2, lrs);
   EXPECT_TRUE(g.irq(2, 27)->active);
