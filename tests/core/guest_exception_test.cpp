@@ -1,4 +1,4 @@
-// The data abort runhv injects: vectors, PSTATE and syndrome as the ARM ARM and Xen give them
+// The exceptions runhv injects: vectors, PSTATE and syndrome as the ARM ARM and Xen give them
 // SPDX-License-Identifier: MIT
 #include "core/guest_exception.hpp"
 
@@ -39,6 +39,35 @@ TEST(GuestException, EntryStateSavesThePcAndPstate) {
   EXPECT_EQ(e.elr_el1, kPc);    // the faulting instruction, not the next
   EXPECT_EQ(e.spsr_el1, kSpsrEl1h);
   EXPECT_EQ(e.far_el1, kFar);
+  EXPECT_TRUE(e.sets_far);
+}
+
+TEST(GuestException, InstructionAbortIsXens) {
+  // EC 0x21 from EL1, 0x20 from EL0, IL = 1, ISS 0 (Xen's inject_iabt_exception).
+  EXPECT_EQ(instruction_abort(kPc, kSpsrEl1h, kVbar, kFar).esr_el1, 0x8600'0000U);
+  EXPECT_EQ(instruction_abort(kPc, kSpsrEl0t, kVbar, kFar).esr_el1, 0x8200'0000U);
+  EXPECT_EQ(instruction_abort(kPc, kSpsrUsr32, kVbar, kFar).esr_el1, 0x8200'0000U);
+  const Entry e = instruction_abort(kPc, kSpsrEl0t, kVbar, kFar);
+  EXPECT_EQ(e.pc, kVbar + 0x400);
+  EXPECT_EQ(e.pstate, 0x3C5U);
+  EXPECT_EQ(e.elr_el1, kPc);
+  EXPECT_EQ(e.spsr_el1, kSpsrEl0t);
+  EXPECT_EQ(e.far_el1, kFar);
+  EXPECT_TRUE(e.sets_far);
+}
+
+TEST(GuestException, UndefinedIsEcZeroWithTheTrappedLength) {
+  // EC 0x00, ISS 0, IL as the trapped instruction had it (Xen's inject_undef64_exception).
+  const Entry e = undefined(kPc, kSpsrEl1h, kVbar, true);
+  EXPECT_EQ(e.esr_el1, 0x0200'0000U);
+  EXPECT_EQ(e.pc, kVbar + 0x200);
+  EXPECT_EQ(e.pstate, 0x3C5U);
+  EXPECT_EQ(e.elr_el1, kPc);  // the instruction itself
+  EXPECT_EQ(e.spsr_el1, kSpsrEl1h);
+  EXPECT_FALSE(e.sets_far);
+  EXPECT_EQ(undefined(kPc, kSpsrEl0t, kVbar, true).pc, kVbar + 0x400);
+  EXPECT_EQ(undefined(kPc, kSpsrUsr32, kVbar, false).esr_el1, 0U);  // a 16-bit T32 instruction
+  EXPECT_EQ(undefined(kPc, kSpsrUsr32, kVbar, false).pc, kVbar + 0x600);
 }
 
 }  // namespace
