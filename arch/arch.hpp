@@ -145,6 +145,9 @@ bool read_guest_instruction(arch::VcpuState& v, u64 pc, u32& insn);
 // mapped for it by now (a sibling's stage-2 change was in progress), and the guest is to run the
 // instruction again; false for a real fault.
 [[nodiscard]] bool on_stage2_abort(arch::VcpuState& v, Ipa ipa, mmu::AccessType type);
+// A guest fault the architecture answers with an exception for the guest (an undefined
+// instruction, an abort): `detail` is a budgeted log line's text. The domain goes on.
+void on_exception_injected(arch::VcpuState& v, const char* detail);
 // A trapped WFI (wfe = false) or WFE; the guest's PC is already past it.
 void on_wfx(arch::VcpuState& v, bool wfe);
 // An exit the guest cannot continue from: `detail` is the log line's text, `reason` the

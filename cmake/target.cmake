@@ -123,6 +123,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/smccc.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/mmio.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/stage2_fault.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/injected_exception.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/xen/hypercall.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/xen/version.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/xen/console_io.cpp

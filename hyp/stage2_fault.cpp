@@ -1,5 +1,5 @@
 // A guest's stage-2 abort that no device serves: a break-before-make window of a sibling's
-// stage-2 change (retried), or a real fault (the domain stops)
+// stage-2 change (retried), or a real fault (the guest takes an abort)
 // SPDX-License-Identifier: MIT
 //
 // Stage-2 changes (add_to_physmap on any vCPU's pCPU) write an entry invalid, drop it from the

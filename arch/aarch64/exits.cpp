@@ -12,11 +12,13 @@
 //                     handled (a sibling's break-before-make, hyp::on_stage2_abort): run again
 //   MSR/MRS           the system-register table (core/sysreg_table): debug, OS-lock and PMU
 //                     registers read as zero and ignore writes
-//   everything else, an abort outside every device region, a system register the table
-//   refuses: one log line with the class, ESR, PC and FAR (aborts: the IPA and fault kind; MSR/MRS:
-//   the register), then the domain stops (hyp::on_guest_fatal). Xen injects an abort or an
-//   undefined instruction instead; stopping names the cause on the console and leaves the other
-//   domains running.
+//   an abort outside RAM and every device region, a system register the table refuses: what Xen
+//                     4.17 does, a data or instruction abort (FAR_EL1 the VA) or an undefined
+//                     instruction injected at EL1 (core/guest_exception.hpp), with one budgeted
+//                     log line (hyp::on_exception_injected); the domain goes on
+//   everything else (an HVC immediate other than 0 and 0xEA1 among them): one log line with the
+//   class, ESR, PC and FAR, then the domain stops (hyp::on_guest_fatal), which names the cause on
+//   the console and leaves the other domains running (Xen injects an undefined instruction here).
 // The same classes come from a guest's AArch32 EL0 (through the same vector): a trapped instruction is stepped
 // over by its own length (ESR.IL) and out of its IT-block slot, and a conditional one that fails
 // its condition is skipped (core/aarch32.hpp). A guest's FIQ or SError (vectors 10, 11, 14, 15)
@@ -115,17 +117,35 @@ const char* fault_kind(u8 fsc) {
                                          : "stage-2 fault";
 }
 
-// Xen's answer to an access its emulated devices cannot serve (inject_dabt_exception): the guest
-// takes a data abort at EL1 (core/guest_exception.hpp). EL1's registers are live: v is loaded.
-VcpuState* inject_data_abort(VcpuState& v, u64 far) {
-  const auto e = guest_exception::data_abort(v.regs.elr, v.regs.spsr, sysreg::read_vbar_el1(), far);
+// The guest takes the exception at EL1 (core/guest_exception.hpp). EL1's registers are live: v
+// is loaded.
+VcpuState* inject(VcpuState& v, const guest_exception::Entry& e) {
   sysreg::write_elr_el1(e.elr_el1);
   sysreg::write_spsr_el1(e.spsr_el1);
   sysreg::write_esr_el1(e.esr_el1);
-  sysreg::write_far_el1(e.far_el1);
+  if (e.sets_far) {
+    sysreg::write_far_el1(e.far_el1);
+  }
   v.regs.elr = e.pc;
   v.regs.spsr = e.pstate;
   return hyp::exit_resume(v);
+}
+
+// Xen's answer to an access its emulated devices cannot serve (inject_dabt_exception).
+VcpuState* inject_data_abort(VcpuState& v, u64 far) {
+  return inject(v, guest_exception::data_abort(v.regs.elr, v.regs.spsr, sysreg::read_vbar_el1(), far));
+}
+
+// A guest fault runhv answers as Xen does: one budgeted line (`fmt`), then the exception.
+[[gnu::format(printf, 3, 4)]] VcpuState* inject_logged(VcpuState& v, const guest_exception::Entry& e, const char* fmt,
+                                                       ...) {
+  char detail[224];
+  va_list args;
+  va_start(args, fmt);
+  vformat(detail, sizeof detail, fmt, args);
+  va_end(args);
+  hyp::on_exception_injected(v, detail);
+  return inject(v, e);
 }
 
 // An A64 access without a syndrome that Xen 4.17+ emulates (core/mmio.hpp): the instruction at
@@ -194,8 +214,12 @@ VcpuState* data_abort(VcpuState& v, Esr esr) {
   if ((da.translation_fault() || da.s1ptw) && hyp::on_stage2_abort(v, Ipa(ipa), type)) {
     return hyp::exit_resume(v);  // mapped again: the same instruction runs again
   }
-  fatal(v, "data abort", "data abort (%s, %s) at IPA 0x%lx, FAR 0x%lx, pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x)",
-        da.wnr ? "write" : "read", fault_kind(da.dfsc), ipa, far, v.regs.elr, esr.raw(), static_cast<u32>(esr.ec()));
+  // Nothing backs the IPA (Xen's do_trap_stage2_abort_guest: inject_dabt_exception).
+  return inject_logged(v, guest_exception::data_abort(v.regs.elr, v.regs.spsr, sysreg::read_vbar_el1(), far),
+                       "data abort (%s, %s) at IPA 0x%lx, FAR 0x%lx, pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x): data abort "
+                       "injected",
+                       da.wnr ? "write" : "read", fault_kind(da.dfsc), ipa, far, v.regs.elr, esr.raw(),
+                       static_cast<u32>(esr.ec()));
 }
 
 VcpuState* instruction_abort(VcpuState& v, Esr esr) {
@@ -205,13 +229,16 @@ VcpuState* instruction_abort(VcpuState& v, Esr esr) {
       hyp::on_stage2_abort(v, Ipa(fault_ipa(far)), ia.s1ptw ? mmu::AccessType::read : mmu::AccessType::exec)) {
     return hyp::exit_resume(v);
   }
-  fatal(v, "instruction abort",
-        "instruction abort (fetch, %s) at IPA 0x%lx, FAR 0x%lx, pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x)", fault_kind(ia.ifsc),
-        fault_ipa(far), far, v.regs.elr, esr.raw(), static_cast<u32>(esr.ec()));
+  // A fetch from an IPA nothing backs (Xen: inject_iabt_exception).
+  return inject_logged(v, guest_exception::instruction_abort(v.regs.elr, v.regs.spsr, sysreg::read_vbar_el1(), far),
+                       "instruction abort (fetch, %s) at IPA 0x%lx, FAR 0x%lx, pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x): "
+                       "instruction abort injected",
+                       fault_kind(ia.ifsc), fault_ipa(far), far, v.regs.elr, esr.raw(), static_cast<u32>(esr.ec()));
 }
 
 // MSR/MRS of a trapped system register (MDCR_EL2 traps debug, OS-lock and PMU accesses;
-// CNTHCTL_EL2 the EL1 physical timer): emulated as the table says, or refused.
+// CNTHCTL_EL2 the EL1 physical timer): emulated as the table says, or an undefined instruction
+// at the access (Xen's do_sysreg: inject_undef_exception).
 VcpuState* system_register(VcpuState& v, Esr esr) {
   const auto a = esr::SysregAccess::decode(esr);
   const SysregResult r = emulate_sysreg(a);
@@ -229,9 +256,10 @@ VcpuState* system_register(VcpuState& v, Esr esr) {
   }
   char name[32];
   format_sysreg_name(name, sizeof name, a.key());
-  fatal(v, "system register access",
-        "system register access (EC 0x18, ESR_EL2 0x%lx) at pc 0x%lx, FAR_EL2 0x%lx: %s %s", esr.raw(), v.regs.elr,
-        sysreg::read_far_el2(), a.read ? "read of" : "write to", name);
+  return inject_logged(v, guest_exception::undefined(v.regs.elr, v.regs.spsr, sysreg::read_vbar_el1(), esr.il()),
+                       "system register access (EC 0x18, ESR_EL2 0x%lx) at pc 0x%lx: %s %s: undefined instruction "
+                       "injected",
+                       esr.raw(), v.regs.elr, a.read ? "read of" : "write to", name);
 }
 
 // One entry per exception class (ESR_EL2.EC, 6 bits).

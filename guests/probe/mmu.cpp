@@ -154,6 +154,8 @@ bool map_kernel_page(u64 va, u64 pa, PageKind kind) {
   u64 attrs = kKernelRw;
   if (kind == PageKind::ram_ro) {
     attrs = kKernelRo;
+  } else if (kind == PageKind::text) {
+    attrs = kKernelText;
   } else if (kind == PageKind::device) {
     attrs = kDevice;
   }

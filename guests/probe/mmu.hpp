@@ -33,8 +33,9 @@ const void* dtb_va();               // the DTB window (PROBE_DTB_VA + offset in 
 // Returns 0 if the device window or the table pool is exhausted.
 u64 map_device(u64 pa, u64 size);
 
-// What map_kernel_page installs: Normal RAM read-write or read-only (EL1 only), or device memory.
-enum class PageKind : u8 { ram_rw, ram_ro, device };
+// What map_kernel_page installs: Normal RAM read-write, read-only or read-only and executable
+// (EL1 only), or device memory.
+enum class PageKind : u8 { ram_rw, ram_ro, text, device };
 
 // Maps (or re-maps, break-before-make) the 4 KiB page at `va` of the kernel root to `pa`, for
 // scenarios that need a mapping the image map does not give (runstate areas across two

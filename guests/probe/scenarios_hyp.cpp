@@ -1,4 +1,4 @@
-// Probe scenarios about the hypervisor itself: sleeping in WFI, a fault, hypercall error paths
+// Probe scenarios about the hypervisor itself: sleeping in WFI, liveness, hypercall error paths
 // SPDX-License-Identifier: MIT
 #include <string.h>
 
@@ -49,21 +49,6 @@ bool run_sleep(const Options& options, const Platform& platform) {
       .flag("pass", pass)
       .end();
   return pass;
-}
-
-bool run_fault(const Options&, const Platform& platform) {
-  // An address below RAM where QEMU virt has virtio-mmio transports but runhv maps nothing for
-  // its guests: under runhv the read is a stage-2 fault and the hypervisor stops this domain.
-  constexpr u64 kUnmappedIpa = 0x0a00'0000;
-  const u64 va = mmu::map_device(kUnmappedIpa, 0x1000);
-  console::put("probe: reading unmapped IPA ");
-  console::put_hex(kUnmappedIpa);
-  console::put("\n");
-  console::flush();
-  const u32 value = *reinterpret_cast<volatile u32*>(va);
-  // Only reached when something answered the read (natively: a virtio-mmio register).
-  Record("fault").flag("hypervisor", platform.xen).num("value", value).flag("pass", false).end();
-  return false;
 }
 
 // down-last / cpu-off-last / block-forever: the domain's only vCPU goes down (VCPUOP_down of

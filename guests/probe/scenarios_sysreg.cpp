@@ -5,9 +5,13 @@
 // Natively (EL1 on bare QEMU) the registers are the CPU's: MDSCR_EL1 and DBGBVR0_EL1 read back
 // what was written and PMCR_EL0 shows the PMU. Under runhv every one of these accesses traps and
 // is emulated as Xen does (read as zero, writes ignored; OSLSR_EL1 reads 0x8), which the record
-// shows. Then the scenario reads CNTP_CTL_EL0, which runhv traps and does not emulate: the domain
-// is stopped there with a line naming the register; natively the read just works.
+// shows. Then the scenario reads and writes CNTP_CTL_EL0, which runhv traps and does not emulate:
+// each access is an undefined instruction taken at EL1 (ESR_EL1 0x02000000: EC 0, IL, ISS 0, as
+// Xen's do_sysreg injects), ELR_EL1 the access itself, and the scenario goes on past it; natively
+// both accesses just work.
 #include "guests/probe/console.hpp"
+#include "guests/probe/exception.hpp"
+#include "guests/probe/frame.hpp"
 #include "guests/probe/report.hpp"
 #include "guests/probe/scenarios.hpp"
 
@@ -16,6 +20,23 @@ namespace {
 
 constexpr u64 kMdscrPattern = u64{1} << 12;  // MDSCR_EL1.TDCC: harmless, EL0 has no DCC use here
 constexpr u64 kDbgbvrPattern = 0x1234'5000;
+constexpr u64 kEsrUndefined = 0x0200'0000;  // EC 0x00, IL 1, ISS 0
+
+volatile u64 undefs = 0;
+volatile u64 undef_esr[2] = {};
+volatile u64 undef_elr[2] = {};
+
+bool on_undefined(Frame& frame) {
+  const u64 esr = read_esr_el1();
+  if ((esr >> 26) != 0 || undefs >= 2) {
+    return false;  // anything else: fatal
+  }
+  undef_esr[undefs] = esr;
+  undef_elr[undefs] = frame.elr;
+  undefs = undefs + 1;
+  frame.elr += 4;
+  return true;
+}
 
 }  // namespace
 
@@ -50,13 +71,32 @@ bool run_sysregs(const Options&, const Platform& platform) {
       .num("pmcr", pmcr)
       .flag("pass", platform.xen ? emulated : native)
       .end();
-  console::put("probe: reading CNTP_CTL_EL0\n");
+  console::put("probe: reading and writing CNTP_CTL_EL0\n");
   console::flush();
+  set_el1_sync_hook(on_undefined);
   u64 cntp_ctl = 0;
-  asm volatile("mrs %0, cntp_ctl_el0" : "=r"(cntp_ctl)::"memory");
-  // Only reached where the read is allowed (natively).
-  Record("sysregs_cntp").flag("hypervisor", platform.xen).num("cntp_ctl", cntp_ctl).flag("pass", !platform.xen).end();
-  return !platform.xen;
+  u64 read_at = 0;
+  u64 write_at = 0;
+  asm volatile(
+      "adr %[read_at], 1f\n"
+      "adr %[write_at], 2f\n"
+      "1: mrs %[ctl], cntp_ctl_el0\n"
+      "2: msr cntp_ctl_el0, %[ctl]\n"  // what was read: natively nothing changes
+      : [ctl] "+r"(cntp_ctl), [read_at] "=&r"(read_at), [write_at] "=&r"(write_at)::"memory");
+  set_el1_sync_hook(nullptr);
+  const bool at_access = undef_elr[0] == read_at && undef_elr[1] == write_at;
+  const bool undefined = undefs == 2 && undef_esr[0] == kEsrUndefined && undef_esr[1] == kEsrUndefined && at_access;
+  const bool pass = platform.xen ? undefined : undefs == 0;
+  Record("sysregs_cntp")
+      .flag("hypervisor", platform.xen)
+      .num("cntp_ctl", cntp_ctl)
+      .num("undefs", undefs)
+      .num("read_esr", undef_esr[0])
+      .num("write_esr", undef_esr[1])
+      .flag("elr_at_access", at_access)
+      .flag("pass", pass)
+      .end();
+  return pass;
 }
 
 }  // namespace probe

@@ -117,11 +117,19 @@ probe_native_test(probe_native_el0_a32
   EXPECT "^PROBE [{]\"scenario\":\"el0-a32\",\"hypervisor\":false,\"aarch32_el0\":true,\"exited\":true,\"r4\":3,.*\"pass\":true[}]$")
 
 # Natively the debug and PMU registers are the CPU's (the negative control for runhv's emulation,
-# tests/system trapped_sysregs_emulated_unknown_refused): written values read back, the PMU shows.
+# tests/system trapped_sysregs_emulated_unknown_undefined): written values read back, the PMU
+# shows, and CNTP_CTL_EL0 is read and written without an exception.
 probe_native_test(probe_native_sysregs
   APPEND "probe.scenario=sysregs"
   EXPECT "^PROBE [{]\"scenario\":\"sysregs\",\"hypervisor\":false,\"mdscr_readback\":4096,\"dbgbvr0_readback\":305418240,\"oslsr\":[0-9]+,\"pmcr\":[1-9][0-9]*,\"pass\":true[}]$"
-         "^PROBE [{]\"scenario\":\"sysregs_cntp\",\"hypervisor\":false,.*\"pass\":true[}]$")
+         "^PROBE [{]\"scenario\":\"sysregs_cntp\",\"hypervisor\":false,\"cntp_ctl\":[0-9]+,\"undefs\":0,.*\"pass\":true[}]$")
+
+# Natively a load, store and fetch at the physical address the fault scenario uses (nothing there
+# on QEMU virt) are synchronous external aborts (FSC 0x10), FAR the VA: the negative control for
+# tests/system faulting_guest_takes_aborts_neighbour_finishes, where runhv injects Xen's ISS 0.
+probe_native_test(probe_native_fault
+  APPEND "probe.scenario=fault"
+  EXPECT "^PROBE [{]\"scenario\":\"fault\",\"hypervisor\":false,\"aborts\":3,\"load_esr\":2516582416,\"store_esr\":2516582480,\"fetch_esr\":2248146960,\"load_ok\":true,\"store_ok\":true,\"fetch_ok\":true,\"pass\":true[}]$")
 
 # The isolation scenario natively: every register keeps what was written, 17 of the debug and PMU
 # registers runhv traps included (QEMU implements them), so RAZ under runhv is runhv's doing.

@@ -14,8 +14,12 @@ guests' `PROBE {...}` records, console lines, QEMU's exit status):
   pinned        each vCPU's stats "pcpu" is its pin from the scenario (runhv,vcpu-pins)
   sleep         d1's sleep record passes; d1v0 was blocked >= 50% of its life, blocked and woke
                 at least 10 times
-  fault         d1 was stopped by a data abort with one log line naming d1v0, the IPA and the pc;
-                d2's busy record passes and d2 stopped by itself
+  fault         d1's fault record passes (a load, a store and a fetch at an IPA nothing backs, each
+                taken as Xen's abort); runhv logged one line for each naming d1v0, the IPA and the
+                pc; d1 and d2 (busy) stopped by themselves, d2's record passes
+  sysregs       d1's debug/PMU registers read as zero (OSLSR 0x8), its CNTP_CTL_EL0 read and
+                write each taken as an undefined instruction with one line naming the register;
+                d1 and d2 stopped by themselves, d2's record passes
   last_update_exact  a vCPU that went offline before its domain stopped: the values the guest
                 read in its area equal runhv's record at shutdown, field for field
   stopped       every domain of the scenario printed "runhv: dN stopped (...)" after its stats
@@ -247,6 +251,55 @@ def neighbour_passed(probes):
         fail(f"d2 (the neighbour) did not finish its scenario: {d2}")
 
 
+def stopped_by_themselves(lines, doms):
+    for d in doms:
+        if not any(re.match(rf"^runhv: d{d} stopped \((SYSTEM_OFF|poweroff|shutdown.*)\)$", x) for x in lines):
+            fail(f"d{d} did not stop by itself")
+
+
+def check_fault(probes, lines):
+    recs = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "fault"]
+    print(f"launch_check: d1 fault: {recs}")
+    # ESR_EL1 as Xen's inject_abt64_exception: EC 0x25 / 0x21, IL, ISS 0 (natively: FSC 0x10).
+    want = {"hypervisor": True, "aborts": 3, "load_esr": 0x96000000, "store_esr": 0x96000000,
+            "fetch_esr": 0x86000000, "pass": True}
+    if not recs or any(recs[0].get(k) != v for k, v in want.items()):
+        fail(f"d1: no fault record with Xen's aborts: {recs}")
+    for kind, ec, injected in (("read", "0x24", "data"), ("write", "0x24", "data"), (None, "0x20", "instruction")):
+        what = rf"data abort \({kind}, unmapped IPA\)" if kind else r"instruction abort \(fetch, unmapped IPA\)"
+        pat = re.compile(rf"^runhv: d1v0: {what} at IPA 0xa010[0-9a-f]{{3}}, FAR 0x[0-9a-f]+, pc 0x[0-9a-f]+, "
+                         rf"ESR_EL2 0x[0-9a-f]+ \(EC {ec}\): {injected} abort injected$")
+        if sum(1 for x in lines if pat.match(x)) != 1:
+            fail(f"not one line for d1v0's {kind or 'fetch'} at the unbacked IPA")
+    neighbour_passed(probes)
+    stopped_by_themselves(lines, (1, 2))
+
+
+def check_sysregs(probes, lines):
+    recs = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "sysregs"]
+    if not recs:
+        fail("d1: no sysregs record")
+    r = recs[0]
+    print(f"launch_check: d1 sysregs: {r}")
+    # Natively MDSCR_EL1 and DBGBVR0_EL1 read back what was written (probe_native_sysregs).
+    if (r["mdscr_readback"], r["dbgbvr0_readback"], r["oslsr"], r["pmcr"]) != (0, 0, 8, 0) or not r["pass"]:
+        fail(f"d1: debug/PMU registers not emulated as zero (OSLSR 0x8): {r}")
+    cntp = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "sysregs_cntp"]
+    print(f"launch_check: d1 sysregs_cntp: {cntp}")
+    # ESR_EL1 as Xen's inject_undef64_exception: EC 0, IL, ISS 0; ELR_EL1 each access.
+    want = {"hypervisor": True, "undefs": 2, "read_esr": 0x02000000, "write_esr": 0x02000000,
+            "elr_at_access": True, "pass": True}
+    if not cntp or any(cntp[0].get(k) != v for k, v in want.items()):
+        fail(f"d1: CNTP_CTL_EL0 accesses not taken as undefined instructions: {cntp}")
+    for access in ("read of", "write to"):
+        pat = re.compile(r"^runhv: d1v0: system register access \(EC 0x18, ESR_EL2 0x[0-9a-f]+\) at pc 0x[0-9a-f]+: "
+                         rf"{access} S3_3_C14_C2_1: undefined instruction injected$")
+        if sum(1 for x in lines if pat.match(x)) != 1:
+            fail(f"not one line naming the refused CNTP_CTL_EL0 {access.split()[0]}")
+    neighbour_passed(probes)
+    stopped_by_themselves(lines, (1, 2))
+
+
 def vcpus(summary):
     for dom, recs in summary["domains"].items():
         for rec in recs:
@@ -401,33 +454,9 @@ def run_checks(args, summary, lines):
             if share < 0.5 or r["blocks"] < 10 or r["wakes"] < 10:
                 fail(f"d1v0: blocked {share:.1%} of its life, {r['blocks']} blocks, {r['wakes']} wakes")
         elif check == "fault":
-            pat = re.compile(r"^runhv: d1v0: data abort \((read|write), unmapped IPA\) at IPA 0x[0-9a-f]+, "
-                             r"FAR 0x[0-9a-f]+, pc 0x[0-9a-f]+, ESR_EL2 0x[0-9a-f]+ \(EC 0x24\): stopping d1$")
-            if not any(pat.match(x) for x in lines):
-                fail("no fault line for d1v0")
-            if "runhv: d1 stopped (data abort)" not in lines:
-                fail("d1 not stopped by its data abort")
-            neighbour_passed(probes)
-            if not any(re.match(r"^runhv: d2 stopped \((SYSTEM_OFF|poweroff|shutdown.*)\)$", x) for x in lines):
-                fail("d2 did not stop by itself")
+            check_fault(probes, lines)
         elif check == "sysregs":
-            recs = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "sysregs"]
-            if not recs:
-                fail("d1: no sysregs record")
-            r = recs[0]
-            print(f"launch_check: d1 sysregs: {r}")
-            # Natively MDSCR_EL1 and DBGBVR0_EL1 read back what was written (probe_native_sysregs).
-            if (r["mdscr_readback"], r["dbgbvr0_readback"], r["oslsr"], r["pmcr"]) != (0, 0, 8, 0) or not r["pass"]:
-                fail(f"d1: debug/PMU registers not emulated as zero (OSLSR 0x8): {r}")
-            pat = re.compile(r"^runhv: d1v0: system register access \(EC 0x18, ESR_EL2 0x[0-9a-f]+\) at pc 0x[0-9a-f]+, "
-                             r"FAR_EL2 0x[0-9a-f]+: read of S3_3_C14_C2_1: stopping d1$")
-            if not any(pat.match(x) for x in lines):
-                fail("no line naming the refused CNTP_CTL_EL0 read")
-            if "runhv: d1 stopped (system register access)" not in lines:
-                fail("d1 not stopped by the refused register")
-            if any(p.get("scenario") == "sysregs_cntp" for p in probes):
-                fail("d1 went on past the refused register")
-            neighbour_passed(probes)
+            check_sysregs(probes, lines)
         elif check == "linux_boot":
             linux_domain_ok(lines, 1, 2)
         elif check == "linux_vulns_as_bare":
