@@ -129,7 +129,7 @@ probe_native_test(probe_native_sysregs
 # tests/system faulting_guest_takes_aborts_neighbour_finishes, where runhv injects Xen's ISS 0.
 probe_native_test(probe_native_fault
   APPEND "probe.scenario=fault"
-  EXPECT "^PROBE [{]\"scenario\":\"fault\",\"hypervisor\":false,\"aborts\":3,\"load_esr\":2516582416,\"store_esr\":2516582480,\"fetch_esr\":2248146960,\"load_ok\":true,\"store_ok\":true,\"fetch_ok\":true,\"pass\":true[}]$")
+  EXPECT "^PROBE [{]\"scenario\":\"fault\",\"hypervisor\":false,\"aborts\":3,\"load_esr\":2516582416,\"store_esr\":2516582480,\"fetch_esr\":2248146960,\"load_ok\":true,\"store_ok\":true,\"fetch_ok\":true,\"repeats_aborted\":2000,\"pass\":true[}]$")
 
 # The isolation scenario natively: every register keeps what was written, 17 of the debug and PMU
 # registers runhv traps included (QEMU implements them), so RAZ under runhv is runhv's doing.
