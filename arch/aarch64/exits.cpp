@@ -16,9 +16,11 @@
 //                     4.17 does, a data or instruction abort (FAR_EL1 the VA) or an undefined
 //                     instruction injected at EL1 (core/guest_exception.hpp), with one budgeted
 //                     log line (hyp::on_exception_injected); the domain goes on
-//   everything else (an HVC immediate other than 0 and 0xEA1 among them): one log line with the
-//   class, ESR, PC and FAR, then the domain stops (hyp::on_guest_fatal), which names the cause on
-//   the console and leaves the other domains running (Xen injects an undefined instruction here).
+//   HVC64 #other      an undefined instruction injected, ELR_EL1 after the HVC (Xen 4.11+:
+//                     "Invalid HVC imm"), one budgeted line; the domain goes on
+//   everything else: one log line with the class, ESR, PC and FAR, then the domain stops
+//   (hyp::on_guest_fatal), which names the cause on the console and leaves the other domains
+//   running.
 // The same classes come from a guest's AArch32 EL0 (through the same vector): a trapped instruction is stepped
 // over by its own length (ESR.IL) and out of its IT-block slot, and a conditional one that fails
 // its condition is skipped (core/aarch32.hpp). A guest's FIQ or SError (vectors 10, 11, 14, 15)
@@ -71,6 +73,9 @@ VcpuState* other(VcpuState& v, Esr esr) {
         v.regs.elr, sysreg::read_far_el2());
 }
 
+[[gnu::format(printf, 3, 4)]] VcpuState* inject_logged(VcpuState& v, const guest_exception::Entry& e, const char* fmt,
+                                                       ...);
+
 VcpuState* hvc(VcpuState& v, Esr esr) {
   const u16 imm = esr::HvcSmc::decode(esr).imm;
   if (imm == xen::kHypercallTag) [[likely]] {
@@ -81,8 +86,11 @@ VcpuState* hvc(VcpuState& v, Esr esr) {
     hyp::on_smccc(v);
     return hyp::exit_resume(v);
   }
-  fatal(v, "unexpected HVC", "unexpected HVC #0x%x at pc 0x%lx, ESR_EL2 0x%lx (EC 0x%x)", imm, v.regs.elr - 4,
-        esr.raw(), static_cast<u32>(esr.ec()));
+  // Xen's do_trap_hypercall: "Invalid HVC imm", an undefined instruction; ELR_EL1 is where the
+  // HVC returns to, the next instruction.
+  return inject_logged(v, guest_exception::undefined(v.regs.elr, v.regs.spsr, sysreg::read_vbar_el1(), esr.il()),
+                       "HVC #0x%x at pc 0x%lx (ESR_EL2 0x%lx): invalid immediate, undefined instruction injected", imm,
+                       v.regs.elr - 4, esr.raw());
 }
 
 // A trapped SMC (HCR_EL2.TSC) leaves ELR at the SMC itself. runhv is the guest's only firmware,

@@ -8,7 +8,8 @@
 // shows. Then the scenario reads and writes CNTP_CTL_EL0, which runhv traps and does not emulate:
 // each access is an undefined instruction taken at EL1 (ESR_EL1 0x02000000: EC 0, IL, ISS 0, as
 // Xen's do_sysreg injects), ELR_EL1 the access itself, and the scenario goes on past it; natively
-// both accesses just work.
+// both accesses just work. Under a hypervisor an HVC with an immediate that is neither a Xen
+// hypercall's nor SMCCC's is an undefined instruction too, returning after the HVC.
 #include "guests/probe/console.hpp"
 #include "guests/probe/exception.hpp"
 #include "guests/probe/frame.hpp"
@@ -23,19 +24,46 @@ constexpr u64 kDbgbvrPattern = 0x1234'5000;
 constexpr u64 kEsrUndefined = 0x0200'0000;  // EC 0x00, IL 1, ISS 0
 
 volatile u64 undefs = 0;
-volatile u64 undef_esr[2] = {};
-volatile u64 undef_elr[2] = {};
+volatile u64 undef_esr[3] = {};
+volatile u64 undef_elr[3] = {};
+volatile bool step_over = true;  // ELR_EL1 at the access (MSR/MRS), or already past it (HVC)
 
 bool on_undefined(Frame& frame) {
   const u64 esr = read_esr_el1();
-  if ((esr >> 26) != 0 || undefs >= 2) {
+  if ((esr >> 26) != 0 || undefs >= 3) {
     return false;  // anything else: fatal
   }
   undef_esr[undefs] = esr;
   undef_elr[undefs] = frame.elr;
   undefs = undefs + 1;
-  frame.elr += 4;
+  frame.elr += step_over ? 4 : 0;
   return true;
+}
+
+// Under a hypervisor, HVC #0x1234 (neither a Xen hypercall nor SMCCC): Xen 4.11+ injects an
+// undefined instruction, ELR_EL1 the instruction after the HVC (its return address); x0 unchanged.
+bool hvc_other_immediate() {
+  const u64 before = undefs;
+  step_over = false;
+  u64 x0 = 0x5EED;
+  u64 after_hvc = 0;
+  asm volatile(
+      "mov x0, %[x0]\n"
+      "adr %[after], 1f\n"
+      "hvc #0x1234\n"
+      "1: mov %[x0], x0\n"
+      : [x0] "+r"(x0), [after] "=&r"(after_hvc)::"x0", "memory");
+  step_over = true;
+  const bool ok =
+      undefs == before + 1 && undef_esr[before] == kEsrUndefined && undef_elr[before] == after_hvc && x0 == 0x5EED;
+  Record("sysregs_hvc")
+      .num("undefs", undefs - before)
+      .num("esr", undef_esr[before])
+      .flag("elr_after_hvc", undef_elr[before] == after_hvc)
+      .num("x0", x0)
+      .flag("pass", ok)
+      .end();
+  return ok;
 }
 
 }  // namespace
@@ -83,20 +111,22 @@ bool run_sysregs(const Options&, const Platform& platform) {
       "1: mrs %[ctl], cntp_ctl_el0\n"
       "2: msr cntp_ctl_el0, %[ctl]\n"  // what was read: natively nothing changes
       : [ctl] "+r"(cntp_ctl), [read_at] "=&r"(read_at), [write_at] "=&r"(write_at)::"memory");
-  set_el1_sync_hook(nullptr);
   const bool at_access = undef_elr[0] == read_at && undef_elr[1] == write_at;
   const bool undefined = undefs == 2 && undef_esr[0] == kEsrUndefined && undef_esr[1] == kEsrUndefined && at_access;
   const bool pass = platform.xen ? undefined : undefs == 0;
+  const u64 cntp_undefs = undefs;
+  const bool hvc_ok = !platform.xen || hvc_other_immediate();
+  set_el1_sync_hook(nullptr);
   Record("sysregs_cntp")
       .flag("hypervisor", platform.xen)
       .num("cntp_ctl", cntp_ctl)
-      .num("undefs", undefs)
+      .num("undefs", cntp_undefs)
       .num("read_esr", undef_esr[0])
       .num("write_esr", undef_esr[1])
       .flag("elr_at_access", at_access)
       .flag("pass", pass)
       .end();
-  return pass;
+  return pass && hvc_ok;
 }
 
 }  // namespace probe

@@ -301,6 +301,16 @@ def check_sysregs(probes, lines):
                          rf"{access} S3_3_C14_C2_1: undefined instruction injected$")
         if sum(1 for x in lines if pat.match(x)) != 1:
             fail(f"not one line naming the refused CNTP_CTL_EL0 {access.split()[0]}")
+    # HVC #0x1234: Xen's "Invalid HVC imm", an undefined instruction returning after the HVC.
+    hvc = [p for p in probes if p["domain"] == 1 and p.get("scenario") == "sysregs_hvc"]
+    print(f"launch_check: d1 sysregs_hvc: {hvc}")
+    want = {"undefs": 1, "esr": 0x02000000, "elr_after_hvc": True, "x0": 0x5EED, "pass": True}
+    if not hvc or any(hvc[0].get(k) != v for k, v in want.items()):
+        fail(f"d1: HVC #0x1234 not taken as an undefined instruction after the HVC: {hvc}")
+    pat = re.compile(r"^runhv: d1v0: HVC #0x1234 at pc 0x[0-9a-f]+ \(ESR_EL2 0x[0-9a-f]+\): invalid immediate, "
+                     r"undefined instruction injected$")
+    if sum(1 for x in lines if pat.match(x)) != 1:
+        fail("not one line naming the invalid HVC immediate")
     neighbour_passed(probes)
     stopped_by_themselves(lines, (1, 2))
 
