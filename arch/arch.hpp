@@ -51,9 +51,12 @@ u64 mm_init(const HostMemory& memory);
 // Writes back and invalidates [pa, pa + size) to the point of coherency (what a guest with its
 // MMU off reads).
 void clean_to_poc(Pa pa, u64 size);
-// Boot CPU, MMU on: interrupt controller, timers, every secondary started and self-tested.
+// The RAM cpus_boot needs for `topology` (the secondaries' stacks; the boot CPU's is in the image).
+[[nodiscard]] u64 cpus_boot_bytes(const CpuTopology& topology);
+// Boot CPU, MMU on: interrupt controller, timers, every secondary started and self-tested, on
+// `ram`: cpus_boot_bytes(topology) bytes, page aligned, the hypervisor's for good.
 // Returns the number of pCPUs online (indices 0..n-1). Secondaries end in hyp::secondary_main.
-u32 cpus_boot(const CpuTopology& topology);
+u32 cpus_boot(const CpuTopology& topology, Pa ram);
 // Inline: u32 this_cpu_index() — the calling pCPU's index.
 // Inline: bool irq_ready() — this pCPU takes interrupts (there is a GICv3).
 void send_ipi(u32 pcpu);

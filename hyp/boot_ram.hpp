@@ -1,8 +1,9 @@
 // Boot-time carving of host RAM: the free RAM after the hypervisor image, handed out in order
 // SPDX-License-Identifier: MIT
 //
-// Used before the frame table exists (it is itself carved here) and for guest RAM. Nothing is
-// ever given back. Everything below next() when carving ends belongs to the hypervisor.
+// Used before the frame table exists (it is itself carved here): the secondary pCPUs' stacks,
+// the frame table, guest RAM. Nothing is ever given back. Everything below next() when carving
+// ends belongs to the hypervisor.
 #pragma once
 
 #include "core/types.hpp"

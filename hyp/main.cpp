@@ -64,12 +64,17 @@ arch::CpuTopology topology(const dt::DeviceTree& tree) {
                  kDeviceBase.raw(), kDeviceBase.raw() + kDeviceSize);
   console::enable_locking();
 
-  const u32 pcpus = arch::cpus_boot(topology(tree));
+  const Pa image_end{reinterpret_cast<u64>(__image_end)};
+  hyp::BootRam ram(image_end, memory.base + mapped);
+  const arch::CpuTopology cpus = topology(tree);
+  const Pa stacks = ram.take(arch::cpus_boot_bytes(cpus), kPageSize);
+  if (stacks.raw() == 0) {
+    panic("no RAM for the pCPU stacks");
+  }
+  const u32 pcpus = arch::cpus_boot(cpus, stacks);
   hyp::scheduling_init(pcpus);
   hyp::smccc_init(pcpus);
 
-  const Pa image_end{reinterpret_cast<u64>(__image_end)};
-  hyp::BootRam ram(image_end, memory.base + mapped);
   const Pa frames = ram.take(hyp::FrameTable::bytes_for(mapped), kPageSize);
   if (frames.raw() == 0) {
     panic("no RAM for the frame table");

@@ -8,7 +8,7 @@
 //   2. if it runs at EL2: masks interrupts, puts SCTLR_EL2 in a known state (MMU and D-cache
 //      off, I-cache on, SP alignment checks on), installs the EL2 vectors and makes FP/SIMD
 //      trap (the hypervisor never uses them: a trap means a stray FP instruction),
-//   3. switches to its stack in .stacks, zeroes .bss, runs the C++ constructors in .init_array,
+//   3. switches to its stack (.stacks), zeroes .bss, runs the C++ constructors in .init_array,
 //   4. calls hyp_main(boot_x0), which does not return.
 // Not at EL2 (virtualization=off, or secure=on): step 2 is skipped and hyp_main reports it.
 //
@@ -55,8 +55,8 @@ _start:
   msr cptr_el2, x1
   isb
 1:
-  adrp x1, runhv_stacks               // CPU 0's stack: the first PERCPU_STACK_SIZE bytes
-  add x1, x1, :lo12:runhv_stacks
+  adrp x1, runhv_boot_stack          // CPU 0's stack: PERCPU_STACK_SIZE bytes
+  add x1, x1, :lo12:runhv_boot_stack
   add x1, x1, #PERCPU_STACK_SIZE
   mov sp, x1
   mov x29, xzr                      // end of the frame chain for debuggers

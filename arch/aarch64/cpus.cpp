@@ -133,11 +133,11 @@ void gic_boot_init() {
 
 // Starts secondary `index` and waits until it has passed its self-test (or failed, or timed out);
 // whether it is online. One that times out is abandoned (it parks if it ever gets further).
-bool start_secondary(u32 index, u64 mpidr) {
+bool start_secondary(u32 index, u64 mpidr, Pa stack) {
   PerCpu& cpu = g_percpu[index];
   cpu.index = index;
   cpu.mpidr = mpidr;
-  cpu.stack_top = stack_top(index);
+  cpu.stack_top = stack.raw() + kStackSize;
   set_state(cpu, kStateOff);
   sysreg::dsb_sy();
   const i64 rc = psci::cpu_on(mpidr, reinterpret_cast<u64>(secondary_entry), reinterpret_cast<u64>(&cpu));
@@ -183,7 +183,7 @@ void ipi_self_test() {
 void early_init() {
   percpu_attach(0);
   g_percpu[0].mpidr = sysreg::read_mpidr_el1() & sysreg::kMpidrAffinityMask;
-  g_percpu[0].stack_top = stack_top(0);
+  g_percpu[0].stack_top = boot_stack_top();
   timer_init_frequency();
 }
 
@@ -198,7 +198,12 @@ u64 mm_init(const HostMemory& m) {
 
 void clean_to_poc(Pa pa, u64 size) { mmu_el2::clean_invalidate_to_poc(pa, size); }
 
-u32 cpus_boot(const CpuTopology& topology) {
+u64 cpus_boot_bytes(const CpuTopology& topology) {
+  const u32 cpus = topology.count < kMaxPcpus ? topology.count : kMaxPcpus;
+  return cpus > 1 ? (cpus - 1) * kStackSize : 0;
+}
+
+u32 cpus_boot(const CpuTopology& topology, Pa ram) {
   g_topology = topology;
   const u32 cpus = topology.count < kMaxPcpus ? topology.count : kMaxPcpus;
   if (topology.count > kMaxPcpus) {
@@ -224,7 +229,7 @@ u32 cpus_boot(const CpuTopology& topology) {
       logf("psci method is not smc: secondary cpus stay off");
     } else {
       // pCPU indices stay dense: after a secondary that did not come up, no further one starts.
-      for (u32 i = 1; i < cpus && start_secondary(i, topology.mpidrs[i]); ++i) {
+      for (u32 i = 1; i < cpus && start_secondary(i, topology.mpidrs[i], ram + (i - 1) * kStackSize); ++i) {
       }
       if (g_online < cpus) {
         logf("running on %u of %u cpus", g_online, cpus);

@@ -8,14 +8,13 @@ PerCpu g_percpu[kMaxPcpus];
 
 }  // namespace runhv::arch
 
-// One stack per pCPU, lowest index first (boot.S starts CPU 0 on the first); .stacks is not zeroed.
-extern "C"
-    [[gnu::section(".stacks"), gnu::aligned(16)]] runhv::u8 runhv_stacks[runhv::kMaxPcpus][runhv::arch::kStackSize];
-runhv::u8 runhv_stacks[runhv::kMaxPcpus][runhv::arch::kStackSize];
+// The boot CPU's stack (boot.S); .stacks is not zeroed. The secondaries' come from boot RAM (cpus_boot).
+extern "C" [[gnu::section(".stacks"), gnu::aligned(16)]] runhv::u8 runhv_boot_stack[runhv::arch::kStackSize];
+runhv::u8 runhv_boot_stack[runhv::arch::kStackSize];
 
 namespace runhv::arch {
 
-u64 stack_top(u32 index) { return reinterpret_cast<u64>(runhv_stacks[index] + kStackSize); }
+u64 boot_stack_top() { return reinterpret_cast<u64>(runhv_boot_stack + kStackSize); }
 
 void percpu_attach(u32 index) {
   g_percpu[index].index = index;

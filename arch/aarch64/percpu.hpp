@@ -42,8 +42,8 @@ static_assert(offsetof(PerCpu, stack_top) == PERCPU_STACK_TOP);
 
 extern PerCpu g_percpu[kMaxPcpus];
 
-// The top of pCPU `index`'s stack.
-[[nodiscard]] u64 stack_top(u32 index);
+// The top of the boot CPU's stack (in the image; the secondaries' are in boot RAM).
+[[nodiscard]] u64 boot_stack_top();
 
 inline PerCpu& this_cpu() { return *reinterpret_cast<PerCpu*>(sysreg::read_tpidr_el2()); }
 inline u32 this_cpu_index() { return this_cpu().index; }
