@@ -26,10 +26,24 @@ long get_features(const GuestCall& c, u64 arg) {
 
 }  // namespace
 
-long xen_version_op(const GuestCall& c, u64 cmd, u64 arg) {
+bool xen_version_plain(u64 cmd, long& result) {
   switch (static_cast<xen::XenVer>(static_cast<u32>(cmd))) {  // (an int in Xen's do_xen_version)
     case xen::XenVer::version:
-      return kXenVersion;
+      result = kXenVersion;
+      return true;
+    case xen::XenVer::pagesize:
+      result = static_cast<long>(kPageSize);
+      return true;
+    default:
+      return false;
+  }
+}
+
+long xen_version_op(const GuestCall& c, u64 cmd, u64 arg) {
+  if (long plain = 0; xen_version_plain(cmd, plain)) {
+    return plain;
+  }
+  switch (static_cast<xen::XenVer>(static_cast<u32>(cmd))) {
     case xen::XenVer::extraversion:
       if (copy_to_guest(c.space, c.ctx, Va(arg), kXenExtraVersion, sizeof kXenExtraVersion) != 0) {
         return bad_argument_pointer(c, "xen_version(extraversion)", arg);
@@ -37,8 +51,6 @@ long xen_version_op(const GuestCall& c, u64 cmd, u64 arg) {
       return 0;
     case xen::XenVer::get_features:
       return get_features(c, arg);
-    case xen::XenVer::pagesize:
-      return static_cast<long>(kPageSize);
     default:
       guest_logf(c.budget, "d%uv%u: xen_version: unknown command %llu", c.dom, c.vcpu,
                  static_cast<unsigned long long>(cmd));

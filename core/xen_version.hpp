@@ -21,5 +21,7 @@ inline constexpr u32 kXenFeatures =
 // (xen_feature_info at `arg`, submap 0 only: -EINVAL otherwise), _pagesize; -ENOSYS for any other
 // command, -EFAULT for an argument pointer that does not lead to the caller's RAM.
 long xen_version_op(const GuestCall& c, u64 cmd, u64 arg);
+// The commands that read no guest memory (XENVER_version, _pagesize): true and their result.
+bool xen_version_plain(u64 cmd, long& result);
 
 }  // namespace runhv
