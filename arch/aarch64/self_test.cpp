@@ -74,7 +74,11 @@ bool vcpu_context_self_test() {
   static VcpuContext got;  // 1.3 KiB: off the 16 KiB stack
   context_restore(want);
   const bool gic = ich::present();
+  const u64 cntvoff = sysreg::read_cntvoff_el2();
+  const u64 vmpidr = sysreg::read_vmpidr_el2();
   context_save(got);
+  got.el1.cntvoff = cntvoff;  // (not saved: only the hypervisor writes them)
+  got.el1.vmpidr = vmpidr;
   bool ok = same_el1(want.el1, got.el1) && memcmp(&want.fp, &got.fp, sizeof want.fp) == 0;
   if (gic) {
     ok = ok && got.gic.lr[0] == want.gic.lr[0] && (got.gic.vmcr & 0xFF00'0002) == want.gic.vmcr &&

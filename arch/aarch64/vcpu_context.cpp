@@ -49,8 +49,7 @@ void context_save(VcpuContext& c) {
   e.cntkctl = read_cntkctl_el1();
   e.cntv_ctl = read_cntv_ctl_el0();
   e.cntv_cval = read_cntv_cval_el0();
-  e.cntvoff = read_cntvoff_el2();
-  e.vmpidr = read_vmpidr_el2();
+  // (CNTVOFF_EL2 and VMPIDR_EL2 are the hypervisor's: still what context_restore wrote)
   e.csselr = read_csselr_el1();
   // The outgoing vCPU's timer must not fire into the next one: stop it (its saved control
   // keeps what the guest set; a scheduler arms an EL2 deadline for it if it was enabled).
