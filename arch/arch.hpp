@@ -59,6 +59,7 @@ void clean_to_poc(Pa pa, u64 size);
 u32 cpus_boot(const CpuTopology& topology, Pa ram);
 // Inline: u32 this_cpu_index() — the calling pCPU's index.
 // Inline: bool irq_ready() — this pCPU takes interrupts (there is a GICv3).
+// Inline: void* this_cpu_hyp(), set_this_cpu_hyp(void*) — one word of the hypervisor's per pCPU.
 void send_ipi(u32 pcpu);
 // Turns device interrupt `intid` (an SPI, level-sensitive) on, routed to the boot pCPU: it reaches
 // hyp::on_device_irq there. False without a GICv3 or for an INTID that is no SPI.
@@ -126,6 +127,13 @@ namespace runhv::hyp {
 // The end of every guest exit: the vCPU to enter next (after a reschedule if one is pending
 // here); does not return when this pCPU goes idle.
 arch::VcpuState* exit_resume(arch::VcpuState& v);
+// exit_resume in two halves, for an exit whose frame is not complete yet: `v` itself when no
+// reschedule is pending here (exit_resume's work done), else nullptr; then, once the frame is
+// complete, exit_reschedule() gives the vCPU to enter (it does not return when this pCPU idles).
+arch::VcpuState* exit_resume_here(arch::VcpuState& v);
+// exit_resume_here after a Xen hypercall: counted as one (on_hypercall), not again as an exit.
+arch::VcpuState* hypercall_resume_here(arch::VcpuState& v);
+arch::VcpuState* exit_reschedule();
 // The guest wrote ICC_SGI1R_EL1 (an SGI to the vCPUs `value` names).
 void on_sgi(arch::VcpuState& v, u64 value);
 // A Xen hypercall (its number and arguments in the guest's registers).

@@ -38,7 +38,7 @@ struct VcpuCounters {
   u64 hypercall_errors = 0;      // of those, the ones that returned a negative value
   u64 hypercall_restarts = 0;    // transient results (-ERESTART): the guest executed the same HVC again
   u64 smccc_calls = 0;           // HVC #0 calls
-  u64 exits = 0;                 // guest exits of every kind (traps, interrupts)
+  u64 exits = 0;                 // guest exits but Xen hypercalls (stats add those: every kind)
   u64 stage2_fault_retries = 0;  // stage-2 aborts at an address mapped again by then (a sibling's
                                  // break-before-make): the instruction was run again
 };

@@ -32,7 +32,8 @@ PcpuLoop g_loop[kMaxPcpus];
 u32 g_pcpus = 0;
 volatile bool g_released = false;
 
-PcpuLoop& this_loop() { return g_loop[arch::this_cpu_index()]; }
+// (set by scheduling_enter before anything asks)
+PcpuLoop& this_loop() { return *static_cast<PcpuLoop*>(arch::this_cpu_hyp()); }
 
 Vcpu* loaded() {
   arch::VcpuState* s = arch::loaded();
@@ -81,7 +82,7 @@ void switch_to(PcpuLoop& loop, u32 pcpu, Vcpu* prev, Vcpu* next, u64 now) {
 // schedule() on this pCPU and the switch to its choice (nullptr: idle).
 Vcpu* reschedule() {
   const u32 p = arch::this_cpu_index();
-  PcpuLoop& loop = g_loop[p];
+  PcpuLoop& loop = this_loop();
   loop.need_resched = false;
   Vcpu* prev = loaded();
   if (prev != nullptr) {
@@ -100,6 +101,7 @@ Vcpu* reschedule() {
 // Every pCPU taking part: runs the scheduling loop on this pCPU for ever.
 [[noreturn]] void scheduling_enter() {
   const u32 p = arch::this_cpu_index();
+  arch::set_this_cpu_hyp(&g_loop[p]);
   arch::guest_mode_enter();
   g_loop[p].started = true;
   g_loop[p].need_resched = true;
@@ -206,14 +208,29 @@ void on_timer(u32 pcpu, u64 now) {
 
 void on_ipi(u32 pcpu) { g_loop[pcpu].need_resched = true; }
 
-arch::VcpuState* exit_resume(arch::VcpuState& v) {
-  ++vcpu_of(v).counters.exits;
-  if (!this_loop().need_resched) [[likely]] {
-    Vcpu& self = vcpu_of(v);
-    irq_prepare(self);
-    resume_prepare(self);
-    return &v;
+arch::VcpuState* hypercall_resume_here(arch::VcpuState& v) {
+  if (this_loop().need_resched) [[unlikely]] {
+    return nullptr;
   }
+  Vcpu& self = vcpu_of(v);
+  irq_prepare(self);
+  resume_prepare(self);
+  return &v;
+}
+
+arch::VcpuState* exit_resume_here(arch::VcpuState& v) {
+  ++vcpu_of(v).counters.exits;
+  return hypercall_resume_here(v);
+}
+
+arch::VcpuState* exit_resume(arch::VcpuState& v) {
+  if (arch::VcpuState* self = exit_resume_here(v)) [[likely]] {
+    return self;
+  }
+  return exit_reschedule();
+}
+
+arch::VcpuState* exit_reschedule() {
   if (Vcpu* next = reschedule()) {
     irq_prepare(*next);
     resume_prepare(*next);

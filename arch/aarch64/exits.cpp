@@ -76,16 +76,9 @@ VcpuState* other(VcpuState& v, Esr esr) {
 [[gnu::format(printf, 3, 4)]] VcpuState* inject_logged(VcpuState& v, const guest_exception::Entry& e, const char* fmt,
                                                        ...);
 
+// HVC #0xEA1 and HVC #0 are served on the fast path (runhv_guest_sync_fast): any other immediate.
 VcpuState* hvc(VcpuState& v, Esr esr) {
   const u16 imm = esr::HvcSmc::decode(esr).imm;
-  if (imm == xen::kHypercallTag) [[likely]] {
-    hyp::on_hypercall(v);
-    return hyp::exit_resume(v);
-  }
-  if (imm == 0) {
-    hyp::on_smccc(v);
-    return hyp::exit_resume(v);
-  }
   // Xen's do_trap_hypercall: "Invalid HVC imm", an undefined instruction; ELR_EL1 is where the
   // HVC returns to, the next instruction.
   return inject_logged(v, guest_exception::undefined(v.regs.elr, v.regs.spsr, sysreg::read_vbar_el1(), esr.il()),
@@ -290,6 +283,11 @@ constexpr auto kExits = [] {
 }  // namespace
 }  // namespace runhv::arch
 
+namespace {
+// runhv_guest_sync_fast's answer for an exit it did not serve (world_switch.S).
+runhv::arch::VcpuFrame* const kSyncNotServed = nullptr;
+}  // namespace
+
 // A FIQ taken while a guest ran (HCR_EL2.FMO): runhv uses no Group 0 interrupt, so it is
 // acknowledged and ended at the CPU interface (it is not taken again) and the domain stops.
 extern "C" [[noreturn]] runhv::arch::VcpuFrame* runhv_guest_fiq(runhv::arch::VcpuFrame* frame) {
@@ -314,9 +312,38 @@ extern "C" [[noreturn]] runhv::arch::VcpuFrame* runhv_guest_serror(runhv::arch::
               v.regs.elr, v.regs.spsr);
 }
 
+// HVC #0xEA1 and HVC #0 read and write x0..x17 of the caller only (and another, offline vCPU's
+// whole frame): served on the fast path. Whatever reads the caller's whole frame, a switch to
+// another vCPU, comes after the world switch has completed it.
+extern "C" runhv::arch::VcpuFrame* runhv_guest_sync_fast(runhv::arch::VcpuFrame* frame) {
+  using namespace runhv;
+  auto& v = *reinterpret_cast<arch::VcpuState*>(frame);
+  const esr::Esr esr(arch::sysreg::read_esr_el2());
+  if (esr.ec() != esr::Ec::hvc64) {
+    return kSyncNotServed;
+  }
+  const u16 imm = esr::HvcSmc::decode(esr).imm;
+  arch::VcpuState* next = nullptr;
+  if (imm == xen::kHypercallTag) [[likely]] {
+    hyp::on_hypercall(v);
+    next = hyp::hypercall_resume_here(v);
+  } else if (imm == 0) {
+    hyp::on_smccc(v);
+    next = hyp::exit_resume_here(v);
+  } else {
+    return kSyncNotServed;
+  }
+  return next != nullptr ? &next->regs : reinterpret_cast<arch::VcpuFrame*>(reinterpret_cast<u64>(frame) | 1);
+}
+
+extern "C" runhv::arch::VcpuFrame* runhv_guest_reschedule(runhv::arch::VcpuFrame* /*frame*/) {
+  // (VcpuState begins with its frame: the cast lets the call be a tail call)
+  return reinterpret_cast<runhv::arch::VcpuFrame*>(runhv::hyp::exit_reschedule());
+}
+
 extern "C" runhv::arch::VcpuFrame* runhv_guest_sync(runhv::arch::VcpuFrame* frame) {
   using namespace runhv;
   auto& v = *reinterpret_cast<arch::VcpuState*>(frame);
   const esr::Esr esr(arch::sysreg::read_esr_el2());
-  return &arch::kExits.h[static_cast<u32>(esr.ec())](v, esr)->regs;
+  return reinterpret_cast<arch::VcpuFrame*>(arch::kExits.h[static_cast<u32>(esr.ec())](v, esr));
 }

@@ -9,6 +9,9 @@ namespace runhv::arch {
 
 [[nodiscard]] inline bool irq_ready() { return this_cpu().irq_ready; }
 
+[[nodiscard]] inline void* this_cpu_hyp() { return this_cpu().hyp; }
+inline void set_this_cpu_hyp(void* data) { this_cpu().hyp = data; }
+
 [[nodiscard]] inline VcpuState* loaded() { return reinterpret_cast<VcpuState*>(this_cpu().current); }
 inline void set_loaded(VcpuState* v) { this_cpu().current = v != nullptr ? &v->regs : nullptr; }
 

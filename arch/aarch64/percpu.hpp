@@ -36,6 +36,7 @@ struct PerCpu {
   u64 maintenance = 0;           // vGIC underflow maintenance interrupts taken
   volatile u32 state = 0;        // arch/aarch64/cpus.cpp's bring-up progress
   CpuIds ids{};                  // the identification its guests read (cpu_start)
+  void* hyp = nullptr;           // the hypervisor's per-pCPU data (set_this_cpu_hyp)
 };
 static_assert(offsetof(PerCpu, current) == PERCPU_CURRENT);
 static_assert(offsetof(PerCpu, stack_top) == PERCPU_STACK_TOP);

@@ -41,6 +41,12 @@ extern "C" {
 // Called by world_switch.S on a synchronous exception from the guest, with the saved frame;
 // returns the frame of the vCPU to resume (another one after a reschedule: hyp::exit_resume).
 runhv::arch::VcpuFrame* runhv_guest_sync(runhv::arch::VcpuFrame* frame);
+// The fast path of a synchronous exit, with x20..x29 and SP_EL0 not saved: an HVC served, the
+// frame to enter when the same vCPU goes on; else null (not served) or the frame + 1 (served, a
+// reschedule pending), and world_switch.S completes the frame and calls runhv_guest_sync or
+// runhv_guest_reschedule.
+runhv::arch::VcpuFrame* runhv_guest_sync_fast(runhv::arch::VcpuFrame* frame);
+runhv::arch::VcpuFrame* runhv_guest_reschedule(runhv::arch::VcpuFrame* frame);
 // A FIQ or an SError taken from the guest: the domain stops (they do not return).
 [[noreturn]] runhv::arch::VcpuFrame* runhv_guest_fiq(runhv::arch::VcpuFrame* frame);
 [[noreturn]] runhv::arch::VcpuFrame* runhv_guest_serror(runhv::arch::VcpuFrame* frame);
