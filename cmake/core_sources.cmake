@@ -23,4 +23,10 @@ set(RUNHV_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../core/trace.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/grant_table.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/xen_version.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/console_io.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/grant_table_op.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/hvm_op.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/memory_op.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/sched_op.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/vm_assist.cpp
 )

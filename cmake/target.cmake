@@ -125,15 +125,9 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/stage2_fault.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/injected_exception.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/xen/hypercall.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/xen/version.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/xen/console_io.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/xen/sched_op.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/xen/host.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/xen/vcpu_op.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/xen/vcpu_info.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/xen/memory_op.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/xen/vm_assist.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/xen/hvm_op.cpp
-  ${RUNHV_SOURCE_ROOT}/hyp/xen/grant_table.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/xen/event_channel.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/guest_images.S
   ${RUNHV_SOURCE_ROOT}/hyp/main.cpp)

@@ -10,16 +10,29 @@ using xen::error;
 constexpr u32 kGnttabCmdMask = 0x7F;   // GNTTABOP_CMD_MASK
 constexpr u32 kGnttabCacheFlush = 12;  // GNTTABOP_cache_flush (runhv has none: -ENOSYS)
 
-u64 grant_frame_moved(GrantTable& t, u64 idx, u64 gpfn) {
-  if (!grant_frame_valid(idx)) {
-    return 0;
+bool grant_frame_at(const GrantTable& t, u64 idx, u64& gpfn) {
+  if (t.frame_place[idx] == 0) {
+    return false;
   }
-  const u64 before = t.frame_gpfn[idx];
-  t.frame_gpfn[idx] = gpfn;
+  gpfn = t.frame_place[idx] - 1;
+  return true;
+}
+
+void grant_frame_place(GrantTable& t, u64 idx, u64 gpfn) {
+  t.frame_place[idx] = gpfn + 1;  // (gpfn is below the IPA limit: no wrap)
   if (idx + 1 > t.frames_used) {
     t.frames_used = static_cast<u32>(idx + 1);
   }
-  return before != gpfn ? before : 0;
+}
+
+void grant_frame_unplace(GrantTable& t, u64 idx) { t.frame_place[idx] = 0; }
+
+u32 grant_frame_mapped_at(const GrantTable& t, u64 gpfn) {
+  u32 i = 0;
+  while (i < GrantTable::kFrames && t.frame_place[i] != gpfn + 1) {
+    ++i;
+  }
+  return i;
 }
 
 long grant_op_admit(u32 cmd, u64 count) {

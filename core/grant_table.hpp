@@ -13,7 +13,9 @@
 //     other -EINVAL; the version written back is always 1.
 //   - get_version: 1 for the caller; another domain -EPERM, none -ESRCH.
 //   - add_to_physmap(XENMAPSPACE_grant_table, idx): a frame below kFrames; the status bit
-//     (version 2's status frames) or a higher idx is no frame (the caller answers -EINVAL).
+//     (version 2's status frames) or a higher idx is no frame (the caller answers -EINVAL). A
+//     frame is mapped at one place; when something else is mapped over it, it is mapped nowhere
+//     (as Xen's p2m_put_l3_page forgets a xenheap page's gfn).
 #pragma once
 
 #include "abi/xen.hpp"
@@ -24,7 +26,7 @@ namespace runhv {
 struct GrantTable {
   static constexpr u32 kFrames = 32;  // max_nr_frames
   u32 frames_used = 1;                // nr_frames
-  u64 frame_gpfn[kFrames] = {};       // where the guest mapped each frame; 0: nowhere
+  u64 frame_place[kFrames] = {};      // gpfn + 1 where the guest mapped each frame; 0: nowhere
 };
 
 // Who a sub-op's `dom` names, seen from the caller.
@@ -35,9 +37,13 @@ enum class GrantTarget : u8 { self, other, none };
   return (idx & xen::kMapIdxGrantTableStatus) == 0 && idx < GrantTable::kFrames;
 }
 
-// Frame `idx` (valid) is now mapped at `gpfn`: returns where it was before if elsewhere (the
-// caller unmaps it there: a frame is mapped once), else 0.
-u64 grant_frame_moved(GrantTable& t, u64 idx, u64 gpfn);
+// Where frame `idx` (valid) is mapped: true and its gpfn, or false.
+bool grant_frame_at(const GrantTable& t, u64 idx, u64& gpfn);
+// Frame `idx` (valid) is now mapped at `gpfn` (nr_frames grows to cover it), or nowhere.
+void grant_frame_place(GrantTable& t, u64 idx, u64 gpfn);
+void grant_frame_unplace(GrantTable& t, u64 idx);
+// The frame mapped at `gpfn`, or kFrames if none is.
+[[nodiscard]] u32 grant_frame_mapped_at(const GrantTable& t, u64 gpfn);
 
 // Before the argument is read: -ENOSYS for a sub-op runhv does not have, -EINVAL for count != 1
 // or continuation bits, else 0.

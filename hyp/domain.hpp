@@ -101,7 +101,7 @@ struct Domain {
   // The shared_info page (hypervisor memory the guest maps with add_to_physmap, as Xen shares a
   // xenheap page).
   alignas(kPageSize) u8 shared_info[kPageSize]{};
-  bool shared_info_mapped = false;  // add_to_physmap put it in stage 2 (once: Xen says -EBUSY after)
+  u64 shared_info_place = 0;  // gpfn + 1 where add_to_physmap mapped it; 0: nowhere (core/memory_op.cpp)
 };
 
 struct DomainConfig {

@@ -1,15 +1,14 @@
 // event_channel_op: Xen event channels, 2-level ABI (core/evtchn), for every domain under one lock
 // SPDX-License-Identifier: MIT
 //
-// The argument is copied from the guest once, the operation runs under the event-channel lock
-// (interdomain operations touch two domains' tables), the result is copied back, and a vCPU whose
-// upcall became pending gets INTID 31 through its vGIC after the lock is dropped. Each domain
+// The argument is copied from the guest once (core/hypercall_table.hpp), the operation runs under
+// the event-channel lock (interdomain operations touch two domains' tables), the result is copied
+// back, and a vCPU whose upcall became pending gets INTID 31 through its vGIC after that. Each domain
 // gets ports 1..1023, as Xen's dom0less gives a domU.
 #include "hyp/xen/event_channel.hpp"
 
-#include "core/evtchn_call.hpp"
 #include "hyp/scheduling.hpp"
-#include "hyp/xen/handlers.hpp"
+#include "hyp/xen/host.hpp"
 
 namespace runhv::hyp {
 namespace {
@@ -59,20 +58,13 @@ void evtchn_domain_teardown(Domain& d) {
   g_lock.unlock();
 }
 
-namespace hypercall {
-
-long event_channel_op(Vcpu& v, Args a) {
-  const auto cmd = static_cast<u32>(a[0]);
-  Upcall up;
-  const long rc = evtchn_guest_op(caller(v), cmd, Va(a[1]), [&v, &up, cmd](void* arg) {
-    g_lock.lock();
-    const long result = evtchn_op(g_directory, v.domain->evtchn, cmd, arg, up);
-    g_lock.unlock();
-    return result;
-  });
-  raise(up);  // (also when the copy back failed: the event state changed all the same)
-  return rc;
+long VcpuHost::evtchn_run(u32 cmd, void* arg) {
+  g_lock.lock();
+  const long result = evtchn_op(g_directory, v_.domain->evtchn, cmd, arg, up_);
+  g_lock.unlock();
+  return result;
 }
 
-}  // namespace hypercall
+void VcpuHost::evtchn_done() { raise(up_); }
+
 }  // namespace runhv::hyp

@@ -59,7 +59,7 @@ bool no_such_vcpu(const Vcpu& v, u64 cmd, u64 vcpuid) {
 
 }  // namespace
 
-long vcpu_op(Vcpu& v, Args a) {
+long vcpu_op(Vcpu& v, const u64* a) {
   Domain& d = *v.domain;
   const u64 cmd = a[0];
   const u64 vcpuid = a[1];

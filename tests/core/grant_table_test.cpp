@@ -83,20 +83,26 @@ TEST(GrantTable, FramesOutOfRangeAreNoFrameAndChangeNothing) {
   for (u64 idx : {u64{GrantTable::kFrames}, u64{GrantTable::kFrames} + 1, xen::kMapIdxGrantTableStatus,
                   xen::kMapIdxGrantTableStatus | 1, u64{0xFFFF'FFFF}, ~u64{0}}) {
     EXPECT_FALSE(grant_frame_valid(idx)) << idx;
-    EXPECT_EQ(grant_frame_moved(t, idx, 0x38000), 0U) << idx;
     EXPECT_EQ(std::memcmp(&t, &before, sizeof t), 0) << idx;
   }
 }
 
 TEST(GrantTable, FramesMoveAndCount) {
   GrantTable t;
-  EXPECT_EQ(grant_frame_moved(t, 0, 0x38000), 0U);
+  u64 at = 0;
+  EXPECT_FALSE(grant_frame_at(t, 0, at));
+  grant_frame_place(t, 0, 0);  // gpfn 0 is a place like any other
+  EXPECT_TRUE(grant_frame_at(t, 0, at));
+  EXPECT_EQ(at, 0U);
+  EXPECT_EQ(grant_frame_mapped_at(t, 0), 0U);
   EXPECT_EQ(t.frames_used, 1U);
-  EXPECT_EQ(grant_frame_moved(t, 3, 0x38003), 0U);
-  EXPECT_EQ(t.frames_used, 4U);                           // nr_frames covers the highest mapped frame
-  EXPECT_EQ(grant_frame_moved(t, 0, 0x38000), 0U);        // mapped again where it is
-  EXPECT_EQ(grant_frame_moved(t, 0, 0x38010), 0x38000U);  // moved: unmap the old place
-  EXPECT_EQ(t.frames_used, 4U);
+  grant_frame_place(t, 3, 0x38003);
+  EXPECT_EQ(t.frames_used, 4U);  // nr_frames covers the highest mapped frame
+  EXPECT_EQ(grant_frame_mapped_at(t, 0x38003), 3U);
+  grant_frame_unplace(t, 3);
+  EXPECT_FALSE(grant_frame_at(t, 3, at));
+  EXPECT_EQ(grant_frame_mapped_at(t, 0x38003), GrantTable::kFrames);
+  EXPECT_EQ(t.frames_used, 4U);  // (Xen's nr_frames does not shrink)
   xen::gnttab_query_size q{};
   grant_query_size(t, GrantTarget::self, q);
   EXPECT_EQ(q.nr_frames, 4U);

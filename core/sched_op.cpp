@@ -1,9 +1,8 @@
-// sched_op: yield, block, shutdown
+// sched_op: yield, block, shutdown (core/hypercall_table.hpp serves yield and block without a GuestCall)
 // SPDX-License-Identifier: MIT
-#include "hyp/scheduling.hpp"
-#include "hyp/xen/handlers.hpp"
+#include "core/xen_host.hpp"
 
-namespace runhv::hyp::hypercall {
+namespace runhv {
 namespace {
 
 const char* shutdown_reason(u32 reason) {
@@ -26,26 +25,27 @@ const char* shutdown_reason(u32 reason) {
 
 }  // namespace
 
-long sched_op(Vcpu& v, Args a) {
-  switch (static_cast<xen::SchedOp>(a[0])) {
+long sched_op_call(const GuestCall& c, XenHost& h, u64 cmd, u64 arg) {
+  switch (static_cast<xen::SchedOp>(cmd)) {
     case xen::SchedOp::yield:
-      vcpu_yield(v);
+      h.sched_yield();
       return 0;
     case xen::SchedOp::block:
-      vcpu_block(v);
+      h.sched_block();
       return 0;
     case xen::SchedOp::shutdown: {
       xen::sched_shutdown s{};
-      if (copy_from_guest(v.domain->space, guest_stage1(v), &s, Va(a[1]), sizeof s) != 0) {
-        return bad_pointer(v, "sched_op(shutdown)", a[1]);
+      if (copy_from_guest(c.space, c.ctx, &s, Va(arg), sizeof s) != 0) {
+        return bad_argument_pointer(c, "sched_op(shutdown)", arg);
       }
-      arch::set_hypercall_result(v.arch, 0);  // should the domain ever be resumed
-      domain_shutdown(v, shutdown_reason(s.reason));
+      h.sched_shutdown(shutdown_reason(s.reason));
+      return 0;
     }
     default:
-      guest_logf(budget(v), "d%uv%u: sched_op: unsupported command %lu", dom(v), v.id, a[0]);
+      guest_logf(c.budget, "d%uv%u: sched_op: unsupported command %llu", c.dom, c.vcpu,
+                 static_cast<unsigned long long>(cmd));
       return xen::error(xen::Errno::enosys);
   }
 }
 
-}  // namespace runhv::hyp::hypercall
+}  // namespace runhv

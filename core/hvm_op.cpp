@@ -7,9 +7,9 @@
 // what Xen's dom0less gives a domain without `xen,enhanced`: Linux then leaves xenbus and hvc0
 // off. Another existing domain: -EPERM (Xen's XSM_TARGET check), none: -ESRCH. Other HVMOPs:
 // -ENOSYS.
-#include "hyp/xen/handlers.hpp"
+#include "core/xen_host.hpp"
 
-namespace runhv::hyp::hypercall {
+namespace runhv {
 namespace {
 
 using xen::Errno;
@@ -32,27 +32,26 @@ long allowed(xen::HvmOp op, u32 index) {
 
 }  // namespace
 
-long hvm_op(Vcpu& v, Args a) {
-  const auto op = static_cast<xen::HvmOp>(a[0]);
+long hvm_op_call(const GuestCall& c, XenHost& h, u64 cmd, u64 arg) {
+  const auto op = static_cast<xen::HvmOp>(cmd);
   if (op != xen::HvmOp::get_param && op != xen::HvmOp::set_param) {
-    guest_logf(budget(v), "d%uv%u: hvm_op %lu not implemented", dom(v), v.id, a[0]);
+    guest_logf(c.budget, "d%uv%u: hvm_op %llu not implemented", c.dom, c.vcpu, static_cast<unsigned long long>(cmd));
     return error(Errno::enosys);
   }
-  const mmu::Stage1Regs ctx = guest_stage1(v);
   xen::xen_hvm_param p{};
-  if (copy_from_guest(v.domain->space, ctx, &p, Va(a[1]), sizeof p) != 0) {
-    return bad_pointer(v, "hvm_op", a[1]);
+  if (copy_from_guest(c.space, c.ctx, &p, Va(arg), sizeof p) != 0) {
+    return bad_argument_pointer(c, "hvm_op", arg);
   }
-  if (p.domid != static_cast<u16>(xen::DomId::self) && p.domid != v.domain->number) {
-    return find_domain(p.domid) != nullptr ? error(Errno::eperm) : error(Errno::esrch);
+  if (p.domid != static_cast<u16>(xen::DomId::self) && p.domid != c.dom) {
+    return h.domain_exists(p.domid) ? error(Errno::eperm) : error(Errno::esrch);
   }
   if (const long rc = allowed(op, p.index); rc != 0) {
-    guest_logf(budget(v), "d%uv%u: hvm_op(%s_param %u) refused", dom(v), v.id,
+    guest_logf(c.budget, "d%uv%u: hvm_op(%s_param %u) refused", c.dom, c.vcpu,
                op == xen::HvmOp::get_param ? "get" : "set", p.index);
     return rc;
   }
   p.value = 0;  // no xenstore, no PV console
-  return copy_to_guest(v.domain->space, ctx, Va(a[1]), &p, sizeof p) != 0 ? bad_pointer(v, "hvm_op", a[1]) : 0;
+  return copy_to_guest(c.space, c.ctx, Va(arg), &p, sizeof p) != 0 ? bad_argument_pointer(c, "hvm_op", arg) : 0;
 }
 
-}  // namespace runhv::hyp::hypercall
+}  // namespace runhv
