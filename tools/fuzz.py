@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-TARGETS = ("runstate", "mmio", "dom0less", "evtchn")
+TARGETS = ("runstate", "mmio", "dom0less", "evtchn", "hypercall")
 
 
 def cpu_seconds():
