@@ -88,9 +88,11 @@ long add_to_physmap(const GuestCall& c, XenHost& h, u64 arg) {
   if (copy_from_guest(c.space, c.ctx, &xatp, Va(arg), sizeof xatp) != 0) {
     return bad_argument_pointer(c, "add_to_physmap", arg);
   }
+  // Xen looks the domain up first (-ESRCH), then refuses a domU another domain's map (-EPERM).
   if (xatp.domid != static_cast<u16>(xen::DomId::self) && xatp.domid != c.dom) {
+    const bool exists = h.domain_exists(xatp.domid);
     guest_logf(c.budget, "d%uv%u: add_to_physmap for d%u refused", c.dom, c.vcpu, static_cast<unsigned>(xatp.domid));
-    return error(Errno::eperm);
+    return error(exists ? Errno::eperm : Errno::esrch);
   }
   if (xatp.gpfn >= (mmu::stage2::kIpaLimit >> kPageShift)) {
     guest_logf(c.budget, "d%uv%u: add_to_physmap: gpfn 0x%llx out of range", c.dom, c.vcpu,

@@ -41,6 +41,7 @@ inline constexpr u16 kDomidSelf = static_cast<u16>(abi::DomId::self);
 
 // Xen errno values (returned negated).
 inline constexpr long kEperm = err(abi::Errno::eperm);
+inline constexpr long kEsrch = err(abi::Errno::esrch);
 inline constexpr long kEnoent = err(abi::Errno::enoent);
 inline constexpr long kEnxio = err(abi::Errno::enxio);
 inline constexpr long kEacces = err(abi::Errno::eacces);

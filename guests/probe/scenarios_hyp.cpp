@@ -457,7 +457,7 @@ bool run_events(const Options&, const Platform& platform) {
   shared_info_page[100] = 0x5a5a'5a5a'5a5a'5a5aULL;
   asm volatile("dsb ish" ::: "memory");
   const u64 gpfn = mmu::virt_to_phys(const_cast<u64*>(shared_info_page)) >> 12;
-  const long other_domain = add_to_physmap(5, xen::kMapSpaceSharedInfo, gpfn);
+  const long other_domain = add_to_physmap(5, xen::kMapSpaceSharedInfo, gpfn);  // none: Xen's lookup fails
   const long grant_table = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceGrantTable, gpfn, 0x7fff'ffff);
   const long mapped = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceSharedInfo, gpfn);
   const long mapped_again = add_to_physmap(xen::kDomidSelf, xen::kMapSpaceSharedInfo, gpfn + 1);
@@ -474,7 +474,7 @@ bool run_events(const Options&, const Platform& platform) {
       event_channel_checks(r, *reinterpret_cast<volatile xen::VcpuInfo*>(reinterpret_cast<u8*>(vcpu_info_page) + 64));
   const bool pass = crossing == -xen::kEnxio && beyond == -xen::kEinval && wrapping == -xen::kEinval &&
                     registered == 0 && upcall && event_irqs >= 1 && again == -xen::kEbusy &&
-                    other_domain == -xen::kEperm && grant_table == -xen::kEinval && mapped_again == -xen::kEbusy &&
+                    other_domain == -xen::kEsrch && grant_table == -xen::kEinval && mapped_again == -xen::kEbusy &&
                     shared_ok && grants_ok && events_ok;
   r.flag("hypervisor", true)
       .num("vcpu_info_crossing", static_cast<u64>(-crossing))

@@ -114,7 +114,8 @@ TEST(HypercallTable, UnknownNumbersAreEnosys) {
 
 TEST(HypercallTable, SharedInfoMapsOnceAndAgainWhenMappedOver) {
   Dom d;
-  EXPECT_EQ(d.add_to_physmap(kSharedInfo, 0, 0x40010, 2), error(Errno::eperm));
+  EXPECT_EQ(d.add_to_physmap(kSharedInfo, 0, 0x40010, 2), error(Errno::eperm));  // another domain's
+  EXPECT_EQ(d.add_to_physmap(kSharedInfo, 0, 0x40010, 9), error(Errno::esrch));  // no such domain
   EXPECT_EQ(d.add_to_physmap(kSharedInfo, 1, 0x40010), error(Errno::einval));
   EXPECT_EQ(d.add_to_physmap(kSharedInfo, 0, mmu::stage2::kIpaLimit >> kPageShift), error(Errno::einval));
   EXPECT_EQ(d.add_to_physmap(kSharedInfo, 0, 0x40010), 0);
