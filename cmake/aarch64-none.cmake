@@ -13,6 +13,9 @@ set(RUNHV_CROSS_PREFIX aarch64-linux-gnu- CACHE STRING "Prefix of the cross binu
 set(CMAKE_C_COMPILER ${RUNHV_CROSS_PREFIX}gcc)
 set(CMAKE_CXX_COMPILER ${RUNHV_CROSS_PREFIX}g++)
 set(CMAKE_ASM_COMPILER ${RUNHV_CROSS_PREFIX}gcc)
+# gcc-ar and gcc-ranlib index the LTO objects of static libraries (cmake/target.cmake).
+find_program(CMAKE_AR ${RUNHV_CROSS_PREFIX}gcc-ar REQUIRED)
+find_program(CMAKE_RANLIB ${RUNHV_CROSS_PREFIX}gcc-ranlib REQUIRED)
 find_program(CMAKE_OBJCOPY ${RUNHV_CROSS_PREFIX}objcopy REQUIRED)
 find_program(CMAKE_OBJDUMP ${RUNHV_CROSS_PREFIX}objdump REQUIRED)
 

@@ -72,7 +72,8 @@ void domain_shutdown(Vcpu& caller, const char* reason) {
   run_loop();
 }
 
-void on_guest_fatal(arch::VcpuState& s, const char* reason, const char* detail) {
+// Out of line even under LTO: tests/system/vectors_check.py follows the FIQ and SError exits here.
+[[gnu::noinline]] void on_guest_fatal(arch::VcpuState& s, const char* reason, const char* detail) {
   Vcpu& v = vcpu_of(s);
   const unsigned n = v.domain->number;
   logf("d%uv%u: %s: stopping d%u", n, v.id, detail, n);
