@@ -106,7 +106,9 @@ void vcpu_put(VcpuState& v);
 // The list-register exchange with the domain's vGIC (core/vgic.hpp), live if `v` is loaded here,
 // else in its saved state: sync folds what the guest did with the last fill back into the vGIC;
 // fill hands the vGIC's deliverable interrupts for vCPU `vcpu` to the list registers.
-// Inline: v.lrs_used != 0 — the last fill wrote some; take_guest_timer_fired(v).
+// Inline: v.lrs_used != 0 — the last fill wrote some; take_guest_timer_fired(v); v.irq_kick — the
+// hypervisor's flag that the vGIC has something new for `v`; entry_work_pending(v) — any of
+// these or guest_timer_masked(v), in one load.
 void vgic_sync(VcpuState& v, Vgic& vgic, u32 vcpu);
 void vgic_fill(VcpuState& v, Vgic& vgic, u32 vcpu);
 

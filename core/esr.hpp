@@ -202,6 +202,8 @@ struct HvcSmc {
   u16 imm = 0;  // the instruction's 16-bit immediate
 
   static constexpr HvcSmc decode(Esr esr) { return HvcSmc{static_cast<u16>(bits(esr.iss(), 15, 0))}; }
+  // ESR_EL2 of an A64 `hvc #imm` (ISS[24:16] RES0): one compare tells an exit is that call.
+  static constexpr u64 hvc64_syndrome(u16 imm) { return (u64{0x16} << 26) | (u64{1} << 25) | imm; }
 };
 
 // ---- EC 0x01: WFI, WFE, WFIT, WFET

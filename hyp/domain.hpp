@@ -50,10 +50,9 @@ struct Vcpu {
   VcpuRunstate runstate;  // accounting + registered areas (core/vcpu_op.hpp)
   SchedVcpu sched{};      // the scheduler's part (core/sched.hpp)
   VcpuCounters counters{};
-  bool started = false;            // given an entry point once (PSCI CPU_ON, or domain start for vCPU 0)
-  volatile i32 loaded_on = -1;     // the pCPU whose registers hold this vCPU's context, or -1
-  VcpuInfoSlot vcpu_info{};        // VCPUOP_register_vcpu_info's area and its pinned frame
-  volatile bool irq_kick = false;  // the vGIC has something new for it: fill before its entry
+  bool started = false;         // given an entry point once (PSCI CPU_ON, or domain start for vCPU 0)
+  volatile i32 loaded_on = -1;  // the pCPU whose registers hold this vCPU's context, or -1
+  VcpuInfoSlot vcpu_info{};     // VCPUOP_register_vcpu_info's area and its pinned frame
 };
 static_assert(offsetof(Vcpu, arch) == 0);
 
@@ -150,7 +149,7 @@ void irq_kick_mask(Domain& d, u32 mask);
 // registers exchanged with the vGIC when anything changed (the slow part out of line).
 void irq_exchange(Vcpu& v);
 inline void irq_prepare(Vcpu& v) {
-  if (!v.arch.vtimer_fired && v.arch.lrs_used == 0 && !v.irq_kick) [[likely]] {
+  if (!v.arch.vtimer_fired && v.arch.lrs_used == 0 && !v.arch.irq_kick) [[likely]] {
     return;
   }
   irq_exchange(v);
@@ -163,6 +162,14 @@ void guest_timer_release(Vcpu& v);
 inline void resume_prepare(Vcpu& v) {
   if (arch::guest_timer_masked(v.arch)) [[unlikely]] {
     guest_timer_release(v);
+  }
+}
+// irq_prepare() and resume_prepare() when either has work (arch::entry_work_pending tells in one
+// load): the hot exits' way back in.
+void entry_work(Vcpu& v);
+inline void entry_prepare(Vcpu& v) {
+  if (arch::entry_work_pending(v.arch)) [[unlikely]] {
+    entry_work(v);
   }
 }
 // For WFI: the vGIC has a deliverable interrupt for the loaded `v`.

@@ -24,7 +24,7 @@ void irq_kick_mask(Domain& d, u32 mask) {
 }
 
 void irq_kick(Vcpu& t) {
-  __atomic_store_n(&t.irq_kick, true, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&t.arch.irq_kick, true, __ATOMIC_SEQ_CST);
   __atomic_thread_fence(__ATOMIC_SEQ_CST);  // before wake() reads the state (block_current pairs)
   const auto self = static_cast<i32>(arch::this_cpu_index());
   const i32 on = __atomic_load_n(&t.loaded_on, __ATOMIC_ACQUIRE);
@@ -50,17 +50,22 @@ void irq_exchange(Vcpu& v) {
     d.lock.lock();
     d.vgic.set_pending(v.id, kGuestLayout.vtimer_intid);
     d.lock.unlock();
-    v.irq_kick = true;
+    v.arch.irq_kick = true;
   }
-  if (v.arch.lrs_used == 0 && !v.irq_kick) {
+  if (v.arch.lrs_used == 0 && !v.arch.irq_kick) {
     return;
   }
   Domain& d = *v.domain;
   d.lock.lock();
-  v.irq_kick = false;
+  v.arch.irq_kick = false;
   arch::vgic_sync(v.arch, d.vgic, v.id);
   arch::vgic_fill(v.arch, d.vgic, v.id);
   d.lock.unlock();
+}
+
+void entry_work(Vcpu& v) {
+  irq_prepare(v);
+  resume_prepare(v);
 }
 
 void guest_timer_release(Vcpu& v) {

@@ -212,9 +212,7 @@ arch::VcpuState* hypercall_resume_here(arch::VcpuState& v) {
   if (this_loop().need_resched) [[unlikely]] {
     return nullptr;
   }
-  Vcpu& self = vcpu_of(v);
-  irq_prepare(self);
-  resume_prepare(self);
+  entry_prepare(vcpu_of(v));
   return &v;
 }
 

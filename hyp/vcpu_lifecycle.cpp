@@ -29,7 +29,7 @@ void block_current(Vcpu& v) {
     // A kick between irq_pending() and block() found v still running and woke nothing (irq_kick
     // stores its flag before it wakes; the fences order both sides): wake it here.
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&v.irq_kick, __ATOMIC_SEQ_CST)) {
+    if (__atomic_load_n(&v.arch.irq_kick, __ATOMIC_SEQ_CST)) {
       apply(scheduler().wake(v.sched, arch::now_ns()));
     }
   }

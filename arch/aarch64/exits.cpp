@@ -318,16 +318,12 @@ extern "C" [[noreturn]] runhv::arch::VcpuFrame* runhv_guest_serror(runhv::arch::
 extern "C" runhv::arch::VcpuFrame* runhv_guest_sync_fast(runhv::arch::VcpuFrame* frame) {
   using namespace runhv;
   auto& v = *reinterpret_cast<arch::VcpuState*>(frame);
-  const esr::Esr esr(arch::sysreg::read_esr_el2());
-  if (esr.ec() != esr::Ec::hvc64) {
-    return kSyncNotServed;
-  }
-  const u16 imm = esr::HvcSmc::decode(esr).imm;
+  const u64 esr = arch::sysreg::read_esr_el2();
   arch::VcpuState* next = nullptr;
-  if (imm == xen::kHypercallTag) [[likely]] {
+  if (esr == esr::HvcSmc::hvc64_syndrome(xen::kHypercallTag)) [[likely]] {
     hyp::on_hypercall(v);
     next = hyp::hypercall_resume_here(v);
-  } else if (imm == 0) {
+  } else if (esr == esr::HvcSmc::hvc64_syndrome(0)) {
     hyp::on_smccc(v);
     next = hyp::exit_resume_here(v);
   } else {

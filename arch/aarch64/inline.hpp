@@ -18,6 +18,12 @@ inline void set_loaded(VcpuState* v) { this_cpu().current = v != nullptr ? &v->r
 void vtimer_unmask(VcpuState& v);  // vtimer.hpp
 
 [[nodiscard]] inline bool guest_timer_masked(const VcpuState& v) { return v.vtimer_masked; }
+
+// Any of vtimer_masked, vtimer_fired, irq_kick or lrs_used set: one load (vcpu_state.hpp).
+[[nodiscard]] inline bool entry_work_pending(const VcpuState& v) {
+  using Word [[gnu::may_alias]] = u64;
+  return __atomic_load_n(reinterpret_cast<const Word*>(&v.vtimer_masked), __ATOMIC_RELAXED) != 0;
+}
 inline void guest_timer_unmask(VcpuState& v, bool held) {
   if (v.vtimer_masked && !held) {
     vtimer_unmask(v);

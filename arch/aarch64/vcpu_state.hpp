@@ -14,10 +14,15 @@ namespace runhv::arch {
 struct VcpuState {
   VcpuFrame regs{};  // first: what world_switch.S saves and loads
   VcpuContext ctx{};
-  bool vtimer_masked = false;  // runhv set CNTV_CTL.IMASK: the guest's timer fired (vtimer.hpp)
-  bool vtimer_fired = false;   // ... and the vGIC has not been told yet (take_guest_timer_fired)
-  u32 lrs_used = 0;            // list registers the last vgic_fill() wrote (0..lrs_used-1)
+  // The work before an entry, one word that entry_work_pending() (inline.hpp) reads at once:
+  alignas(8) bool vtimer_masked = false;  // runhv set CNTV_CTL.IMASK: the guest's timer fired (vtimer.hpp)
+  bool vtimer_fired = false;              // ... and the vGIC has not been told yet (take_guest_timer_fired)
+  volatile bool irq_kick = false;         // the vGIC has something new for it (hyp/irq.cpp, any pCPU)
+  u8 entry_work_zero = 0;                 // (never set: the word's fourth byte)
+  u32 lrs_used = 0;                       // list registers the last vgic_fill() wrote (0..lrs_used-1)
 };
 static_assert(offsetof(VcpuState, regs) == 0);
+static_assert(offsetof(VcpuState, lrs_used) == offsetof(VcpuState, vtimer_masked) + 4 &&
+              offsetof(VcpuState, irq_kick) == offsetof(VcpuState, vtimer_masked) + 2);
 
 }  // namespace runhv::arch

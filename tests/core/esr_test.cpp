@@ -326,6 +326,17 @@ TEST(HvcSmc, ImmediateBoundaries) {
   EXPECT_EQ(HvcSmc::decode(Esr(0x5E000001)).imm, 1);       // SMC #1
 }
 
+// The ESR values the real CPU reports for HVC #0xEA1 and HVC #0 (QEMU, as the probe traps them),
+// not SMC #0 or an AArch32 HVC (EC 0x12).
+TEST(HvcSmc, Hvc64SyndromeIsTheWholeEsr) {
+  EXPECT_EQ(HvcSmc::hvc64_syndrome(0xEA1), 0x5A000EA1u);
+  EXPECT_EQ(HvcSmc::hvc64_syndrome(0), 0x5A000000u);
+  EXPECT_NE(HvcSmc::hvc64_syndrome(0), 0x5E000000u);  // SMC #0
+  EXPECT_NE(HvcSmc::hvc64_syndrome(0), 0x4A000000u);  // HVC #0 from AArch32
+  EXPECT_EQ(Esr(HvcSmc::hvc64_syndrome(0x1234)).ec(), Ec::hvc64);
+  EXPECT_EQ(HvcSmc::decode(Esr(HvcSmc::hvc64_syndrome(0x1234))).imm, 0x1234);
+}
+
 // ---- WFx
 
 TEST(Wfx, WfiAndWfe) {
