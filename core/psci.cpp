@@ -143,7 +143,7 @@ i64 pv_time_features(u32 queried) {
 
 SmcccResult handle_smccc(PsciPlatform& platform, u32 caller, const SmcccCall& call) {
   const auto fid = static_cast<u32>(call.x[0]);  // W0: bits 63:32 of x0 are not part of the ID
-  const Args a = arguments(call, fid);
+  const auto w1 = static_cast<u32>(call.x[1]);   // a queried function ID, whatever the convention
   Handler h(platform, caller, fid);
 
   switch (fid) {
@@ -158,11 +158,15 @@ SmcccResult handle_smccc(PsciPlatform& platform, u32 caller, const SmcccCall& ca
       platform.vcpu_off(caller);
       return no_return();
     case id(psci::Fn::cpu_on):
-    case id(psci::Fn::cpu_on64):
+    case id(psci::Fn::cpu_on64): {
+      const Args a = arguments(call, fid);
       return h.cpu_on(a.x1, a.x2, a.x3);
+    }
     case id(psci::Fn::affinity_info):
-    case id(psci::Fn::affinity_info64):
+    case id(psci::Fn::affinity_info64): {
+      const Args a = arguments(call, fid);
       return h.affinity_info(a.x1, static_cast<u32>(a.x2));
+    }
     case id(psci::Fn::migrate_info_type):
       return ok(reg(kMigrateNoTrustedOs));
     case id(psci::Fn::system_off):
@@ -172,13 +176,13 @@ SmcccResult handle_smccc(PsciPlatform& platform, u32 caller, const SmcccCall& ca
       platform.system_reset();
       return no_return();
     case id(psci::Fn::features):
-      return ok(reg(psci_features(static_cast<u32>(a.x1))));
+      return ok(reg(psci_features(w1)));
 
     // ---- SMCCC architecture calls
     case id(smccc::Fn::version):
       return ok(smccc::kVersion1_1);
     case id(smccc::Fn::arch_features):
-      return ok(reg(arch_features(platform, static_cast<u32>(a.x1))));
+      return ok(reg(arch_features(platform, w1)));
     case id(smccc::Fn::arch_workaround_1):
     case id(smccc::Fn::arch_workaround_2):  // x1 (enable/disable) does not matter: nothing to do
     case id(smccc::Fn::arch_workaround_3):
@@ -192,7 +196,7 @@ SmcccResult handle_smccc(PsciPlatform& platform, u32 caller, const SmcccCall& ca
       if (!platform.pv_time_offered()) {
         return h.unknown();
       }
-      return ok(reg(pv_time_features(static_cast<u32>(a.x1))));
+      return ok(reg(pv_time_features(w1)));
     case id(pvtime::Fn::st):
       return h.pv_time_st();
 
