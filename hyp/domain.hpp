@@ -41,6 +41,7 @@ struct VcpuCounters {
   u64 exits = 0;                 // guest exits but Xen hypercalls (stats add those: every kind)
   u64 stage2_fault_retries = 0;  // stage-2 aborts at an address mapped again by then (a sibling's
                                  // break-before-make): the instruction was run again
+  u64 lr_exchanges = 0;          // list-register exchanges with the vGIC before an entry (irq_exchange)
 };
 
 struct Vcpu {

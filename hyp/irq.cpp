@@ -55,6 +55,7 @@ void irq_exchange(Vcpu& v) {
   if (v.arch.lrs_used == 0 && !v.arch.irq_kick) {
     return;
   }
+  ++v.counters.lr_exchanges;
   Domain& d = *v.domain;
   d.lock.lock();
   v.arch.irq_kick = false;

@@ -24,15 +24,15 @@ void print_stats(const Vcpu& v, u64 now, const char* kind) {
       "runhv: %s {\"domain\":%u,\"vcpu\":%u,\"running_ns\":%lu,\"runnable_ns\":%lu,\"blocked_ns\":%lu,"
       "\"offline_ns\":%lu,\"switches\":%lu,\"slices_expired\":%lu,\"yields\":%lu,\"blocks\":%lu,\"wakes\":%lu,"
       "\"hypercalls\":%lu,\"hypercall_errors\":%lu,\"hypercall_restarts\":%lu,\"stage2_fault_retries\":%lu,"
-      "\"exits\":%lu,\"state\":%d,\"pinned_pages\":%u,\"pcpu\":%u,"
+      "\"exits\":%lu,\"lr_exchanges\":%lu,\"state\":%d,\"pinned_pages\":%u,\"pcpu\":%u,"
       "\"area_updates\":%lu,\"walk_failures\":%lu,\"mode\":\"%s\",\"area_state\":%d,\"area_state_entry_time\":%lu,"
       "\"area_running_ns\":%lu,\"area_runnable_ns\":%lu,\"area_blocked_ns\":%lu,\"area_offline_ns\":%lu}\n",
       kind, static_cast<unsigned>(v.domain->number), v.id, r.time[0], r.time[1], r.time[2], r.time[3], s.switches_in,
       s.slices_expired, s.yields, s.blocks, s.wakes, v.counters.hypercalls, v.counters.hypercall_errors,
-      v.counters.hypercall_restarts, v.counters.stage2_fault_retries, v.counters.exits + v.counters.hypercalls, r.state,
-      v.runstate.area.pinned_frames(), v.sched.pcpu(), v.runstate.area.updates(), v.runstate.area.walk_failures(),
-      v.domain->runstate.va_policy == VaPolicy::legacy ? "legacy" : "mapped", a.state, a.state_entry_time, a.time[0],
-      a.time[1], a.time[2], a.time[3]);
+      v.counters.hypercall_restarts, v.counters.stage2_fault_retries, v.counters.exits + v.counters.hypercalls,
+      v.counters.lr_exchanges, r.state, v.runstate.area.pinned_frames(), v.sched.pcpu(), v.runstate.area.updates(),
+      v.runstate.area.walk_failures(), v.domain->runstate.va_policy == VaPolicy::legacy ? "legacy" : "mapped", a.state,
+      a.state_entry_time, a.time[0], a.time[1], a.time[2], a.time[3]);
   console::write(line, n);
 }
 
