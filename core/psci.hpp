@@ -139,9 +139,10 @@ class PsciPlatform {
 
 // ---- The call
 
-// The guest's registers at the HVC: x[0] holds the function ID, x[1..3] its arguments.
+// The guest's registers at the HVC, read where they are (its saved frame): x[0] holds the
+// function ID, x[1..3] its arguments.
 struct SmcccCall {
-  u64 x[4];
+  const u64* x;  // 4 of them
 };
 
 enum class SmcccStatus : u8 {

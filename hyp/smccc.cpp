@@ -75,7 +75,7 @@ void on_smccc(arch::VcpuState& s) {
   Vcpu& v = vcpu_of(s);
   ++v.counters.smccc_calls;
   DomainPsci platform(v);
-  const SmcccCall call{{arch::gpr(s, 0), arch::gpr(s, 1), arch::gpr(s, 2), arch::gpr(s, 3)}};
+  const SmcccCall call{&arch::gpr(s, 0)};
   const SmcccResult result = handle_smccc(platform, v.id, call);
   if (result.resume) {
     arch::gpr(s, 0) = result.x0;

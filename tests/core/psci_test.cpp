@@ -92,7 +92,8 @@ class FakePlatform final : public PsciPlatform {
 class HvcTest : public ::testing::Test {
  protected:
   SmcccResult call(u64 x0, u64 x1 = 0, u64 x2 = 0, u64 x3 = 0, u32 caller = 0) {
-    return handle_smccc(platform, caller, SmcccCall{{x0, x1, x2, x3}});
+    const u64 regs[4] = {x0, x1, x2, x3};
+    return handle_smccc(platform, caller, SmcccCall{regs});
   }
   // A call that must be served, return to the caller and log nothing; returns x0.
   u64 served(u64 x0, u64 x1 = 0, u64 x2 = 0, u64 x3 = 0, u32 caller = 0) {
@@ -218,7 +219,8 @@ TEST_F(HvcTest, CpuOn64KeepsTheUpperHalfSoAJunkTargetIsInvalidParameters) {
 
 TEST_F(HvcTest, CpuOnReachesAVcpuInTheSecondCluster) {
   FakePlatform big(20);
-  EXPECT_EQ(handle_smccc(big, 0, SmcccCall{{fn(psci::Fn::cpu_on64), 0x103, 0x4000'0000, 7}}).x0, 0U);
+  const u64 regs[4] = {fn(psci::Fn::cpu_on64), 0x103, 0x4000'0000, 7};
+  EXPECT_EQ(handle_smccc(big, 0, SmcccCall{regs}).x0, 0U);
   ASSERT_EQ(big.ons.size(), 1U);
   EXPECT_EQ(big.ons[0].index, 19U);
 }
