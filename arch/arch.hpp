@@ -70,6 +70,10 @@ void wait_for_interrupt();
 void guest_mode_enter();
 // IRQ exits taken on this pCPU while a guest ran.
 [[nodiscard]] u64 guest_irqs_taken();
+// The instructions this pCPU has executed at EL2 since it entered guest mode (a PMU counter the
+// guests cannot see), or kNoEl2Count without a PMU counter to spare.
+inline constexpr u64 kNoEl2Count = ~u64{0};
+[[nodiscard]] u64 el2_instructions();
 // The identification registers online pCPU `pcpu` shows its guests (MIDR_EL1 as VPIDR_EL2, the
 // untrapped ID_AA64PFR0/PFR1/MMFR1_EL1), read when it came up; all zero for any other index.
 [[nodiscard]] CpuIds cpu_ids(u32 pcpu);

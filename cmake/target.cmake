@@ -95,6 +95,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/stage2.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/percpu.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/cpus.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/el2_instructions.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/gicv3_dist.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/gicv3_redist.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/gicv3_cpuif.cpp

@@ -87,7 +87,12 @@ void print_mark(u16 domain, const char* label, usize n) {
                   "%s{\"vcpu\":%u,\"running_ns\":%lu,\"runnable_ns\":%lu,\"blocked_ns\":%lu,\"offline_ns\":%lu}",
                   i == 0 ? "" : ",", i, r.time[0], r.time[1], r.time[2], r.time[3]);
   }
-  len += format(line + len, sizeof line - len, "]}\n");
+  const u64 el2 = arch::el2_instructions();
+  len += format(line + len, sizeof line - len, "],\"pcpu\":%u", arch::this_cpu_index());
+  if (el2 != arch::kNoEl2Count) {
+    len += format(line + len, sizeof line - len, ",\"el2_instructions\":%lu", el2);  // this pCPU's
+  }
+  len += format(line + len, sizeof line - len, "}\n");
   console::write(line, len);
 }
 

@@ -12,6 +12,7 @@
 //   runhv: cpu0 vcpu context ok (...), runhv: cpu0 virtual timer ok (...)
 // Secondaries then call hyp::secondary_main(). Without a GICv3 only the boot CPU runs, without
 // interrupts.
+#include "arch/aarch64/el2_instructions.hpp"
 #include "arch/aarch64/gicv3_cpuif.hpp"
 #include "arch/aarch64/gicv3_dist.hpp"
 #include "arch/aarch64/gicv3_redist.hpp"
@@ -251,6 +252,7 @@ void guest_mode_enter() {
   sysreg::write_hcr_el2(kHcrGuest);
   sysreg::write_mdcr_el2(sysreg::read_mdcr_el2() | kMdcrGuestTraps);
   sysreg::isb();
+  el2_instructions_start();
 }
 
 u64 guest_irqs_taken() { return this_cpu().guest_irqs; }

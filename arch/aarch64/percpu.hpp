@@ -22,6 +22,8 @@ namespace runhv::arch {
 
 inline constexpr u64 kStackSize = PERCPU_STACK_SIZE;
 
+inline constexpr u32 kNoCounter = ~0U;
+
 struct PerCpu {
   VcpuFrame* current = nullptr;  // the vCPU whose registers are loaded here, or null (idle)
   u64 stack_top = 0;             // SP_EL2 at entry (secondaries; the boot CPU set its own)
@@ -37,6 +39,7 @@ struct PerCpu {
   volatile u32 state = 0;        // arch/aarch64/cpus.cpp's bring-up progress
   CpuIds ids{};                  // the identification its guests read (cpu_start)
   void* hyp = nullptr;           // the hypervisor's per-pCPU data (set_this_cpu_hyp)
+  u32 el2_counter = kNoCounter;  // the PMU event counter counting EL2's instructions (el2_instructions.cpp)
 };
 static_assert(offsetof(PerCpu, current) == PERCPU_CURRENT);
 static_assert(offsetof(PerCpu, stack_top) == PERCPU_STACK_TOP);
