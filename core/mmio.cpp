@@ -90,24 +90,39 @@ bool MmioBus::add(Ipa base, u64 size, MmioDevice& device, const char* name) {
   return true;
 }
 
+namespace {
+
+// Every byte of [ipa, last] inside region r.
+bool holds(const MmioBus::Region& r, u64 ipa, u64 last) {
+  return ipa >= r.base.raw() && last <= r.base.raw() + (r.size - 1);
+}
+
+}  // namespace
+
 const MmioBus::Region* MmioBus::find(Ipa ipa, u8 bytes) const {
   u64 last = 0;
   if (!last_byte(ipa.raw(), bytes, last)) {
     return nullptr;
   }
   for (u32 i = 0; i < count_; ++i) {
-    const Region& r = regions_[i];
-    if (ipa.raw() >= r.base.raw() && last <= r.base.raw() + (r.size - 1)) {
-      return &r;
+    if (holds(regions_[i], ipa.raw(), last)) {
+      return &regions_[i];
     }
   }
   return nullptr;
 }
 
-MmioOutcome MmioBus::dispatch(MmioAccess& a) const {
-  const Region* r = find(a.ipa, a.bytes);
-  if (r == nullptr) {
-    return MmioOutcome::no_region;
+MmioOutcome MmioBus::dispatch(MmioAccess& a) {
+  u64 last = 0;
+  const Region* r = nullptr;
+  if (last_hit_ < count_ && last_byte(a.ipa.raw(), a.bytes, last) && holds(regions_[last_hit_], a.ipa.raw(), last)) {
+    r = &regions_[last_hit_];
+  } else {
+    r = find(a.ipa, a.bytes);
+    if (r == nullptr) {
+      return MmioOutcome::no_region;
+    }
+    last_hit_ = static_cast<u32>(r - regions_);
   }
   const u64 offset = a.ipa.raw() - r->base.raw();
   if (a.write) {

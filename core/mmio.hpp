@@ -90,8 +90,10 @@ class MmioBus {
   [[nodiscard]] const Region* find(Ipa ipa, u8 bytes) const;
 
   // Sends the access to its region's device; for a load that is served, fills a.data with the
-  // device's value truncated to the access size (otherwise a.data is left as it was).
-  MmioOutcome dispatch(MmioAccess& a) const;
+  // device's value truncated to the access size (otherwise a.data is left as it was). The region
+  // the last dispatch found is tried first: a guest's accesses come in runs (Linux's console
+  // polls the vPL011's flags before every character it writes).
+  MmioOutcome dispatch(MmioAccess& a);
 
   [[nodiscard]] u32 region_count() const { return count_; }
   [[nodiscard]] const Region& region(u32 i) const { return regions_[i]; }
@@ -99,6 +101,7 @@ class MmioBus {
  private:
   Region regions_[kMaxRegions] = {};
   u32 count_ = 0;
+  u32 last_hit_ = 0;  // an index below count_ once a dispatch has found a region
 };
 
 }  // namespace runhv

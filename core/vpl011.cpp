@@ -11,7 +11,7 @@ constexpr u32 lane_mask(u8 bytes) { return bytes >= 4 ? ~u32{0} : (u32{1} << (8U
 
 // 8-, 16- and 32-bit, naturally aligned, inside the 4 KiB frame.
 constexpr bool served(u64 offset, u8 bytes) {
-  return (bytes == 1 || bytes == 2 || bytes == 4) && offset % bytes == 0 && offset < kRegionSize &&
+  return (bytes == 1 || bytes == 2 || bytes == 4) && (offset & (bytes - 1U)) == 0 && offset < kRegionSize &&
          kRegionSize - offset >= bytes;
 }
 

@@ -289,6 +289,37 @@ TEST(MmioBus, DispatchesToTheRightRegionAmongSeveral) {
   EXPECT_EQ(std::string(bus.find(Ipa(0x0800'FFFC), 4)->name), "gicd");
 }
 
+// The region found last is tried first: runs of accesses to one device, then the others, an
+// access straddling its end and one outside every region must all go where find() says.
+TEST(MmioBus, TheLastRegionFirstNeverMisroutes) {
+  RegisterFile low;
+  RegisterFile high;
+  MmioBus bus;
+  ASSERT_TRUE(bus.add(Ipa(0x1000), 0x10, low, "low"));
+  ASSERT_TRUE(bus.add(Ipa(0x1010), 0x10, high, "high"));
+  const auto read_at = [&bus](u64 ipa, u8 bytes) {
+    MmioAccess r = load(bytes, false, bytes == 8, 0);
+    r.ipa = Ipa(ipa);
+    return bus.dispatch(r);
+  };
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(read_at(0x1004, 4), MmioOutcome::done);
+  }
+  EXPECT_EQ(low.log.size(), 3U);
+  EXPECT_EQ(read_at(0x1010, 4), MmioOutcome::done);  // the other region, right after the run
+  EXPECT_EQ(high.log.size(), 1U);
+  EXPECT_EQ(high.log[0].offset, 0U);
+  EXPECT_EQ(read_at(0x100C, 4), MmioOutcome::done);  // back, at the last word of `low`
+  EXPECT_EQ(low.log.size(), 4U);
+  EXPECT_EQ(low.log[3].offset, 0xCU);
+  EXPECT_EQ(read_at(0x100C, 8), MmioOutcome::no_region);                 // across the boundary: no one region
+  EXPECT_EQ(read_at(0x1020, 4), MmioOutcome::no_region);                 // past `high`
+  EXPECT_EQ(read_at(0x0FFC, 4), MmioOutcome::no_region);                 // before `low`
+  EXPECT_EQ(read_at(0xFFFF'FFFF'FFFF'FFFC, 8), MmioOutcome::no_region);  // wraps
+  EXPECT_EQ(low.log.size(), 4U);
+  EXPECT_EQ(high.log.size(), 1U);
+}
+
 TEST(MmioBus, ByteStoreThenSignExtendingByteLoadRoundTrip) {
   RegisterFile dev;
   MmioBus bus;
