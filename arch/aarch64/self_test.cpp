@@ -72,11 +72,11 @@ bool same_el1(const El1State& a, const El1State& b) {
 bool vcpu_context_self_test() {
   const VcpuContext want = test_pattern();
   static VcpuContext got;  // 1.3 KiB: off the 16 KiB stack
-  context_restore(want);
+  context_restore(want, 1);
   const bool gic = ich::present();
   const u64 cntvoff = sysreg::read_cntvoff_el2();
   const u64 vmpidr = sysreg::read_vmpidr_el2();
-  context_save(got);
+  context_save(got, 1);
   got.el1.cntvoff = cntvoff;  // (not saved: only the hypervisor writes them)
   got.el1.vmpidr = vmpidr;
   bool ok = same_el1(want.el1, got.el1) && memcmp(&want.fp, &got.fp, sizeof want.fp) == 0;
@@ -85,7 +85,7 @@ bool vcpu_context_self_test() {
          got.gic.hcr == want.gic.hcr;
   }
   // Leave nothing of the pattern behind.
-  context_restore(initial_context(0));
+  context_restore(initial_context(0), 1);
   if (gic) {
     ich::init();
   }

@@ -23,10 +23,10 @@ void vcpu_reset(VcpuState& v, u64 vmpidr, u64 entry, u64 x0) {
 
 void vcpu_load(VcpuState& v) {
   vtimer_catch_up(v);
-  context_restore(v.ctx);
+  context_restore(v.ctx, v.lrs_used);
 }
 
-void vcpu_put(VcpuState& v) { context_save(v.ctx); }
+void vcpu_put(VcpuState& v) { context_save(v.ctx, v.lrs_used); }
 
 void vcpu_run(VcpuState& v) { runhv_guest_resume(&v.regs); }
 

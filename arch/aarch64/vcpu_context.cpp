@@ -23,7 +23,7 @@ VcpuContext initial_context(u64 vmpidr) {
   return c;
 }
 
-void context_save(VcpuContext& c) {
+void context_save(VcpuContext& c, u32 lrs_used) {
   using namespace sysreg;
   El1State& e = c.el1;
   e.sctlr = read_sctlr_el1();
@@ -55,12 +55,12 @@ void context_save(VcpuContext& c) {
   // keeps what the guest set; a scheduler arms an EL2 deadline for it if it was enabled).
   write_cntv_ctl_el0(0);
   if (ich::present()) {
-    ich::save(c.gic);
+    ich::save(c.gic, lrs_used);
   }
   runhv_fpsimd_save(&c.fp);
 }
 
-void context_restore(const VcpuContext& c) {
+void context_restore(const VcpuContext& c, u32 lrs_used) {
   using namespace sysreg;
   const El1State& e = c.el1;
   write_sctlr_el1(e.sctlr);
@@ -90,7 +90,7 @@ void context_restore(const VcpuContext& c) {
   write_vmpidr_el2(e.vmpidr);
   write_csselr_el1(e.csselr);
   if (ich::present()) {
-    ich::restore(c.gic);
+    ich::restore(c.gic, lrs_used);
   }
   runhv_fpsimd_restore(&c.fp);
   isb();

@@ -58,9 +58,10 @@ struct VcpuContext {
 // everything else zero, VMPIDR_EL2 = `vmpidr`, CNTVOFF = 0 (timer.hpp), the GIC interface on.
 VcpuContext initial_context(u64 vmpidr);
 
-// Registers -> `c` / `c` -> registers. The GIC part only when the GICv3 interface exists.
-void context_save(VcpuContext& c);
-void context_restore(const VcpuContext& c);
+// Registers -> `c` / `c` -> registers. The GIC part only when the GICv3 interface exists, with
+// list registers 0..lrs_used-1 (VcpuState::lrs_used).
+void context_save(VcpuContext& c, u32 lrs_used);
+void context_restore(const VcpuContext& c, u32 lrs_used);
 
 }  // namespace runhv::arch
 
