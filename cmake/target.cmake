@@ -106,6 +106,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/irq.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/vcpu.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/vcpu_context.cpp
+  ${RUNHV_SOURCE_ROOT}/arch/aarch64/fpsimd_switch.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/self_test.cpp
   ${RUNHV_SOURCE_ROOT}/arch/aarch64/fpsimd.S
   ${RUNHV_SOURCE_ROOT}/platform/qemu-virt/pl011.cpp

@@ -12,6 +12,8 @@
 //                     handled (a sibling's break-before-make, hyp::on_stage2_abort): run again
 //   MSR/MRS           the system-register table (core/sysreg_table): debug, OS-lock and PMU
 //                     registers read as zero and ignore writes
+//   FP/SIMD access    the vCPU's first since its load: its FP/SIMD state into the registers
+//                     (fpsimd_switch.hpp), the same instruction runs again
 //   an abort outside RAM and every device region, a system register the table refuses: what Xen
 //                     4.17 does, a data or instruction abort (FAR_EL1 the VA) or an undefined
 //                     instruction injected at EL1 (core/guest_exception.hpp), with one budgeted
@@ -31,6 +33,7 @@
 #include <stdarg.h>
 
 #include "abi/xen.hpp"
+#include "arch/aarch64/fpsimd_switch.hpp"
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/vcpu_frame.hpp"
 #include "arch/arch.hpp"
@@ -263,6 +266,11 @@ VcpuState* system_register(VcpuState& v, Esr esr) {
                        esr.raw(), v.regs.elr, a.read ? "read of" : "write to", name);
 }
 
+VcpuState* fp_access(VcpuState& v, Esr /*esr*/) {
+  fpsimd_trap(v);
+  return hyp::exit_resume(v);
+}
+
 // One entry per exception class (ESR_EL2.EC, 6 bits).
 constexpr auto kExits = [] {
   struct Table {
@@ -275,6 +283,7 @@ constexpr auto kExits = [] {
   t.h[static_cast<u32>(Ec::hvc64)] = hvc;
   t.h[static_cast<u32>(Ec::smc64)] = smc;
   t.h[static_cast<u32>(Ec::sysreg)] = system_register;
+  t.h[static_cast<u32>(Ec::fp_access)] = fp_access;
   t.h[static_cast<u32>(Ec::iabt_lower)] = instruction_abort;
   t.h[static_cast<u32>(Ec::dabt_lower)] = data_abort;
   return t;

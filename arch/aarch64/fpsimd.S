@@ -2,24 +2,16 @@
 // SPDX-License-Identifier: MIT
 //
 // runhv_fpsimd_save(FpsimdState* x0), runhv_fpsimd_restore(const FpsimdState* x0): q0-q31,
-// FPSR, FPCR (layout: vcpu_context.hpp). The hypervisor runs with CPTR_EL2.TFP = 1 (FP/SIMD
-// trap: a stray FP instruction is a bug), so each function clears TFP, does its work and puts
-// CPTR_EL2 back as it found it. Uses only x0-x3.
+// FPSR, FPCR (layout: vcpu_context.hpp). The caller has CPTR_EL2.TFP clear and in effect
+// (fpsimd_switch.cpp). Uses only x0-x3.
 #include "arch/aarch64/vcpu_context.hpp"
 
   .arch armv8-a+fp+simd
-
-// CPTR_EL2.TFP (E2H = 0).
-#define CPTR_EL2_TFP (1 << 10)
 
   .section .text.fpsimd, "ax"
   .global runhv_fpsimd_save
   .type runhv_fpsimd_save, %function
 runhv_fpsimd_save:
-  mrs x1, cptr_el2
-  bic x2, x1, #CPTR_EL2_TFP
-  msr cptr_el2, x2
-  isb
   stp q0, q1, [x0, #(0 * 32)]
   stp q2, q3, [x0, #(1 * 32)]
   stp q4, q5, [x0, #(2 * 32)]
@@ -40,18 +32,12 @@ runhv_fpsimd_save:
   mrs x3, fpcr
   add x0, x0, #FPSIMD_STATE_FPSR    // beyond stp's reach of x-register pairs
   stp x2, x3, [x0]
-  msr cptr_el2, x1
-  isb
   ret
   .size runhv_fpsimd_save, . - runhv_fpsimd_save
 
   .global runhv_fpsimd_restore
   .type runhv_fpsimd_restore, %function
 runhv_fpsimd_restore:
-  mrs x1, cptr_el2
-  bic x2, x1, #CPTR_EL2_TFP
-  msr cptr_el2, x2
-  isb
   ldp q0, q1, [x0, #(0 * 32)]
   ldp q2, q3, [x0, #(1 * 32)]
   ldp q4, q5, [x0, #(2 * 32)]
@@ -72,7 +58,5 @@ runhv_fpsimd_restore:
   ldp x2, x3, [x0]
   msr fpsr, x2
   msr fpcr, x3
-  msr cptr_el2, x1
-  isb
   ret
   .size runhv_fpsimd_restore, . - runhv_fpsimd_restore

@@ -20,6 +20,8 @@
 
 namespace runhv::arch {
 
+struct VcpuState;
+
 inline constexpr u64 kStackSize = PERCPU_STACK_SIZE;
 
 inline constexpr u32 kNoCounter = ~0U;
@@ -40,6 +42,8 @@ struct PerCpu {
   CpuIds ids{};                  // the identification its guests read (cpu_start)
   void* hyp = nullptr;           // the hypervisor's per-pCPU data (set_this_cpu_hyp)
   u32 el2_counter = kNoCounter;  // the PMU event counter counting EL2's instructions (el2_instructions.cpp)
+  // The last vCPU to take the FP/SIMD registers here (fpsimd_switch.hpp).
+  const VcpuState* fp_owner = nullptr;
 };
 static_assert(offsetof(PerCpu, current) == PERCPU_CURRENT);
 static_assert(offsetof(PerCpu, stack_top) == PERCPU_STACK_TOP);

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "arch/aarch64/fpsimd_switch.hpp"
 #include "arch/aarch64/gicv3_redist.hpp"
 #include "arch/aarch64/ich.hpp"
 #include "arch/aarch64/irq.hpp"
@@ -77,6 +78,10 @@ bool vcpu_context_self_test() {
   const u64 cntvoff = sysreg::read_cntvoff_el2();
   const u64 vmpidr = sysreg::read_vmpidr_el2();
   context_save(got, 1);
+  fpsimd_open();
+  sysreg::isb();
+  runhv_fpsimd_restore(&want.fp);
+  runhv_fpsimd_save(&got.fp);
   got.el1.cntvoff = cntvoff;  // (not saved: only the hypervisor writes them)
   got.el1.vmpidr = vmpidr;
   bool ok = same_el1(want.el1, got.el1) && memcmp(&want.fp, &got.fp, sizeof want.fp) == 0;
@@ -86,6 +91,9 @@ bool vcpu_context_self_test() {
   }
   // Leave nothing of the pattern behind.
   context_restore(initial_context(0), 1);
+  static const FpsimdState zero_fp{};
+  runhv_fpsimd_restore(&zero_fp);
+  fpsimd_close();
   if (gic) {
     ich::init();
   }

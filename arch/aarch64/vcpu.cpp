@@ -1,5 +1,6 @@
 // The seam's vCPU operations on AArch64: reset, load/put, the guest's view, interrupt injection
 // SPDX-License-Identifier: MIT
+#include "arch/aarch64/fpsimd_switch.hpp"
 #include "arch/aarch64/ich.hpp"
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/aarch64/vtimer.hpp"
@@ -19,14 +20,19 @@ void vcpu_reset(VcpuState& v, u64 vmpidr, u64 entry, u64 x0) {
   v.regs.elr = entry;
   v.regs.spsr = kSpsrEl1hMasked;
   v.ctx = initial_context(vmpidr);
+  fpsimd_reset(v);
 }
 
 void vcpu_load(VcpuState& v) {
   vtimer_catch_up(v);
+  fpsimd_load(v);
   context_restore(v.ctx, v.lrs_used);
 }
 
-void vcpu_put(VcpuState& v) { context_save(v.ctx, v.lrs_used); }
+void vcpu_put(VcpuState& v) {
+  fpsimd_put(v);
+  context_save(v.ctx, v.lrs_used);
+}
 
 void vcpu_run(VcpuState& v) { runhv_guest_resume(&v.regs); }
 

@@ -57,7 +57,6 @@ void context_save(VcpuContext& c, u32 lrs_used) {
   if (ich::present()) {
     ich::save(c.gic, lrs_used);
   }
-  runhv_fpsimd_save(&c.fp);
 }
 
 void context_restore(const VcpuContext& c, u32 lrs_used) {
@@ -92,7 +91,6 @@ void context_restore(const VcpuContext& c, u32 lrs_used) {
   if (ich::present()) {
     ich::restore(c.gic, lrs_used);
   }
-  runhv_fpsimd_restore(&c.fp);
   isb();
 }
 

@@ -7,9 +7,9 @@
 // context_restore() before the incoming one's entry. While a vCPU is loaded its context lives
 // in the registers and the struct is stale.
 //
-// FP/SIMD (q0-q31, FPCR, FPSR) is saved by fpsimd.S, the only code in the image assembled with
-// +fp+simd (runhv is built -mgeneral-regs-only; tests/system/fpsimd_check.py allows exactly
-// runhv_fpsimd_save and runhv_fpsimd_restore).
+// FP/SIMD (q0-q31, FPCR, FPSR) is switched lazily (fpsimd_switch.hpp) by fpsimd.S, the only code
+// in the image assembled with +fp+simd (runhv is built -mgeneral-regs-only;
+// tests/system/fpsimd_check.py allows exactly runhv_fpsimd_save and runhv_fpsimd_restore).
 #pragma once
 
 #define FPSIMD_STATE_FPSR 512
@@ -58,15 +58,15 @@ struct VcpuContext {
 // everything else zero, VMPIDR_EL2 = `vmpidr`, CNTVOFF = 0 (timer.hpp), the GIC interface on.
 VcpuContext initial_context(u64 vmpidr);
 
-// Registers -> `c` / `c` -> registers. The GIC part only when the GICv3 interface exists, with
-// list registers 0..lrs_used-1 (VcpuState::lrs_used).
+// Registers -> `c` / `c` -> registers, FP/SIMD aside. The GIC part only when the GICv3
+// interface exists, with list registers 0..lrs_used-1 (VcpuState::lrs_used).
 void context_save(VcpuContext& c, u32 lrs_used);
 void context_restore(const VcpuContext& c, u32 lrs_used);
 
 }  // namespace runhv::arch
 
 extern "C" {
-// fpsimd.S: the FP/SIMD registers to/from `s` (CPTR_EL2.TFP lifted for the duration).
+// fpsimd.S: the FP/SIMD registers to/from `s` (CPTR_EL2.TFP clear and in effect).
 void runhv_fpsimd_save(runhv::arch::FpsimdState* s);
 void runhv_fpsimd_restore(const runhv::arch::FpsimdState* s);
 }

@@ -5,25 +5,20 @@
 // guest_fiq_exit or guest_serror_exit with every guest register live. Each saves x0..x30,
 // SP_EL0, ELR_EL2 and SPSR_EL2 (a synchronous exit served on its fast path: x0..x19, x30, ELR,
 // SPSR) into the frame of the vCPU loaded on this pCPU (TPIDR_EL2 points at the PerCpu, whose
-// first word is that frame; layouts in percpu.hpp and vcpu_frame.hpp), makes FP/SIMD trap
-// again, calls runhv_guest_sync / _irq / _fiq / _serror (frame) on SP_EL2 and enters the frame
-// it returns (another vCPU's after a reschedule: hyp/switch.cpp puts and loads the EL1 contexts
-// before returning the new frame). Entry: runhv_guest_resume(frame) records the frame as this
-// pCPU's current one, clears CPTR_EL2.TFP (the guest owns FP/SIMD; the hypervisor touches those
-// registers only in fpsimd.S), loads the frame and ERETs. SP_EL2 is reset to the top of this
-// pCPU's stack (PerCpu::stack_top): nothing below survives an entry, and the hypervisor stack
-// is not used while the guest runs.
+// first word is that frame; layouts in percpu.hpp and vcpu_frame.hpp), calls runhv_guest_sync /
+// _irq / _fiq / _serror (frame) on SP_EL2 and enters the frame it returns (another vCPU's after
+// a reschedule: hyp/switch.cpp puts and loads the EL1 contexts before returning the new frame).
+// Entry: runhv_guest_resume(frame) records the frame as this pCPU's current one, loads the frame
+// and ERETs. SP_EL2 is reset to the top of this pCPU's stack (PerCpu::stack_top): nothing below
+// survives an entry, and the hypervisor stack is not used while the guest runs. CPTR_EL2 is not
+// touched here: the FP/SIMD trap is set at a load and cleared by its trap (fpsimd_switch.hpp).
 #include "arch/aarch64/percpu.hpp"
 #include "arch/aarch64/vcpu_frame.hpp"
-
-// CPTR_EL2 (E2H = 0): RES1 bits 0-9, 12, 13, plus TFP (bit 10) while the hypervisor runs.
-#define CPTR_EL2_GUEST 0x33FF
-#define CPTR_EL2_HYP 0x37FF
 
   .section .text.world_switch, "ax"
 
 // Saves what C code may clobber (x0..x19, x30) and ELR/SPSR into the current vCPU's frame
-// (TPIDR_EL2 -> PerCpu -> current), leaving x0 = the frame, and makes FP/SIMD trap again.
+// (TPIDR_EL2 -> PerCpu -> current), leaving x0 = the frame.
 .macro save_caller_saved
   stp x0, x1, [sp, #-16]!
   mrs x0, tpidr_el2
@@ -43,8 +38,6 @@
   stp x1, x2, [x0, #VCPU_FRAME_ELR]
   ldp x1, x2, [sp], #16
   stp x1, x2, [x0, #VCPU_FRAME_X0]
-  mov x1, #CPTR_EL2_HYP
-  msr cptr_el2, x1
 .endm
 
 // The rest of the frame at x0: x20..x29 and SP_EL0.
@@ -91,8 +84,6 @@ guest_sync_exit:
   bl runhv_guest_sync_fast
   tbnz x0, #0, 2f
   cbz x0, 1f
-  mov x1, #CPTR_EL2_GUEST
-  msr cptr_el2, x1                  // takes effect at the ERET (context synchronising)
   ldp x1, x2, [x0, #VCPU_FRAME_ELR]
   msr elr_el2, x1
   msr spsr_el2, x2
@@ -139,8 +130,6 @@ runhv_guest_resume:
   ldr x2, [x1, #PERCPU_STACK_TOP]   // the next exit starts on an empty stack: callers that
   mov sp, x2                        // never return (the scheduling loop) leave nothing behind
 guest_resume_loaded:                // from an exit: x0 is current already, SP_EL2 at the top
-  mov x1, #CPTR_EL2_GUEST
-  msr cptr_el2, x1                  // takes effect at the ERET (context synchronising)
   ldp x1, x2, [x0, #VCPU_FRAME_ELR]
   msr elr_el2, x1
   msr spsr_el2, x2

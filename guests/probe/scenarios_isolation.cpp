@@ -13,6 +13,9 @@
 //   oslsr   OSLSR_EL1 after a write to OSLAR_EL1: 0x8 under a hypervisor (Xen's value)
 // Before its first write the domain also reads the registers whose reset value is architectural
 // or runhv's (0; 0x8 for OSLSR under a hypervisor): a register another domain set would show.
+// Each round also fills q0-q31, FPSR and FPCR with values of this domain and round, yields one to
+// three times in the same asm block (nothing of the probe's own code runs in between) and stores
+// them: every one must hold what it held right after the fill (runhv switches FP/SIMD lazily).
 #include "guests/probe/console.hpp"
 #include "guests/probe/hypercall.hpp"
 #include "guests/probe/report.hpp"
@@ -132,6 +135,85 @@ void report(const char* when, const Reg& r, u64 got, u64 expected, unsigned& rep
   }
 }
 
+// q0-q31 (low half first), FPSR and FPCR: what the round loads, what they held at once (the
+// CPU's truth for FPSR/FPCR, after masking of unimplemented bits), and what they held after the
+// yields.
+struct alignas(16) FpRegs {
+  u64 q[32][2];
+  u64 fpsr, fpcr;
+};
+static_assert(sizeof(FpRegs) == 528);
+
+FpRegs fp_in, fp_kept, fp_out;
+
+FpRegs fp_pattern(u64 seed, u64 round) {
+  FpRegs r{};
+  for (u64 i = 0; i < 32; ++i) {
+    r.q[i][0] = (seed << 56) | (round << 8) | i;
+    r.q[i][1] = ~r.q[i][0] ^ (i << 40);
+  }
+  // FPSR: IOC..IXC, IDC, QC; FPCR: RMode, FZ, DN.
+  r.fpsr = ((round * 7 + seed) & 0x9F) | ((round & 1) << 27);
+  r.fpcr = (((round + seed) & 3) << 22) | ((seed & 1) << 24) | (((round >> 2) & 1) << 25);
+  return r;
+}
+
+// Loads `in`, stores the registers into `kept`, makes `yields` SCHEDOP_yield calls, stores them
+// into `out`, and sets FPCR back to 0 (the probe's own).
+void fp_fill_yield_read(const FpRegs* in, FpRegs* kept, FpRegs* out, u64 yields) {
+#define PROBE_FP_PAIRS(op, base)                                                                                     \
+#op " q0, q1, [" #base ", #0]\n" #op " q2, q3, [" #base ", #32]\n" #op " q4, q5, [" #base ", #64]\n" #op           \
+      " q6, q7, [" #base ", #96]\n" #op " q8, q9, [" #base ", #128]\n" #op " q10, q11, [" #base ", #160]\n" #op      \
+      " q12, q13, [" #base ", #192]\n" #op " q14, q15, [" #base ", #224]\n" #op " q16, q17, [" #base ", #256]\n" #op \
+      " q18, q19, [" #base ", #288]\n" #op " q20, q21, [" #base ", #320]\n" #op " q22, q23, [" #base ", #352]\n" #op \
+      " q24, q25, [" #base ", #384]\n" #op " q26, q27, [" #base ", #416]\n" #op " q28, q29, [" #base ", #448]\n" #op \
+      " q30, q31, [" #base ", #480]\n"
+  asm volatile(
+      ".arch_extension fp\n .arch_extension simd\n"
+      PROBE_FP_PAIRS(ldp, %[in])
+      "ldr x9, [%[in], #512]\n ldr x10, [%[in], #520]\n msr fpsr, x9\n msr fpcr, x10\n"
+      PROBE_FP_PAIRS(stp, %[kept])
+      "mrs x9, fpsr\n mrs x10, fpcr\n str x9, [%[kept], #512]\n str x10, [%[kept], #520]\n"
+      "cbz %[n], 2f\n"
+      "1: mov x16, %[op]\n mov x0, %[yield]\n mov x1, xzr\n mov x2, xzr\n hvc #0xEA1\n"
+      "subs %[n], %[n], #1\n b.ne 1b\n"
+      "2:\n"
+      PROBE_FP_PAIRS(stp, %[out])
+      "mrs x9, fpsr\n mrs x10, fpcr\n str x9, [%[out], #512]\n str x10, [%[out], #520]\n"
+      "msr fpcr, xzr\n"
+      : [n] "+r"(yields)
+      : [in] "r"(in), [kept] "r"(kept), [out] "r"(out), [op] "r"(xen::kSchedOp), [yield] "r"(xen::kSchedOpYield)
+      : "x0", "x1", "x2", "x3", "x4", "x9", "x10", "x16", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8",
+        "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23",
+        "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "cc", "memory");
+#undef PROBE_FP_PAIRS
+}
+
+// Registers of `out` that differ from `kept` (q halves count one each), and a line for the first.
+u64 fp_mismatches(unsigned& reports) {
+  u64 n = 0;
+  for (unsigned i = 0; i < 32; ++i) {
+    for (unsigned h = 0; h < 2; ++h) {
+      if (fp_out.q[i][h] != fp_kept.q[i][h]) {
+        ++n;
+        if (n == 1 && reports++ < kMaxReports) {
+          console::put("probe: isolation: after a yield: q");
+          console::put_hex(i);
+          console::put(h == 0 ? " low" : " high");
+          console::put(" read ");
+          console::put_hex(fp_out.q[i][h]);
+          console::put(", expected ");
+          console::put_hex(fp_kept.q[i][h]);
+          console::put("\n");
+        }
+      }
+    }
+  }
+  n += fp_out.fpsr != fp_kept.fpsr ? 1 : 0;
+  n += fp_out.fpcr != fp_kept.fpcr ? 1 : 0;
+  return n;
+}
+
 u64 runnable_ns() {
   runstate::Info info{};
   return runstate::get_info(0, info) == 0 ? info.time[runstate::kRunnable] : 0;
@@ -164,6 +246,8 @@ bool run_isolation(const Options& options, const Platform& platform) {
   u64 interleaved = 0;
   u64 mismatches = 0;
   u64 retained = 0;  // trapped-class registers that kept what was written (natively: the CPU's own)
+  u64 fp_interleaved = 0;
+  u64 fp_mismatch_count = 0;
   const u64 end = timer::now() + options.seconds * timer::frequency();
   do {
     for (const Reg& r : kRegs) {
@@ -194,6 +278,14 @@ bool run_isolation(const Options& options, const Platform& platform) {
     if (xen && runnable_ns() > runnable_before) {
       ++interleaved;
     }
+
+    fp_in = fp_pattern(options.seed, rounds);
+    const u64 fp_runnable_before = xen ? runnable_ns() : 0;
+    fp_fill_yield_read(&fp_in, &fp_kept, &fp_out, xen ? 1 + rounds % 3 : 0);
+    fp_mismatch_count += fp_mismatches(reports);
+    if (xen && runnable_ns() > fp_runnable_before) {
+      ++fp_interleaved;
+    }
     ++rounds;
   } while (timer::now() < end);
 
@@ -204,14 +296,16 @@ bool run_isolation(const Options& options, const Platform& platform) {
   asm volatile("msr icc_ap1r0_el1, xzr\n isb" ::: "memory");
   write_icc_igrpen1_el1(1);
 
-  const bool pass =
-      reset_mismatches == 0 && mismatches == 0 && (!xen || (interleaved >= kMinInterleaved && retained == 0));
+  const bool pass = reset_mismatches == 0 && mismatches == 0 && fp_mismatch_count == 0 &&
+                    (!xen || (interleaved >= kMinInterleaved && fp_interleaved >= kMinInterleaved && retained == 0));
   Record("isolation")
       .flag("hypervisor", xen)
       .num("seed", options.seed)
       .num("registers", kRegCount)
       .num("rounds", rounds)
       .num("interleaved", interleaved)
+      .num("fp_interleaved", fp_interleaved)
+      .num("fp_mismatches", fp_mismatch_count)
       .num("reset_mismatches", reset_mismatches)
       .num("mismatches", mismatches)
       .num("trapped_retained", retained)

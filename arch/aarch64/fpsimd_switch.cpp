@@ -1,0 +1,27 @@
+// Lazy FP/SIMD switching: a vCPU's q0-q31, FPSR and FPCR enter the registers at its first use
+// SPDX-License-Identifier: MIT
+#include "arch/aarch64/fpsimd_switch.hpp"
+
+namespace runhv::arch {
+
+void fpsimd_open() { sysreg::write_cptr_el2(kCptrOpen); }
+
+void fpsimd_close() { sysreg::write_cptr_el2(kCptrOpen | kCptrTfp); }
+
+void fpsimd_save_live(VcpuState& v) {
+  sysreg::isb();  // a put right after its load, before any ERET: TFP clear in effect
+  runhv_fpsimd_save(&v.ctx.fp);
+  v.fp_live = false;
+}
+
+void fpsimd_trap(VcpuState& v) {
+  PerCpu& cpu = this_cpu();
+  fpsimd_open();
+  sysreg::isb();
+  runhv_fpsimd_restore(&v.ctx.fp);
+  cpu.fp_owner = &v;
+  v.fp_cpu = static_cast<i32>(cpu.index);
+  v.fp_live = true;
+}
+
+}  // namespace runhv::arch
