@@ -40,13 +40,14 @@ struct El1State {
   u64 esr, far, afsr0, afsr1, par;
   // The EL1 stack pointer and the state of an exception taken to EL1.
   u64 sp_el1, elr_el1, spsr_el1;
-  // Virtual timer: EL0 access (CNTKCTL), control, compare value, and the EL2-side offset.
-  u64 cntkctl, cntv_ctl, cntv_cval, cntvoff;
-  // The MPIDR the guest reads (EL2-side VMPIDR_EL2: core/psci.hpp vcpu_vmpidr(index)).
-  u64 vmpidr;
+  // Virtual timer: EL0 access (CNTKCTL), control, compare value.
+  u64 cntkctl, cntv_ctl, cntv_cval;
   // The cache level CCSIDR_EL1 describes (Linux's cacheinfo and KVM/Xen switch it too).
   u64 csselr;
-};
+  // The hypervisor's, written at every load: the virtual timer's offset (CNTVOFF_EL2), the MPIDR
+  // the guest reads (VMPIDR_EL2: core/psci.hpp vcpu_vmpidr(index)).
+  u64 cntvoff, vmpidr;
+};  // (context_save/restore move adjacent fields in pairs)
 
 struct VcpuContext {
   El1State el1;
