@@ -4,10 +4,8 @@
 # The compiler is a Linux-targeting GCC, so every Linux default is switched off here: no PIE/PIC,
 # no outline atomics (they call into libgcc's Linux helpers), no stack protector, no exceptions or
 # RTTI, no C++ runtime, no start files. -mgeneral-regs-only keeps the compiler off the FP/SIMD
-# registers: they belong to the guests. -fomit-frame-pointer frees x29 and the frame set-up of
-# every call (gdb unwinds from .debug_frame). -mstrict-align is needed while the MMU is off
-# (every data access is Device memory then, and an unaligned one faults); it can go once stage 1
-# is on.
+# registers: they belong to the guests. -mstrict-align is needed while the MMU is off (every data
+# access is Device memory then, and an unaligned one faults); it can go once stage 1 is on.
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 
@@ -26,7 +24,7 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
 set(_runhv_machine "-march=armv8-a -mgeneral-regs-only -mstrict-align -mno-outline-atomics")
 set(_runhv_common "${_runhv_machine} -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
--fno-common -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -g -fomit-frame-pointer")
+-fno-common -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -g")
 
 set(CMAKE_C_FLAGS_INIT "${_runhv_common}")
 set(CMAKE_CXX_FLAGS_INIT "${_runhv_common} -fno-exceptions -fno-rtti -fno-threadsafe-statics \

@@ -40,6 +40,9 @@ target_include_directories(runhv_libfdt SYSTEM INTERFACE ${_fdt_include})
 add_library(runhv_target_settings INTERFACE)
 target_include_directories(runhv_target_settings INTERFACE ${RUNHV_SOURCE_ROOT})
 target_include_directories(runhv_target_settings SYSTEM INTERFACE ${RUNHV_SOURCE_ROOT}/lib/include)
+# x29 is one more register and no call sets up a frame (gdb unwinds from .debug_frame). Here, not
+# in the toolchain file, so that an existing build directory picks it up too.
+target_compile_options(runhv_target_settings INTERFACE -fomit-frame-pointer)
 
 # ------------------------------------------------------------------------ the portable core
 # Built with the target flags; warnings are not errors here because the core's -Werror gate is
