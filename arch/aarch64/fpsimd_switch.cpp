@@ -18,7 +18,9 @@ void fpsimd_trap(VcpuState& v) {
   PerCpu& cpu = this_cpu();
   fpsimd_open();
   sysreg::isb();
-  runhv_fpsimd_restore(&v.ctx.fp);
+  if (cpu.fp_owner != &v || v.fp_cpu != static_cast<i32>(cpu.index)) {
+    runhv_fpsimd_restore(&v.ctx.fp);  // another vCPU's, or a reset's, state is in them
+  }
   cpu.fp_owner = &v;
   v.fp_cpu = static_cast<i32>(cpu.index);
   v.fp_live = true;

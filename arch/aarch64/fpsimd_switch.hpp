@@ -3,12 +3,13 @@
 //
 // The hypervisor never touches FP/SIMD (-mgeneral-regs-only; fpsimd.S aside), so a pCPU's
 // registers keep the state of the last vCPU that took them there, the pCPU's owner
-// (PerCpu::fp_owner), while other vCPUs run. A vCPU loaded on the pCPU it last took them on
-// (VcpuState::fp_cpu) that is still the owner there runs with CPTR_EL2.TFP clear: they hold its
-// state already (Linux's fpsimd_last_state and thread.fpsimd_cpu). Any other runs with TFP set;
-// its first FP/SIMD instruction traps (EC 0x07), fpsimd_trap() loads its context into the
-// registers and clears TFP, and the instruction runs again. A put saves the registers into the
-// context when the vCPU had them (VcpuState::fp_live): once a vCPU is not loaded its context is
+// (PerCpu::fp_owner), while other vCPUs run. Every vCPU enters with CPTR_EL2.TFP set: its first
+// FP/SIMD instruction after a load traps (EC 0x07), fpsimd_trap() clears TFP, loads its context
+// into the registers unless they hold it already (it is still the owner of the pCPU it last took
+// them on, VcpuState::fp_cpu: Linux's fpsimd_last_state and thread.fpsimd_cpu), and the
+// instruction runs again. A put saves the registers into the context only when the vCPU took
+// them during that run (VcpuState::fp_live): a vCPU that does no FP/SIMD work between a load and
+// its put costs nothing, however much it did before. Once a vCPU is not loaded its context is
 // current, so another pCPU, vcpu_up's reset and a domain's teardown never need the registers of
 // a pCPU, and a pCPU writes a vCPU's context only while it is loaded there. SVE and SME stay
 // trapped (CPTR_EL2.TZ, TSM): not exposed.
@@ -30,10 +31,8 @@ void fpsimd_save_live(VcpuState& v);
 
 // At vcpu_load / vcpu_put / vcpu_reset of `v` on this pCPU (a reset: the state is the context's).
 inline void fpsimd_load(VcpuState& v) {
-  const PerCpu& cpu = this_cpu();
-  v.fp_live = cpu.fp_owner == &v && v.fp_cpu == static_cast<i32>(cpu.index);
-  // (in effect at the entry's ERET, context synchronising)
-  sysreg::write_cptr_el2(v.fp_live ? kCptrOpen : kCptrOpen | kCptrTfp);
+  v.fp_live = false;
+  sysreg::write_cptr_el2(kCptrOpen | kCptrTfp);  // (in effect at the entry's ERET, context synchronising)
 }
 inline void fpsimd_put(VcpuState& v) {
   if (v.fp_live) {
@@ -44,7 +43,8 @@ inline void fpsimd_reset(VcpuState& v) {
   v.fp_cpu = -1;
   v.fp_live = false;
 }
-// The loaded `v` executed an FP/SIMD instruction with TFP set: its context into the registers.
+// The loaded `v` executed an FP/SIMD instruction with TFP set: its context into the registers
+// (unless they hold it already) and TFP clear.
 void fpsimd_trap(VcpuState& v);
 // TFP clear (FP/SIMD usable at EL2 too, after an isb) / set.
 void fpsimd_open();

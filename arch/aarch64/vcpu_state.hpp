@@ -21,7 +21,7 @@ struct VcpuState {
   u8 entry_work_zero = 0;                 // (never set: the word's fourth byte)
   u32 lrs_used = 0;                       // list registers the last vgic_fill() wrote (0..lrs_used-1)
   i32 fp_cpu = -1;                        // the pCPU it last took the FP/SIMD registers on (fpsimd_switch.hpp)
-  bool fp_live = false;                   // loaded, and its FP/SIMD state is in the registers: put saves it
+  bool fp_live = false;                   // took the FP/SIMD registers since its load: put saves them
 };
 static_assert(offsetof(VcpuState, regs) == 0);
 static_assert(offsetof(VcpuState, lrs_used) == offsetof(VcpuState, vtimer_masked) + 4 &&
