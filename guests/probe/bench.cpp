@@ -13,6 +13,7 @@
 // The guest's interrupts are masked and its timer is off throughout.
 #include "guests/probe/console.hpp"
 #include "guests/probe/hypercall.hpp"
+#include "guests/probe/mmu.hpp"
 #include "guests/probe/report.hpp"
 #include "guests/probe/runstate.hpp"
 #include "guests/probe/scenarios.hpp"
@@ -199,13 +200,13 @@ bool barrier(unsigned self, u64 round) {
   return true;
 }
 
-// kRuns rounds of `m` switching yields on CPU `self` (0 or 1); the minimum of the timed loops.
-// After each loop the counter moves once more: the other CPU's last yield came back here, and
-// its check must see this CPU ran.
-bool yield_rounds(unsigned self, u64 m, u64& min_ticks, u64& misses, u64& last_result) {
+// kRuns rounds (barrier rounds `first`, `first` + 1, ...) of `m` switching yields on CPU `self`
+// (0 or 1); the minimum of the timed loops. After each loop the counter moves once more: the
+// other CPU's last yield came back here, and its check must see this CPU ran.
+bool yield_rounds(unsigned self, u64 m, u64 first, u64& min_ticks, u64& misses, u64& last_result) {
   min_ticks = ~u64{0};
   misses = 0;
-  for (u64 round = 1; round <= kRuns; ++round) {
+  for (u64 round = first; round < first + kRuns; ++round) {
     if (!barrier(self, round)) {
       return false;
     }
@@ -251,7 +252,7 @@ void yield_switch_on_secondary(PerCpu& self) {
   u64 ticks = 0;
   u64 misses = 0;
   u64 result = 0;
-  const bool ok = yield_rounds(1, self.arg, ticks, misses, result);
+  const bool ok = yield_rounds(1, self.arg, 1, ticks, misses, result);
   self.misses = misses;
   self.elapsed_ticks = ticks;
   self.ok = ok && result == 0;
@@ -317,7 +318,7 @@ bool run_bench(const Options& options, const Platform& platform) {
     if (!smp::start(1, Work::yield_switch, m, kRuns)) {
       error = "cpu_on failed";
       switch_ok = false;
-    } else if (!yield_rounds(0, m, switch_ticks, misses, result)) {
+    } else if (!yield_rounds(0, m, 1, switch_ticks, misses, result)) {
       error = "cpu 1 did not reach the barrier";
       switch_ok = false;
     } else if (!smp::wait_done(1, kWaitSeconds * timer::frequency(), true)) {
@@ -375,6 +376,172 @@ bool run_bench(const Options& options, const Platform& platform) {
   r.flag("runstate_areas", options.bench_area && areas_ok);
   r.flag("pass", pass).end();
   return pass;
+}
+
+// runstate_update/target (scenario bench-runstate): yield_rounds' switching loop in phases that
+// differ only in the runstate areas registered; CPU 0 changes them for both vCPUs between phases
+// while CPU 1 waits at the barrier. Every switch makes two runstate changes, the outgoing vCPU's
+// (running -> runnable) and the incoming one's (runnable -> running), each followed by that
+// vCPU's area update (core/vcpu_op.hpp). With vCPU 0's area alone, exactly one of the two writes
+// an area (vCPU 0 leaves or enters at every switch); with both, two. A phase's update figure is
+// its yield_switch minus that of the first phase (no area), over the areas written per switch:
+// what a registered area adds to one update. The last phase, no area again, must give the
+// first's figure. After each phase CPU 0 reads the areas against its own clock: vCPU 0 running
+// since a switch within the phase, the flag clear, vCPU 1 (if registered) runnable since the
+// same switch, vCPU 0's creation time (state_entry_time - sum(time[])) the same throughout, and
+// an area not registered never written.
+namespace {
+
+struct AreaPhase {
+  const char* switch_key;  // its yield_switch in the record
+  const char* update_key;  // its figure per area update (phases with an area)
+  u32 areas;               // vCPUs with an area: 0, 1 (vCPU 0) or 2
+  bool phys;               // by IPA (always the update flag), else by VA
+  bool flag;               // VMASST_TYPE_runstate_update_flag on (from then on: flag-off phases first)
+};
+
+constexpr AreaPhase kAreaPhases[] = {
+    {"none_switch_ns_x1000", nullptr, 0, false, false},
+    {"va1_switch_ns_x1000", "va1_update_ns_x1000", 1, false, false},
+    {"va2_switch_ns_x1000", "va2_update_ns_x1000", 2, false, false},
+    {"va1_flag_switch_ns_x1000", "va1_flag_update_ns_x1000", 1, false, true},
+    {"va2_flag_switch_ns_x1000", "va2_flag_update_ns_x1000", 2, false, true},
+    {"phys1_switch_ns_x1000", "phys1_update_ns_x1000", 1, true, true},
+    {"phys2_switch_ns_x1000", "phys2_update_ns_x1000", 2, true, true},
+    {"none_again_switch_ns_x1000", nullptr, 0, false, true},
+};
+constexpr u64 kAreaPhaseCount = sizeof(kAreaPhases) / sizeof(kAreaPhases[0]);
+
+u64 first_round(u64 phase) { return 1 + phase * kRuns; }
+
+// Unregisters both vCPUs' areas, then registers those of `phase` on zeroed records.
+bool set_areas(const AreaPhase& phase) {
+  bool ok = true;
+  for (u32 v = 0; v < 2; ++v) {
+    ok = runstate::register_va(v, 0) == 0 && ok;
+    ok = runstate::register_phys(v, runstate::kPhysUnregister) == 0 && ok;
+    bench_areas[v] = runstate::Info{};
+  }
+  if (phase.flag) {
+    ok = runstate::enable_update_flag() == 0 && ok;
+  }
+  for (u32 v = 0; v < phase.areas; ++v) {
+    const long rc = phase.phys ? runstate::register_phys(v, mmu::virt_to_phys(&bench_areas[v]))
+                               : runstate::register_va(v, reinterpret_cast<u64>(&bench_areas[v]));
+    ok = rc == 0 && ok;
+  }
+  return ok;
+}
+
+// The areas as CPU 0 sees them right after its rounds of a phase that began at `start_ns`; an
+// area not registered in the phase must still hold the zeros set_areas() left.
+bool areas_agree(const AreaPhase& phase, u64 start_ns, u64& creation) {
+  runstate::ReadCounts counts{};
+  runstate::Info seen[2] = {};
+  for (u32 v = 0; v < 2; ++v) {
+    runstate::read(&bench_areas[v], seen[v], counts);
+  }
+  const u64 now = runstate::now_ns();
+  bool ok = true;
+  for (u32 v = phase.areas; v < 2; ++v) {
+    ok = ok && seen[v].state_entry_time == 0 && runstate::sum(seen[v]) == 0;
+  }
+  if (phase.areas == 0) {
+    return ok;
+  }
+  const runstate::Info& mine = seen[0];
+  ok = ok && mine.state == runstate::kRunning && (mine.state_entry_time & runstate::kUpdateFlag) == 0 &&
+       mine.state_entry_time >= start_ns && mine.state_entry_time <= now;
+  if (creation == 0) {
+    creation = runstate::base(mine);
+  }
+  ok = ok && runstate::base(mine) == creation;
+  if (phase.areas == 2) {
+    ok = ok && seen[1].state == runstate::kRunnable && seen[1].state_entry_time == mine.state_entry_time;
+  }
+  return ok;
+}
+
+void area_phases_on_secondary(PerCpu& self) {
+  bool ok = true;
+  u64 misses = 0;
+  for (u64 p = 0; p < kAreaPhaseCount && ok; ++p) {
+    u64 ticks = 0;
+    u64 phase_misses = 0;
+    u64 result = 0;
+    ok = yield_rounds(1, self.arg, first_round(p), ticks, phase_misses, result) && result == 0;
+    misses += phase_misses;
+  }
+  self.misses = misses;
+  self.ok = ok;
+}
+
+}  // namespace
+
+bool run_bench_runstate(const Options& options, const Platform& platform) {
+  const u64 cntfrq = timer::frequency();
+  const u64 m = options.yields;
+  const runstate::Clock& clock = runstate::init_clock();
+  const char* error = nullptr;
+  if (!platform.xen || smp::count() < 2) {
+    error = "needs a hypervisor and two CPUs";
+  } else {
+    probe_cpus[1].work_fn = area_phases_on_secondary;
+    if (!smp::start(1, Work::function, m, 0)) {
+      error = "cpu_on failed";
+    }
+  }
+  u64 ticks[kAreaPhaseCount] = {};
+  u64 misses = 0;
+  u64 creation = 0;
+  for (u64 p = 0; p < kAreaPhaseCount && error == nullptr; ++p) {
+    const AreaPhase& phase = kAreaPhases[p];
+    u64 phase_misses = 0;
+    u64 result = 0;
+    if (!set_areas(phase)) {
+      error = "area registration failed";
+      break;
+    }
+    const u64 start_ns = runstate::now_ns();
+    if (!yield_rounds(0, m, first_round(p), ticks[p], phase_misses, result)) {
+      error = "cpu 1 did not reach the barrier";
+    } else if (result != 0) {
+      error = "yield failed";
+    } else if (!areas_agree(phase, start_ns, creation)) {
+      error = "an area disagrees with the clock";
+    }
+    misses += phase_misses;
+  }
+  if (error == nullptr && !set_areas(kAreaPhases[0])) {
+    error = "area unregistration failed";
+  }
+  if (error == nullptr) {
+    if (!smp::wait_done(1, kWaitSeconds * timer::frequency(), true)) {
+      error = "cpu 1 did not finish";
+    } else if (!probe_cpus[1].ok) {
+      error = "cpu 1's yields failed";
+    } else if ((misses + probe_cpus[1].misses) * 100 > 2 * m * kRuns * kAreaPhaseCount) {
+      error = "yields did not switch";
+    } else if (clock.offset_bound > runstate::kMaxClockBoundTicks) {
+      error = "the guest clock's offset is not known";
+    }
+  }
+
+  Record r("bench-runstate");
+  r.num("cntfrq", cntfrq).num("runs", kRuns).num("yields", m);
+  for (u64 p = 0; p < kAreaPhaseCount && error == nullptr; ++p) {
+    const AreaPhase& phase = kAreaPhases[p];
+    r.num(phase.switch_key, ns_x1000(ticks[p], 2 * m, cntfrq));
+    if (phase.update_key != nullptr) {
+      r.num(phase.update_key, ns_x1000(net(ticks[p], ticks[0]), 2 * m * phase.areas, cntfrq));
+    }
+  }
+  r.num("misses", misses + probe_cpus[1].misses);
+  if (error != nullptr) {
+    r.text("error", error);
+  }
+  r.flag("pass", error == nullptr).end();
+  return error == nullptr;
 }
 
 // The yield ring (scenario yield-ring, every vCPU of every domain on one pCPU): each CPU yields

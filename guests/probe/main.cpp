@@ -107,6 +107,8 @@ extern "C" [[noreturn]] void probe_main(u64, u64) {
     run_events(options, platform);
   } else if (strcmp(options.scenario, "bench") == 0) {
     run_bench(options, platform);
+  } else if (strcmp(options.scenario, "bench-runstate") == 0) {
+    run_bench_runstate(options, platform);
   } else if (strcmp(options.scenario, "yield-ring") == 0) {
     run_yield_ring(options, platform);
   } else if (strcmp(options.scenario, "kpti-va") == 0) {

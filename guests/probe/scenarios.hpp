@@ -56,6 +56,9 @@ bool run_events(const Options& options, const Platform& platform);
 // matched baselines. Needs a hypervisor: natively only the loop self-check runs.
 bool run_bench(const Options& options, const Platform& platform);
 bool run_yield_ring(const Options& options, const Platform& platform);
+// runstate_update/target: the switching yield loop with 0, 1 or 2 runstate areas registered
+// (by VA, flag off and on; by IPA), per area update net of the no-area phase.
+bool run_bench_runstate(const Options& options, const Platform& platform);
 // CPU 1's part of yield_switch (smp.cpp calls it).
 void yield_switch_on_secondary(PerCpu& self);
 
