@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-"""runhv benchmarks: instruction counts (callgrind) and, for information, wall times.
+"""runhv benchmarks: instruction counts (callgrind on the host, QEMU -icount on the target) and,
+for information, wall times.
 
 Writes a JSON list of {"name", "value", "unit"} records. Instruction counts are the figures that
-matter: they do not depend on the machine's load. With --check, exits non-zero when a target is
-missed.
+matter: they do not depend on the machine's load. With --check, exits non-zero when a regression
+guard (the PASS/FAIL lines) fails.
+
+runstate_update/target is one mapped area update on the target: the switching yield loop with
+vCPU 0's area registered (mapped VA, update flag on) minus the same loop, in the same boot, with
+no area, per switch; each switch then writes exactly one area (vCPU 0 leaves or enters). See
+runstate_update_target() for the phases and their cross-checks.
 """
 # SPDX-License-Identifier: MIT
 import argparse
@@ -49,29 +55,35 @@ def timings(build):
     return {b["name"].split("/")[-1]: b["real_time"] for b in data["benchmarks"]}
 
 
-# Real Xen 4.17 on the same method (../shared/reference/measuring.md), and runhv's targets.
+# Real Xen 4.17 on the same method (../shared/reference/measuring.md), and runhv's regression
+# guards (hard: --check fails on them).
 XEN = {"hypercall_null": 417, "psci_version": 471, "yield_noswitch": 2136, "yield_switch": 3830,
        "context_switch": 1694}
 HV_TARGETS = {"hypercall_null": 208, "context_switch": 850}
+
+def launch_icount(build, root, scenario, out, extra=()):
+    """Runs scenarios/`scenario` through tools/launch.py on one pCPU under -icount, its JSON
+    summary to `out`; returns the summary."""
+    cmd = [sys.executable, os.path.join(root, "tools", "launch.py"), os.path.join(root, "scenarios", scenario),
+           "--smp", "1", "--seconds", "300", "--icount", "--quiet", "--json", out, "--build", build, *extra]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if not os.path.exists(out):
+        sys.exit(f"bench: {' '.join(cmd)} failed:\n{res.stdout}{res.stderr}")
+    with open(out) as f:
+        summary = json.load(f)
+    summary["console_tail"] = res.stdout[-3000:]
+    return summary
 
 
 def hypervisor_counts(build, root, scenario="bench.dts", trace=False):
     """Boots a bench scenario under QEMU -icount shift=0,sleep=off (1 instruction = 1 ns) and
     reads the probe's `bench` record: per-operation instruction counts measured in the guest."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "bench.json")
-        cmd = [sys.executable, os.path.join(root, "tools", "launch.py"), os.path.join(root, "scenarios", scenario),
-               "--smp", "1", "--seconds", "300", "--icount", "--quiet", "--json", out, "--build", build]
-        if trace:
-            cmd += ["--trace", os.path.join(tmp, "trace.bin")]
-        res = subprocess.run(cmd, capture_output=True, text=True)
-        if not os.path.exists(out):
-            sys.exit(f"bench: {' '.join(cmd)} failed:\n{res.stdout}{res.stderr}")
-        with open(out) as f:
-            summary = json.load(f)
+        extra = ["--trace", os.path.join(tmp, "trace.bin")] if trace else []
+        summary = launch_icount(build, root, scenario, os.path.join(tmp, "bench.json"), extra)
     recs = [r for r in summary["probe"] if r.get("scenario") == "bench"]
     if not recs or not recs[0].get("pass"):
-        sys.exit(f"bench: no passing bench record from the probe: {recs}\n{res.stdout[-3000:]}")
+        sys.exit(f"bench: no passing bench record from the probe: {recs}\n{summary['console_tail']}")
     r = recs[0]
     counts = {}
     for key in ("hypercall_null", "psci_version", "yield_noswitch", "yield_switch"):
@@ -88,20 +100,43 @@ def ring_switch(build, root, scenario="bench-64-runnable.dts"):
     cross-domain.dts: two domains of one vCPU): the median vCPU's ns (= instructions) per round
     over the ring's size: one yield with a switch."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "ring.json")
-        cmd = [sys.executable, os.path.join(root, "tools", "launch.py"),
-               os.path.join(root, "scenarios", scenario), "--smp", "1", "--seconds", "300",
-               "--icount", "--quiet", "--json", out, "--build", build]
-        res = subprocess.run(cmd, capture_output=True, text=True)
-        if not os.path.exists(out):
-            sys.exit(f"bench: {' '.join(cmd)} failed:\n{res.stdout}{res.stderr}")
-        with open(out) as f:
-            summary = json.load(f)
+        summary = launch_icount(build, root, scenario, os.path.join(tmp, "ring.json"))
     recs = [r for r in summary["probe"] if r.get("scenario") == "yield-ring"]
     if not recs or not all(r.get("pass") for r in recs):
         sys.exit(f"bench: the yield ring did not pass: {recs[:3]}")
     rounds = sorted(r["round_ns_x1000"] / 1000.0 for r in recs)
     return rounds[len(rounds) // 2] / len(recs), len(recs)
+
+
+# bench-runstate.dts's phases: (record key, areas written per switch, what is registered).
+RUNSTATE_PHASES = [
+    ("va1", 1, "mapped VA, vCPU 0's area, flag off"),
+    ("va2", 2, "mapped VA, both areas, flag off"),
+    ("va1_flag", 1, "mapped VA, vCPU 0's area, update flag on"),
+    ("va2_flag", 2, "mapped VA, both areas, update flag on"),
+    ("phys1", 1, "phys area (always the flag), vCPU 0's"),
+    ("phys2", 2, "phys areas, both"),
+]
+
+
+def runstate_update_target(build, root):
+    """scenarios/bench-runstate.dts under -icount (guests/probe/bench.cpp, run_bench_runstate):
+    two vCPUs of one domain on one pCPU yield to each other, 3 x 20000 yields each, in phases that
+    differ only in the runstate areas registered. Every switch runs two runstate changes (the
+    outgoing vCPU's to runnable, the incoming one's to running), each followed by that vCPU's area
+    update; with vCPU 0's area alone exactly one of them writes an area, with both areas two.
+    Per area update = (yield_switch of the phase - yield_switch with no area) / areas per switch:
+    what a registered area adds to one update (the update call itself, lock to unlock with
+    nothing to write, runs on every switch either way and is part of context_switch). Returns
+    {phase: instructions per update} and the no-area switch before and after the phases."""
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = launch_icount(build, root, "bench-runstate.dts", os.path.join(tmp, "runstate.json"))
+    recs = [r for r in summary["probe"] if r.get("scenario") == "bench-runstate"]
+    if not recs or not recs[0].get("pass"):
+        sys.exit(f"bench: no passing bench-runstate record from the probe: {recs}\n{summary['console_tail']}")
+    r = recs[0]
+    per_update = {key: r[f"{key}_update_ns_x1000"] / 1000.0 for key, _, _ in RUNSTATE_PHASES}
+    return per_update, r["none_switch_ns_x1000"] / 1000.0, r["none_again_switch_ns_x1000"] / 1000.0
 
 
 def image_bytes(elf):
@@ -227,7 +262,8 @@ def main():
             records.append({"name": f"runstate_switch/{mode}", "value": round(value, 1), "unit": "instructions"})
             print(f"{'runstate_switch/' + mode:<28}{value:>14.1f}{'':>10}  (+{value - hv['context_switch']:.1f})")
             if mode == "mapped":
-                ok = value - hv["context_switch"] <= 80
+                mapped_added = value - hv["context_switch"]
+                ok = mapped_added <= 80
                 targets.append(("runstate_switch/mapped - context_switch <= 80", ok))
                 print(f"  {'PASS' if ok else 'FAIL'}  mapped areas add at most 80 instructions to a context switch")
         # The same switch with the scheduling trace on (./runhv trace): what its records cost.
@@ -243,6 +279,27 @@ def main():
         targets.append((f"context_switch/{ring}_runnable within 5 % of context_switch", ok))
         print(f"{f'context_switch/{ring}_runnable':<28}{value:>14.1f}{'':>10}  ({value / hv['context_switch'] - 1:+.1%})")
         print(f"  {'PASS' if ok else 'FAIL'}  context_switch/{ring}_runnable within 5 % of context_switch")
+        # One mapped area update on the target, net of the same switches without an area.
+        per_update, none_before, none_after = runstate_update_target(args.build, root)
+        target = per_update["va1_flag"]
+        records.append({"name": "runstate_update/target", "value": round(target, 1), "unit": "instructions"})
+        print(f"{'runstate_update/target':<28}{target:>14.1f}{'':>10}  (per area update: switches with "
+              "vCPU 0's mapped area, flag on, minus none)")
+        for key, areas, what in RUNSTATE_PHASES:
+            records.append({"name": f"runstate_update/target_{key}", "value": round(per_update[key], 2),
+                            "unit": "instructions"})
+            print(f"  {'target_' + key:<26}{per_update[key]:>14.2f}{'':>10}  ({what}; {areas} per switch)")
+        if target > 0:
+            print(f"  (runstate_switch/mapped's +{mapped_added:.1f} per switch is {mapped_added / target:.2f} x "
+                  "runstate_update/target: both vCPUs' areas, flag on)")
+        for one, two in (("va1", "va2"), ("va1_flag", "va2_flag"), ("phys1", "phys2")):
+            ok = abs(per_update[two] - per_update[one]) <= 0.5
+            targets.append((f"runstate_update/target_{two} within 0.5 of target_{one}", ok))
+            print(f"  {'PASS' if ok else 'FAIL'}  two areas per switch cost twice one ({two} vs {one})")
+        ok = abs(none_after - none_before) <= 0.05
+        targets.append(("bench-runstate's no-area switch the same before and after", ok))
+        print(f"  {'PASS' if ok else 'FAIL'}  the no-area switch again after the phases: {none_after:.3f} "
+              f"(first {none_before:.3f})")
         per_yield, _ = ring_switch(args.build, root, "bench-cross-domain.dts")
         value = per_yield - hv["yield_noswitch"]
         records.append({"name": "context_switch/cross_domain", "value": round(value, 1), "unit": "instructions"})
