@@ -4,7 +4,9 @@ for information, wall times.
 
 Writes a JSON list of {"name", "value", "unit"} records. Instruction counts are the figures that
 matter: they do not depend on the machine's load. With --check, exits non-zero when a regression
-guard (the PASS/FAIL lines) fails.
+guard (the PASS/FAIL lines) fails. Issue 12's targets end the output, each figure beside Xen 4.17
+(../shared/reference/measuring.md) and its target, PASS or MISS; a MISS never fails the run. They
+are also records named target/<figure> with "target", "xen_4_17" and "result".
 
 runstate_update/target is one mapped area update on the target: the switching yield loop with
 vCPU 0's area registered (mapped VA, update flag on) minus the same loop, in the same boot, with
@@ -60,6 +62,20 @@ def timings(build):
 XEN = {"hypercall_null": 417, "psci_version": 471, "yield_noswitch": 2136, "yield_switch": 3830,
        "context_switch": 1694}
 HV_TARGETS = {"hypercall_null": 208, "context_switch": 850}
+
+# Issue 12's targets (figure, at most, Xen 4.17): reported PASS or MISS, never an exit failure.
+# Xen's figures are measuring.md's but for the image size (issue 12's "about 1 MB"); Xen was
+# never measured cross-domain or per area update here.
+ISSUE12_TARGETS = [
+    ("hypercall_null", 100, "417"),
+    ("psci_version", 110, "471"),
+    ("context_switch", 350, "~1694"),
+    ("context_switch/cross_domain", 450, "-"),
+    ("runstate_update/target", 30, "-"),
+    ("linux_boot/ratio", 1.05, "1.20-1.23"),
+    ("image/bytes", 262144, "~1 MB (issue)"),
+]
+
 
 def launch_icount(build, root, scenario, out, extra=()):
     """Runs scenarios/`scenario` through tools/launch.py on one pCPU under -icount, its JSON
@@ -332,6 +348,18 @@ def main():
             err = linux_steal_error(args.build, root, kpti)
             records.append({"name": f"linux_steal_error/kpti{kpti}", "value": round(err, 3), "unit": "%"})
             print(f"{f'linux_steal_error/kpti{kpti}':<28}{err:>9.3f}%")
+
+    # Issue 12: each figure beside Xen 4.17 and its target; a MISS is reported, not failed.
+    measured = {r["name"]: r["value"] for r in records}
+    print(f"\n{'issue 12 targets':<28}{'runhv':>10}{'Xen 4.17':>15}{'target':>12}")
+    for name, limit, xen in ISSUE12_TARGETS:
+        value = measured.get(name)
+        verdict = "not run" if value is None else "PASS" if value <= limit else "MISS"
+        shown = "-" if value is None else f"{value:.3f}" if name == "linux_boot/ratio" else \
+            f"{value:d}" if isinstance(value, int) else f"{value:.1f}"
+        print(f"{name:<28}{shown:>10}{xen:>15}{'<= ' + format(limit, 'g'):>12}  {verdict}")
+        records.append({"name": f"target/{name}", "value": value, "target": limit, "xen_4_17": xen,
+                        "result": verdict})
 
     with open(args.out, "w") as f:
         json.dump(records, f, indent=2)
