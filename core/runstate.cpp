@@ -19,9 +19,4 @@ vcpu_runstate_info RunstateAccount::snapshot(u64 now) const {
   return s;
 }
 
-u64 RunstateAccount::stolen(u64 now) const {
-  vcpu_runstate_info s = snapshot(now);
-  return s.time[static_cast<int>(RunstateState::runnable)] + s.time[static_cast<int>(RunstateState::offline)];
-}
-
 }  // namespace runhv

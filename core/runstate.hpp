@@ -42,8 +42,16 @@ class RunstateAccount {
   // VCPUOP_get_runstate_info reports); state_entry_time is left as it is.
   [[nodiscard]] vcpu_runstate_info snapshot(u64 now) const;
   [[nodiscard]] u64 created() const { return created_; }
-  // Steal time as guests compute it: runnable + offline.
-  [[nodiscard]] u64 stolen(u64 now) const;
+  // Steal time as guests compute it: runnable + offline. Inline: a switch publishes it.
+  [[nodiscard]] u64 stolen(u64 now) const {
+    u64 s =
+        info_.time[static_cast<int>(RunstateState::runnable)] + info_.time[static_cast<int>(RunstateState::offline)];
+    const auto state = static_cast<RunstateState>(info_.state);
+    if ((state == RunstateState::runnable || state == RunstateState::offline) && now > info_.state_entry_time) {
+      s += now - info_.state_entry_time;
+    }
+    return s;
+  }
 
  private:
   vcpu_runstate_info info_{};

@@ -117,6 +117,7 @@ void RunstateArea::choose_active() {
   active_is_phys_ = phys_.valid();
   active_ = active_is_phys_ ? &phys_ : (va_map_.valid() ? &va_map_ : nullptr);
   words_ = active_ != nullptr ? aligned_words(*active_) : nullptr;
+  __atomic_store_n(&registered_, active_ != nullptr || va_ != Va(0), __ATOMIC_RELAXED);
 }
 
 void RunstateArea::unpin(Mapping& m) {

@@ -54,24 +54,28 @@ struct AreaMapping {
 // An area split over two pages or not 8-byte aligned: word by word, flag through byte 15.
 void write_runstate_split(const AreaMapping& m, const vcpu_runstate_info& info, bool flag);
 
+// One 64-bit store the compiler neither splits, merges nor drops (Linux's WRITE_ONCE): unlike a
+// relaxed __atomic_store_n, GCC 12 folds the word's offset into it.
+inline void store_once(u64* p, u64 v) { *static_cast<volatile u64*>(p) = v; }
+
 // Writes `info` at `w`, an 8-byte aligned area within one page; `flag` selects the
 // XEN_RUNSTATE_UPDATE protocol (flag set in state_entry_time, barrier, body, barrier, flag
 // clear): six 64-bit stores, two more and two barriers with the flag.
 inline void write_runstate_words(u64* w, const vcpu_runstate_info& info, bool flag) {
   const u64 entry = info.state_entry_time & ~xen::kRunstateUpdate;
   if (flag) {
-    __atomic_store_n(&w[1], entry | xen::kRunstateUpdate, __ATOMIC_RELAXED);
+    store_once(&w[1], entry | xen::kRunstateUpdate);
     write_barrier();
   }
-  __atomic_store_n(&w[0], static_cast<u64>(static_cast<u32>(info.state)), __ATOMIC_RELAXED);
-  __atomic_store_n(&w[2], info.time[0], __ATOMIC_RELAXED);
-  __atomic_store_n(&w[3], info.time[1], __ATOMIC_RELAXED);
-  __atomic_store_n(&w[4], info.time[2], __ATOMIC_RELAXED);
-  __atomic_store_n(&w[5], info.time[3], __ATOMIC_RELAXED);
+  store_once(&w[0], static_cast<u64>(static_cast<u32>(info.state)));
+  store_once(&w[2], info.time[0]);
+  store_once(&w[3], info.time[1]);
+  store_once(&w[4], info.time[2]);
+  store_once(&w[5], info.time[3]);
   if (flag) {
     write_barrier();
   }
-  __atomic_store_n(&w[1], entry, __ATOMIC_RELAXED);
+  store_once(&w[1], entry);
 }
 
 // The 8-byte aligned single-page case of a mapping, or nullptr.
@@ -112,8 +116,14 @@ class RunstateArea {
   long register_phys(Ipa ipa, const RunstateAccount& account, SpinLock* books);
 
   // The context-switch update. `own` is this vCPU's current EL1 context (used by legacy only).
-  // Inline: with a mapped or phys area it is a lock, a handful of stores and an unlock.
-  void update(const vcpu_runstate_info& info, const mmu::Stage1Regs& own) {
+  // Inline: with a mapped or phys area it is a lock, a handful of stores and an unlock; with
+  // none it only counts. Called under the books lock, which registrations hold too: with
+  // nothing registered no registration is under way, and a release() only takes areas away.
+  [[gnu::always_inline]] void update(const vcpu_runstate_info& info, const mmu::Stage1Regs& own) {
+    if (!__atomic_load_n(&registered_, __ATOMIC_RELAXED)) {
+      ++updates_;
+      return;
+    }
     lock();
     if (words_ != nullptr) [[likely]] {
       write_runstate_words(words_, info, active_is_phys_ || dom_->update_flag);
@@ -167,6 +177,7 @@ class RunstateArea {
   const Mapping* active_ = nullptr;  // what update() writes: phys_, else va_map_, else none
   u64* words_ = nullptr;             // aligned_words(*active_): the update's fast path
   bool active_is_phys_ = false;
+  bool registered_ = false;  // a VA or a phys area: what update() has to write
   u64 updates_ = 0;
   u64 walk_failures_ = 0;
   u64 skipped_ = 0;

@@ -56,6 +56,19 @@ TEST(RunstateAccount, StolenIsRunnablePlusOffline) {
   EXPECT_EQ(a.stolen(150), 40U + 60U + 20U);
 }
 
+TEST(RunstateAccount, StolenIsTheSnapshotsRunnablePlusOfflineInEveryStateAndClock) {
+  RunstateAccount a(0);
+  u64 t = 0;
+  for (const RunstateState s : {kRunnable, kRunning, kBlocked, kOffline, kRunnable, kBlocked, kRunning}) {
+    a.change(s, t += 17);
+    for (const u64 now : {t - 5, t, t + 1, t + 1000}) {  // before the entry too: the clock went back
+      const vcpu_runstate_info snap = a.snapshot(now);
+      EXPECT_EQ(a.stolen(now), snap.time[static_cast<int>(kRunnable)] + snap.time[static_cast<int>(kOffline)])
+          << "state " << static_cast<int>(s) << " at " << now;
+    }
+  }
+}
+
 TEST(RunstateAccount, ClockGoingBackwardsCountsAsStandingStill) {
   RunstateAccount a(500);
   a.change(kRunning, 400);
