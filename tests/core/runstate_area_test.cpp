@@ -327,6 +327,34 @@ TEST_F(AreaTest, LegacyUpdateToAPageItCannotWriteIsCountedAsAFailureWhateverTheR
 
 // ---------------------------------------------------------------- phys areas
 
+TEST_F(AreaTest, UpdatesWithNothingRegisteredCountAndWriteNothingBeforeAndAfterEachKindOfArea) {
+  const Ipa va_page = guest.map_kernel(0xa000);
+  const Ipa phys = guest.alloc() + 0x40;
+  snapshot_outside();
+  const vcpu_runstate_info va_before = read_area(va_page);
+  const vcpu_runstate_info phys_before = read_area(phys);
+  churn(0, 100);  // nothing registered yet: three updates, neither page written
+  EXPECT_EQ(vcpus[0].area.updates(), 3U);
+  expect_same(read_area(va_page), va_before);
+  expect_same(read_area(phys), phys_before);
+  ASSERT_EQ(reg_va(0, kernel_ctx(), GuestSpace::kernel_va(0xa000)), 0);
+  vcpus[0].change(kRunnable, 200);
+  expect_same(read_area(va_page), vcpus[0].account.info());
+  ASSERT_EQ(reg_va(0, kernel_ctx(), Va(0)), 0);
+  ASSERT_EQ(reg_phys(0, phys), 0);
+  vcpus[0].change(kRunning, 300);
+  expect_same(read_area(phys), vcpus[0].account.info());
+  ASSERT_EQ(reg_phys(0, Ipa(xen::kPhysAreaUnregister)), 0);
+  const vcpu_runstate_info va_last = read_area(va_page);
+  const vcpu_runstate_info phys_last = read_area(phys);
+  vcpus[0].change(kBlocked, 400);  // both gone: counted, neither written
+  EXPECT_EQ(vcpus[0].area.updates(), 6U);
+  expect_same(read_area(va_page), va_last);
+  expect_same(read_area(phys), phys_last);
+  EXPECT_EQ(machine.pinned_pages(), 0U);
+  EXPECT_TRUE(nothing_outside_changed());
+}
+
 TEST_F(AreaTest, PhysAreaIsWrittenAtOnceAndOnEveryUpdateEvenInUserMode) {
   Ipa ipa = guest.alloc() + 0x100;
   churn(0, 300);
