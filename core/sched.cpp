@@ -282,7 +282,13 @@ bool Scheduler::tick(u32 pcpu, u64 now) {
 }
 
 SchedVcpu* Scheduler::schedule(u32 pcpu, u64 now) {
+  u64 event = kNever;
+  return schedule(pcpu, now, event);
+}
+
+SchedVcpu* Scheduler::schedule(u32 pcpu, u64 now, u64& event) {
   if (!valid_pcpu(pcpu, "schedule")) {
+    event = kNever;
     return nullptr;
   }
   Pcpu& pc = pcpu_[pcpu];
@@ -292,12 +298,14 @@ SchedVcpu* Scheduler::schedule(u32 pcpu, u64 now) {
   pc.yield_pending = false;
   if (prev != nullptr && prev->state_ == RunstateState::running) {
     if (!yielded && !slice_over(*prev, now)) {
+      event = first_deadline(pc, saturating_add(prev->slice_start_, prev->slice_len_));
       return prev;  // within its slice: a spurious call changes nothing
     }
     if (pc.runq.empty()) {
       prev->slice_start_ = now;  // nobody else to run: carry on, on a fresh slice
       prev->slice_len_ = prev->slice_ns_;
       prev->slice_expired_ = false;
+      event = first_deadline(pc, saturating_add(now, prev->slice_ns_));
       return prev;
     }
     const u64 used = elapsed(now, prev->slice_start_);
@@ -326,6 +334,7 @@ SchedVcpu* Scheduler::schedule(u32 pcpu, u64 now) {
     ++pc.stats.switches;
   }
   pc.current = next;
+  event = first_deadline(pc, next != nullptr ? saturating_add(now, next->slice_len_) : kNever);
   return next;
 }
 
@@ -333,12 +342,22 @@ u64 Scheduler::next_event(u32 pcpu) {
   if (!valid_pcpu(pcpu, "next_event")) {
     return kNever;
   }
-  Pcpu& pc = pcpu_[pcpu];
+  const Pcpu& pc = pcpu_[pcpu];
   Locked l(pc.lock);
-  u64 at = kNever;
+  return event_of(pc);
+}
+
+// next_event() of `pc`, its lock held.
+u64 Scheduler::event_of(const Pcpu& pc) {
+  u64 slice_end = kNever;
   if (const SchedVcpu* cur = pc.current; cur != nullptr && cur->state_ == RunstateState::running) {
-    at = saturating_add(cur->slice_start_, cur->slice_len_);
+    slice_end = saturating_add(cur->slice_start_, cur->slice_len_);
   }
+  return first_deadline(pc, slice_end);
+}
+
+// The earlier of `at` and the wake deadlines of the vCPUs blocked on `pc`, its lock held.
+u64 Scheduler::first_deadline(const Pcpu& pc, u64 at) {
   for (const SchedVcpu* b = pc.blocked.front(); b != nullptr; b = b->next_) {  // O(blocked here)
     if (b->deadline_ < at) {
       at = b->deadline_;

@@ -166,7 +166,8 @@ class SchedVcpu {
   SchedVcpuStats stats_{};
 };
 
-// An intrusive doubly linked FIFO of SchedVcpus (through their prev_/next_): O(1) everywhere.
+// An intrusive doubly linked FIFO of SchedVcpus (through their prev_/next_): O(1) everywhere but
+// size(), which is for introspection: the switch keeps no count.
 class SchedList {
  public:
   constexpr SchedList() = default;
@@ -180,7 +181,6 @@ class SchedList {
       head_ = v;
     }
     tail_ = v;
-    ++size_;
   }
   // `v` must be on this list.
   void remove(SchedVcpu* v) {
@@ -196,7 +196,6 @@ class SchedList {
     }
     v->prev_ = nullptr;
     v->next_ = nullptr;
-    --size_;
   }
   SchedVcpu* pop_front() {
     SchedVcpu* v = head_;
@@ -207,12 +206,18 @@ class SchedList {
   }
   [[nodiscard]] SchedVcpu* front() const { return head_; }
   [[nodiscard]] bool empty() const { return head_ == nullptr; }
-  [[nodiscard]] u32 size() const { return size_; }
+  // Counted from the tail back, through the links push_back() and remove() keep besides next_.
+  [[nodiscard]] u32 size() const {
+    u32 n = 0;
+    for (const SchedVcpu* v = tail_; v != nullptr; v = v->prev_) {
+      ++n;
+    }
+    return n;
+  }
 
  private:
   SchedVcpu* head_ = nullptr;
   SchedVcpu* tail_ = nullptr;
-  u32 size_ = 0;
 };
 
 class Scheduler {
@@ -259,6 +264,8 @@ class Scheduler {
   // if its slice was over); otherwise it goes to the tail of the queue, or stays off the queues
   // if it blocked or went offline.
   SchedVcpu* schedule(u32 pcpu, u64 now);
+  // schedule(), and into `event` what next_event() answers right after it: one lock, one call.
+  SchedVcpu* schedule(u32 pcpu, u64 now, u64& event);
   // When the pCPU's EL2 timer must fire: min(end of the current slice, earliest wake deadline
   // of a vCPU blocked on it); kNever for nothing. Absolute: a time already past means "at once".
   [[nodiscard]] u64 next_event(u32 pcpu);
@@ -299,6 +306,8 @@ class Scheduler {
   [[gnu::always_inline]] static inline void set_state(SchedVcpu& v, RunstateState s, u64 now);
   [[gnu::noinline, gnu::cold]] static void traced_set_state(SchedVcpu& v, RunstateState s, u64 now);
   static bool slice_over(SchedVcpu& v, u64 now);
+  static u64 event_of(const Pcpu& pc);
+  static u64 first_deadline(const Pcpu& pc, u64 at);
   PcpuMask make_ready(Pcpu& pc, SchedVcpu& v, u64 now);
 
   Pcpu pcpu_[kMaxPcpus];

@@ -43,17 +43,19 @@ Vcpu* loaded() {
 // The Vcpu a scheduler entry is part of.
 Vcpu& vcpu_of(SchedVcpu& s) { return *reinterpret_cast<Vcpu*>(reinterpret_cast<u8*>(&s) - offsetof(Vcpu, sched)); }
 
-void program_next_event(u32 pcpu) {
+// The EL2 timer of this pCPU, `pcpu`, set for `at` (kNever: cancelled).
+void program_event(u32 pcpu, u64 at) {
   if (!arch::irq_ready()) {
     return;
   }
-  const u64 at = g_sched.next_event(pcpu);
   if (at == kNever) {
     arch::timer_cancel();
   } else {
     arch::timer_program(pcpu, at);
   }
 }
+
+void program_next_event(u32 pcpu) { program_event(pcpu, g_sched.next_event(pcpu)); }
 
 // `prev` (if any) off pCPU `pcpu`, `next` (if any) onto it.
 void switch_to(PcpuLoop& loop, u32 pcpu, Vcpu* prev, Vcpu* next, u64 now) {
@@ -89,12 +91,13 @@ Vcpu* reschedule() {
     sync_el1(*prev);
   }
   const u64 now = arch::now_ns();
-  SchedVcpu* s = g_sched.schedule(p, now);
+  u64 event = kNever;
+  SchedVcpu* s = g_sched.schedule(p, now, event);
   Vcpu* next = s != nullptr ? &vcpu_of(*s) : nullptr;
   if (next != prev) {
     switch_to(loop, p, prev, next, now);
   }
-  program_next_event(p);
+  program_event(p, event);
   return next;
 }
 

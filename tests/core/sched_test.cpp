@@ -82,11 +82,14 @@ class SchedTest : public ::testing::Test {
   [[nodiscard]] RunstateState state(u32 i) const { return v[i].rs.account.state(); }
   [[nodiscard]] u64 updates(u32 i) const { return v[i].rs.area.updates(); }
 
-  // What the hypervisor does with a reschedule mask: schedule() on each of those pCPUs.
+  // What the hypervisor does with a reschedule mask: schedule() on each of those pCPUs, taking
+  // the timer's next event from the same call (which must be what next_event() says after it).
   void serve(PcpuMask m) {
     for (u32 p = 0; p < sched.pcpus(); ++p) {
       if ((m & pcpu_bit(p)) != 0) {
-        EXPECT_EQ(sched.schedule(p, now), sched.current(p));
+        u64 event = 0;
+        EXPECT_EQ(sched.schedule(p, now, event), sched.current(p));
+        EXPECT_EQ(event, sched.next_event(p)) << "pCPU " << p << " at " << now;
       }
     }
   }
@@ -153,7 +156,7 @@ class SchedTest : public ::testing::Test {
           EXPECT_EQ(q->state(), want);
           ++n;
         }
-        EXPECT_EQ(n, list->size());
+        EXPECT_EQ(n, list->size());  // as many back from the tail as forward from the head
       }
       if (const SchedVcpu* c = s.current(p); c != nullptr) {
         EXPECT_EQ(c->pcpu(), p);
@@ -748,6 +751,39 @@ TEST_F(SchedTest, NextEventIsTheSliceEndOrAnEarlierWakeDeadline) {
   now = kT0 + 150 * kUs;
   serve(sched.expire(0, now));
   EXPECT_EQ(sched.next_event(0), kT0 + 100 * kUs + kDefaultSliceNs);
+}
+
+TEST_F(SchedTest, ScheduleAnswersTheNextEventOfEachOutcome) {
+  start(1);
+  add(0);
+  add(1);
+  u64 event = 0;
+  EXPECT_EQ(sched.schedule(0, now, event), nullptr);  // idle, nothing blocked
+  EXPECT_EQ(event, kNever);
+  sched.vcpu_up(v[0].sv, now);
+  sched.vcpu_up(v[1].sv, now);
+  EXPECT_EQ(sched.schedule(0, now, event), &v[0].sv);  // dispatched: its slice's end
+  EXPECT_EQ(event, kT0 + kDefaultSliceNs);
+  now += 10 * kUs;
+  EXPECT_EQ(sched.schedule(0, now, event), &v[0].sv);  // within its slice: the same end
+  EXPECT_EQ(event, kT0 + kDefaultSliceNs);
+  ASSERT_TRUE(sched.block(v[0].sv, now, kT0 + 200 * kUs));
+  EXPECT_EQ(sched.schedule(0, now, event), &v[1].sv);  // the blocked one's deadline is earlier
+  EXPECT_EQ(event, kT0 + 200 * kUs);
+  now += 10 * kUs;
+  ASSERT_TRUE(sched.yield(0));
+  EXPECT_EQ(sched.schedule(0, now, event), &v[1].sv);  // alone: a fresh slice, still the deadline
+  EXPECT_EQ(event, kT0 + 200 * kUs);
+  ASSERT_TRUE(sched.block(v[1].sv, now, kT0 + 5 * kMs));
+  EXPECT_EQ(sched.schedule(0, now, event), nullptr);  // idle: the earliest deadline
+  EXPECT_EQ(event, kT0 + 200 * kUs);
+  now = kT0 + 200 * kUs;
+  serve(sched.expire(0, now));  // 0 runs again from its deadline: its slice end or 1's deadline
+  EXPECT_EQ(sched.next_event(0), kT0 + 200 * kUs + kDefaultSliceNs);
+  EXPECT_EQ(sched.schedule(0, now, event), &v[0].sv);
+  EXPECT_EQ(event, kT0 + 200 * kUs + kDefaultSliceNs);
+  EXPECT_EQ(sched.schedule(7, now, event), nullptr);  // no such pCPU: nothing to program
+  EXPECT_EQ(event, kNever);
 }
 
 TEST_F(SchedTest, IdlePcpuHasNoEventsAndCountsIdleTime) {
