@@ -26,6 +26,46 @@ constexpr u64 ns_to_ticks(u64 ns, u64 frequency) {
   return (ns / kNsPerSecond) * frequency + ((ns % kNsPerSecond) * frequency + kNsPerSecond - 1) / kNsPerSecond;
 }
 
+// A tick of `frequency` Hz as a whole number of nanoseconds (62.5 MHz: 16, 1 GHz: 1), or 0 when it
+// is none (24 MHz).
+constexpr u64 whole_ns_per_tick(u64 frequency) { return kNsPerSecond % frequency == 0 ? kNsPerSecond / frequency : 0; }
+
+// Both conversions for one frequency, its tick's length worked out once: with whole-nanosecond
+// ticks a multiply, or a divide rounded up, gives exactly what the split forms above give.
+struct Converter {
+  u64 frequency = 0;
+  u64 ns_per_tick = 0;  // whole_ns_per_tick(frequency)
+
+  [[nodiscard]] constexpr u64 to_ns(u64 ticks) const {
+    return ns_per_tick != 0 ? ticks * ns_per_tick : ticks_to_ns(ticks, frequency);
+  }
+  [[nodiscard]] constexpr u64 to_ticks(u64 ns) const {
+    return ns_per_tick != 0 ? ns / ns_per_tick + (ns % ns_per_tick != 0 ? 1 : 0) : ns_to_ticks(ns, frequency);
+  }
+};
+
+constexpr Converter converter_for(u64 frequency) { return {frequency, whole_ns_per_tick(frequency)}; }
+
+// The same answers as the split forms, checked at compile time for the usual frequencies over
+// small, odd and extreme values.
+constexpr bool converter_agrees(u64 frequency) {
+  const Converter c = converter_for(frequency);
+  constexpr u64 kMax = ~u64{0};
+  constexpr u64 kValues[] = {0, 1, 15, 16, 17, 999, 1'000'000'007, 62'500'001, 123'456'789'012'345, kMax / 16, kMax};
+  for (const u64 v : kValues) {
+    if (c.to_ticks(v) != ns_to_ticks(v, frequency)) {
+      return false;
+    }
+    if (v <= kMax / kNsPerSecond && c.to_ns(v) != ticks_to_ns(v, frequency)) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(whole_ns_per_tick(62'500'000) == 16 && whole_ns_per_tick(24'000'000) == 0);
+static_assert(converter_agrees(62'500'000) && converter_agrees(1'000'000'000) && converter_agrees(25'000'000) &&
+              converter_agrees(24'000'000) && converter_agrees(19'200'000) && converter_agrees(kMaxFrequency));
+
 // Checked at compile time: QEMU's 62.5 MHz (16 ns a tick), a 1 GHz counter, and an odd one.
 static_assert(ticks_to_ns(1, 62'500'000) == 16 && ns_to_ticks(16, 62'500'000) == 1);
 static_assert(ns_to_ticks(17, 62'500'000) == 2 && ns_to_ticks(1'000'000, 62'500'000) == 62'500);

@@ -16,21 +16,22 @@ constexpr u64 kCnthctlEl1pcen = u64{1} << 1;   // EL1PCEN: EL1/EL0 use CNTP_* un
 constexpr u64 kCnthctlGuest = kCnthctlEl1pcten;
 static_assert((kCnthctlGuest & kCnthctlEl1pcen) == 0);
 
-u64 g_frequency = 0;
+counter::Converter g_counter;  // CNTFRQ_EL0's
 
 }  // namespace
 
 void timer_init_frequency() {
-  g_frequency = bits(sysreg::read_cntfrq_el0(), 31, 0);
-  if (g_frequency == 0 || g_frequency > counter::kMaxFrequency) {
-    panic("CNTFRQ_EL0 is %lu Hz", g_frequency);
+  const u64 frequency = bits(sysreg::read_cntfrq_el0(), 31, 0);
+  if (frequency == 0 || frequency > counter::kMaxFrequency) {
+    panic("CNTFRQ_EL0 is %lu Hz", frequency);
   }
+  g_counter = counter::converter_for(frequency);
 }
 
-u64 timer_frequency() { return g_frequency; }
+u64 timer_frequency() { return g_counter.frequency; }
 
-u64 ticks_to_ns(u64 ticks) { return counter::ticks_to_ns(ticks, g_frequency); }
-u64 ns_to_ticks(u64 ns) { return counter::ns_to_ticks(ns, g_frequency); }
+u64 ticks_to_ns(u64 ticks) { return g_counter.to_ns(ticks); }
+u64 ns_to_ticks(u64 ns) { return g_counter.to_ticks(ns); }
 
 u64 now_ns() {
   sysreg::isb();
