@@ -12,8 +12,21 @@
 
 namespace runhv::hyp {
 
-// The scheduler of this machine (initialised by scheduling_init).
-Scheduler& scheduler();
+// The scheduler of this machine (initialised by scheduling_init); inline, as every scheduling
+// hypercall asks for it.
+extern Scheduler g_scheduler;
+inline Scheduler& scheduler() { return g_scheduler; }
+
+// The scheduling loop's word of each pCPU (its arch::this_cpu_hyp(), set by scheduling_enter
+// before anything asks).
+struct alignas(64) PcpuLoop {
+  bool prime_irq = false;  // before the first guest entry: a timer deadline already passed
+  volatile bool need_resched = false;
+  volatile bool started = false;  // in scheduling_enter(): the scheduler runs this pCPU
+  u64 vttbr = ~u64{0};            // the stage 2 loaded here
+};
+inline PcpuLoop& this_loop() { return *static_cast<PcpuLoop*>(arch::this_cpu_hyp()); }
+
 // Boot CPU, before any domain is created: `pcpus` pCPUs (indices 0..pcpus-1) take part.
 void scheduling_init(u32 pcpus);
 // Boot CPU, once its domains are set up: lets the secondaries into the loop, then joins it.
@@ -23,7 +36,7 @@ void scheduling_init(u32 pcpus);
 // to the guest", any other bit an IPI to that pCPU.
 void apply(PcpuMask mask);
 // This pCPU reschedules before it returns to a guest.
-void request_resched();
+inline void request_resched() { this_loop().need_resched = true; }
 // Reschedules this pCPU and runs whatever it picks, idling in between; never returns.
 [[noreturn]] void run_loop();
 // Before a transition of the loaded `v`: its EL1 translation registers, for a legacy-mode

@@ -18,22 +18,14 @@
 #include "lib/panic.hpp"
 
 namespace runhv::hyp {
+
+constinit Scheduler g_scheduler;
+
 namespace {
 
-struct alignas(64) PcpuLoop {
-  bool prime_irq = false;  // before the first guest entry: a timer deadline already passed
-  volatile bool need_resched = false;
-  volatile bool started = false;  // in scheduling_enter(): the scheduler runs this pCPU
-  u64 vttbr = ~u64{0};            // the stage 2 loaded here
-};
-
-constinit Scheduler g_sched;
 PcpuLoop g_loop[kMaxPcpus];
 u32 g_pcpus = 0;
 volatile bool g_released = false;
-
-// (set by scheduling_enter before anything asks)
-PcpuLoop& this_loop() { return *static_cast<PcpuLoop*>(arch::this_cpu_hyp()); }
 
 Vcpu* loaded() {
   arch::VcpuState* s = arch::loaded();
@@ -55,7 +47,7 @@ void program_event(u32 pcpu, u64 at) {
   }
 }
 
-void program_next_event(u32 pcpu) { program_event(pcpu, g_sched.next_event(pcpu)); }
+void program_next_event(u32 pcpu) { program_event(pcpu, g_scheduler.next_event(pcpu)); }
 
 // `prev` (if any) off pCPU `pcpu`, `next` (if any) onto it.
 void switch_to(PcpuLoop& loop, u32 pcpu, Vcpu* prev, Vcpu* next, u64 now) {
@@ -92,7 +84,7 @@ Vcpu* reschedule() {
   }
   const u64 now = arch::now_ns();
   u64 event = kNever;
-  SchedVcpu* s = g_sched.schedule(p, now, event);
+  SchedVcpu* s = g_scheduler.schedule(p, now, event);
   Vcpu* next = s != nullptr ? &vcpu_of(*s) : nullptr;
   if (next != prev) {
     switch_to(loop, p, prev, next, now);
@@ -117,11 +109,9 @@ Vcpu* reschedule() {
 
 }  // namespace
 
-Scheduler& scheduler() { return g_sched; }
-
 void scheduling_init(u32 pcpus) {
   g_pcpus = pcpus < kMaxPcpus ? pcpus : kMaxPcpus;
-  if (!g_sched.init(g_pcpus, arch::now_ns())) {
+  if (!g_scheduler.init(g_pcpus, arch::now_ns())) {
     panic("scheduler: cannot run %u pCPUs", g_pcpus);
   }
 }
@@ -160,8 +150,6 @@ void apply(PcpuMask mask) {
   }
 }
 
-void request_resched() { this_loop().need_resched = true; }
-
 void sync_el1(Vcpu& v) {
   // Only a legacy-mode area walks them; mapped and phys areas were resolved at registration.
   if (v.domain->runstate.va_policy == VaPolicy::legacy && vcpu_is_current(v)) {
@@ -181,7 +169,7 @@ void run_loop() {
       resume_prepare(*next);
       arch::vcpu_run(next->arch);
     }
-    if (g_sched.next_event(arch::this_cpu_index()) == kNever) {
+    if (g_scheduler.next_event(arch::this_cpu_index()) == kNever) {
       check_nothing_ahead();  // may stop a domain that nothing can wake any more
     }
     while (!loop.need_resched) {
@@ -197,10 +185,10 @@ void on_timer(u32 pcpu, u64 now) {
   if (!loop.started) {
     return;
   }
-  if (g_sched.tick(pcpu, now)) {
+  if (g_scheduler.tick(pcpu, now)) {
     loop.need_resched = true;
   }
-  apply(g_sched.expire(pcpu, now));
+  apply(g_scheduler.expire(pcpu, now));
   maybe_print_progress(pcpu, now);
   // With a reschedule pending, reschedule() programs the timer once schedule() has renewed the
   // slice: the old slice end is past, and programming it here would fire again at once.
