@@ -286,7 +286,7 @@ SchedVcpu* Scheduler::schedule(u32 pcpu, u64 now) {
   return schedule(pcpu, now, event);
 }
 
-SchedVcpu* Scheduler::schedule(u32 pcpu, u64 now, u64& event) {
+SchedVcpu* Scheduler::schedule(u32 pcpu, u64 now, u64& event, bool yielding) {
   if (!valid_pcpu(pcpu, "schedule")) {
     event = kNever;
     return nullptr;
@@ -294,9 +294,12 @@ SchedVcpu* Scheduler::schedule(u32 pcpu, u64 now, u64& event) {
   Pcpu& pc = pcpu_[pcpu];
   Locked l(pc.lock);
   SchedVcpu* prev = pc.current;
-  const bool yielded = pc.yield_pending;
+  const bool yielded = pc.yield_pending || yielding;
   pc.yield_pending = false;
   if (prev != nullptr && prev->state_ == RunstateState::running) {
+    if (yielding) {
+      ++prev->stats_.yields;
+    }
     if (!yielded && !slice_over(*prev, now)) {
       event = first_deadline(pc, saturating_add(prev->slice_start_, prev->slice_len_));
       return prev;  // within its slice: a spurious call changes nothing

@@ -48,7 +48,8 @@
 // The reschedule contract, what the hypervisor must do with the results:
 //   - After block() of the current vCPU, vcpu_down() of a current vCPU (bit set in the result),
 //     yield(), or tick() returning true: call schedule() on that pCPU and switch to what it
-//     returns (nullptr: go idle, wait for an interrupt).
+//     returns (nullptr: go idle, wait for an interrupt). A yield may instead be handed to that
+//     schedule() (its `yielding`): the same outcome, under one lock.
 //   - vcpu_up(), wake(), vcpu_down() and expire() return a PcpuMask of pCPUs that must call
 //     schedule(): an idle pCPU whose queue is no longer empty, or a pCPU whose current vCPU went
 //     offline. A bit for the calling pCPU means "schedule before returning to the guest", any
@@ -95,7 +96,7 @@ constexpr PcpuMask pcpu_bit(u32 pcpu) { return PcpuMask{1} << pcpu; }
 struct SchedVcpuStats {
   u64 switches_in = 0;     // dispatched by schedule() (a vCPU kept in place does not count)
   u64 slices_expired = 0;  // slices that ran out (counted once per slice)
-  u64 yields = 0;          // yield() calls while it was current
+  u64 yields = 0;          // yields while it was current and running (yield() or schedule()'s)
   u64 blocks = 0;          // block() calls that took it off the CPU
   u64 wakes = 0;           // blocked -> runnable (or running in place) by wake() or expire()
 };
@@ -265,7 +266,9 @@ class Scheduler {
   // if it blocked or went offline.
   SchedVcpu* schedule(u32 pcpu, u64 now);
   // schedule(), and into `event` what next_event() answers right after it: one lock, one call.
-  SchedVcpu* schedule(u32 pcpu, u64 now, u64& event);
+  // `yielding`: the current vCPU yields first, as by yield() (the yield hypercall's way: one
+  // lock for both; nothing is logged for an idle pCPU or a current no longer running).
+  SchedVcpu* schedule(u32 pcpu, u64 now, u64& event, bool yielding = false);
   // When the pCPU's EL2 timer must fire: min(end of the current slice, earliest wake deadline
   // of a vCPU blocked on it); kNever for nothing. Absolute: a time already past means "at once".
   [[nodiscard]] u64 next_event(u32 pcpu);

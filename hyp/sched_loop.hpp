@@ -23,6 +23,7 @@ struct alignas(64) PcpuLoop {
   bool prime_irq = false;  // before the first guest entry: a timer deadline already passed
   volatile bool need_resched = false;
   volatile bool started = false;  // in scheduling_enter(): the scheduler runs this pCPU
+  bool yield_pending = false;     // the current vCPU yielded: the next schedule() is told so
   u64 vttbr = ~u64{0};            // the stage 2 loaded here
 };
 inline PcpuLoop& this_loop() { return *static_cast<PcpuLoop*>(arch::this_cpu_hyp()); }
@@ -37,6 +38,12 @@ void scheduling_init(u32 pcpus);
 void apply(PcpuMask mask);
 // This pCPU reschedules before it returns to a guest.
 inline void request_resched() { this_loop().need_resched = true; }
+// ... and its current vCPU yields in that schedule() (Scheduler::schedule's `yielding`).
+inline void request_yield() {
+  PcpuLoop& loop = this_loop();
+  loop.yield_pending = true;
+  loop.need_resched = true;
+}
 // Reschedules this pCPU and runs whatever it picks, idling in between; never returns.
 [[noreturn]] void run_loop();
 // Before a transition of the loaded `v`: its EL1 translation registers, for a legacy-mode

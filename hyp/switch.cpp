@@ -8,9 +8,10 @@
 //   put the outgoing vCPU's context -> load the incoming domain's stage 2 (VMID-tagged TLBs: no
 //   flush) -> publish its PV-time stolen time -> load its context (the architecture catches its
 //   guest timer up) -> enter it.
-// Bits for other pCPUs become reschedule IPIs. After every schedule(), tick() and expire() the
-// hypervisor timer is programmed for next_event(). An idle pCPU waits for interrupts. The
-// scheduler is the only one to change a vCPU's runstate.
+// Bits for other pCPUs become reschedule IPIs. A yield is a flag too (request_yield), handed to
+// that schedule(), which takes the lock once for both. After every schedule(), tick() and
+// expire() the hypervisor timer is programmed for next_event() (schedule() answers it itself).
+// An idle pCPU waits for interrupts. The scheduler is the only one to change a vCPU's runstate.
 #include "core/psci.hpp"
 #include "hyp/domain.hpp"
 #include "hyp/liveness.hpp"
@@ -78,13 +79,15 @@ Vcpu* reschedule() {
   const u32 p = arch::this_cpu_index();
   PcpuLoop& loop = this_loop();
   loop.need_resched = false;
+  const bool yielding = loop.yield_pending;
+  loop.yield_pending = false;
   Vcpu* prev = loaded();
   if (prev != nullptr) {
     sync_el1(*prev);
   }
   const u64 now = arch::now_ns();
   u64 event = kNever;
-  SchedVcpu* s = g_scheduler.schedule(p, now, event);
+  SchedVcpu* s = g_scheduler.schedule(p, now, event, yielding);
   Vcpu* next = s != nullptr ? &vcpu_of(*s) : nullptr;
   if (next != prev) {
     switch_to(loop, p, prev, next, now);

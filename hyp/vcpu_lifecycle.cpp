@@ -46,11 +46,7 @@ void on_wfx(arch::VcpuState& s, bool wfe) {
   block_current(v);
 }
 
-void vcpu_yield(Vcpu& /*caller*/) {
-  if (scheduler().yield(arch::this_cpu_index())) {
-    request_resched();
-  }
-}
+void vcpu_yield(Vcpu& /*caller*/) { request_yield(); }
 
 void vcpu_block(Vcpu& caller) { block_current(caller); }
 

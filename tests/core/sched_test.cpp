@@ -451,6 +451,44 @@ TEST_F(SchedTest, YieldWithAnotherRunnableVcpuSwitchesToItAndQueuesTheYielder) {
   EXPECT_EQ(sched.stats(0, now).switches, 3U);
 }
 
+TEST_F(SchedTest, ScheduleYieldingIsYieldThenScheduleUnderOneLock) {
+  start(1);
+  add(0);
+  add(1);
+  sched.vcpu_up(v[0].sv, now);
+  serve(pcpu_bit(0));  // 0 runs alone
+  now += 300 * kUs;
+  u64 event = 0;
+  const u64 updates_before = updates(0);
+  EXPECT_EQ(sched.schedule(0, now, event, true), &v[0].sv);  // nobody else: a fresh slice
+  EXPECT_EQ(event, now + kDefaultSliceNs);
+  EXPECT_EQ(updates(0), updates_before);  // no runstate change, no area write
+  EXPECT_EQ(v[0].sv.stats().yields, 1U);
+  sched.vcpu_up(v[1].sv, now);
+  now += 200 * kUs;
+  EXPECT_EQ(sched.schedule(0, now, event, true), &v[1].sv);  // 1 queued: it runs
+  EXPECT_EQ(event, now + kDefaultSliceNs);
+  EXPECT_EQ(state(0), kRunnable);
+  EXPECT_EQ(sched.run_queue(0)->front(), &v[0].sv);
+  EXPECT_EQ(time_in(0, kRunning), 500 * kUs);
+  EXPECT_EQ(time_in(1, kRunnable), 200 * kUs);
+  now += 50 * kUs;
+  EXPECT_EQ(sched.schedule(0, now, event, false), &v[1].sv);  // not yielding: within its slice
+  EXPECT_EQ(sched.schedule(0, now, event, true), &v[0].sv);
+  EXPECT_EQ(time_in(1, kRunning), 50 * kUs);
+  EXPECT_EQ(v[0].sv.stats().yields, 2U);
+  EXPECT_EQ(v[1].sv.stats().yields, 1U);
+  EXPECT_EQ(sched.stats(0, now).switches, 3U);
+  ASSERT_TRUE(sched.block(v[0].sv, now, kNever));
+  EXPECT_EQ(sched.schedule(0, now, event, true), &v[1].sv);  // a blocked current's yield: none
+  EXPECT_EQ(v[0].sv.stats().yields, 2U);
+  ASSERT_TRUE(sched.block(v[1].sv, now, kNever));
+  EXPECT_EQ(sched.schedule(0, now, event, true), nullptr);
+  EXPECT_EQ(sched.schedule(0, now, event, true), nullptr);  // idle: ignored, and not logged
+  EXPECT_FALSE(log.contains("yield"));
+  EXPECT_EQ(v[1].sv.stats().yields, 1U);
+}
+
 TEST_F(SchedTest, YieldOnAnIdlePcpuIsIgnoredAndLogged) {
   start(2);
   EXPECT_FALSE(sched.yield(1));
