@@ -126,7 +126,7 @@ class RunstateArea {
     }
     lock();
     if (words_ != nullptr) [[likely]] {
-      write_runstate_words(words_, info, active_is_phys_ || dom_->update_flag);
+      write_runstate_words(words_, info, active_is_phys_ | dom_->update_flag);  // (no branch)
     } else {
       write_current(info, own);  // split, unaligned, legacy or none
     }
