@@ -116,29 +116,28 @@ class RunstateArea {
   long register_phys(Ipa ipa, const RunstateAccount& account, SpinLock* books);
 
   // The context-switch update. `own` is this vCPU's current EL1 context (used by legacy only).
-  // Inline: with a mapped or phys area it is a lock, a handful of stores and an unlock; with
-  // none it only counts. Called under the books lock, which registrations hold too: with
-  // nothing registered no registration is under way, and a release() only takes areas away.
+  // Inline: with a mapped or phys area it is a handful of stores; with none it only counts.
+  // Called under the books lock, which every registration holds while it swaps the area: that
+  // lock alone keeps the two apart. The area lock is the registrations' and release()'s, which
+  // runs only once the vCPU is retired, when no update can come any more.
   [[gnu::always_inline]] void update(const vcpu_runstate_info& info, const mmu::Stage1Regs& own) {
     if (!__atomic_load_n(&registered_, __ATOMIC_RELAXED)) {
       ++updates_;
       return;
     }
-    lock();
     if (words_ != nullptr) [[likely]] {
       write_runstate_words(words_, info, active_is_phys_ | dom_->update_flag);  // (no branch)
     } else {
       write_current(info, own);  // split, unaligned, legacy or none
     }
     ++updates_;
-    unlock();
   }
 
   // Drops both registrations and every pin (vCPU or domain teardown).
   void release();
 
-  // The per-area lock the update holds (inside the books lock); registration only try-locks it.
-  // Exposed for tests that need to hold an update "in progress".
+  // The per-area lock: release() holds it, a registration only try-locks it (inside the books
+  // lock). Exposed for tests that need to hold a release "in progress".
   [[nodiscard]] bool try_lock() { return __atomic_exchange_n(&lock_, 1U, __ATOMIC_ACQUIRE) == 0; }
   void lock() {
     while (!try_lock()) {

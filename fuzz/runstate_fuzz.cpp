@@ -657,7 +657,7 @@ struct World {
       case 8:
         hypercall(in, v);
         break;
-      case 9:  // a registration racing an update on another pCPU
+      case 9:  // a registration racing a release (the area lock held) on another pCPU
         if (vc.area.try_lock()) {
           const Context c = context(in);
           const Va before = vc.area.va();
@@ -665,7 +665,7 @@ struct World {
           protect(false);
           // Refused as bad input, or told to restart; never registered under a running update.
           if (vc.register_va(c.regs, pick_va(in)) == 0 || vc.area.va() != before || vc.area.pinned_frames() != pinned) {
-            finding("registration went ahead during an update in progress");
+            finding("registration went ahead while the area lock was held");
           }
           vc.area.unlock();
         }

@@ -51,7 +51,8 @@ void domain_shutdown(Vcpu& caller, const char* reason) {
     trace(TraceKind::totals, entry > now ? entry : now, d.number, i, d.vcpus[i].sched.pcpu());
   }
   // Teardown: every pin the domain's runstate areas and vcpu_infos hold is dropped (under each
-  // area's lock, so an update in flight on another pCPU finishes first).
+  // area's lock; no update comes any more: each vCPU is retired and put by its pCPU, whose last
+  // update happened before its loaded_on went to -1).
   u64 held = 0;
   for (u32 i = 0; i < d.nr_vcpus; ++i) {
     held += d.vcpus[i].runstate.area.pinned_frames();

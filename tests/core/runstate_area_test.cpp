@@ -469,11 +469,11 @@ TEST_F(AreaTest, AreaOnAStage2ReadOnlyPageIsRefusedWithEacces) {
   EXPECT_EQ(reg_va(0, kernel_ctx(), GuestSpace::kernel_va(0x23'0000)), error(Errno::eacces));
 }
 
-TEST_F(AreaTest, ReRegistrationWhileAnUpdateIsInProgressAsksForARestartAndChangesNothing) {
+TEST_F(AreaTest, ReRegistrationWhileTheAreaLockIsHeldAsksForARestartAndChangesNothing) {
   Ipa first = guest.map_kernel(0x24000);
   guest.map_kernel(0x25000);
   ASSERT_EQ(reg_va(0, kernel_ctx(), GuestSpace::kernel_va(0x24000)), 0);
-  ASSERT_TRUE(vcpus[0].area.try_lock());  // another pCPU is in the middle of an update
+  ASSERT_TRUE(vcpus[0].area.try_lock());  // another pCPU is in the middle of a release
   EXPECT_EQ(reg_va(0, kernel_ctx(), GuestSpace::kernel_va(0x25000)), error(Errno::erestart));
   EXPECT_EQ(reg_phys(0, guest.alloc()), error(Errno::erestart));
   EXPECT_EQ(machine.pinned_pages(), 1U);  // the new pages were not left pinned
