@@ -93,11 +93,39 @@ class Reader {
     ++out_.count;
   }
 
+  // The first problem as one line, "/chosen/<node>: <what>". The node's name comes from the
+  // blob: printable ASCII is shown as it is, any other byte as \xHH (a newline or a terminal
+  // escape in a name must not make the panic two lines or rewrite the console), and at most
+  // kNameShown characters of it, "..." after a longer one, so that <what> always fits.
   void fail(int node, const char* what) {
-    if (out_.error == nullptr) {
-      format(out_.error_text, sizeof out_.error_text, "/chosen/%s: %s", fdt_get_name(fdt_, node, nullptr), what);
-      out_.error = out_.error_text;
+    if (out_.error != nullptr) {
+      return;
     }
+    static constexpr usize kNameShown = 48;
+    static_assert(8 + kNameShown + 3 + 2 + 96 < sizeof out_.error_text, "every <what> below fits after the name");
+    char name[kNameShown + 4];
+    usize n = 0;
+    const char* s = fdt_get_name(fdt_, node, nullptr);
+    for (; s != nullptr && *s != '\0'; ++s) {
+      const auto c = static_cast<unsigned char>(*s);
+      const usize need = c >= 0x20 && c < 0x7f && c != '\\' ? 1 : 4;
+      if (n + need > kNameShown) {
+        break;
+      }
+      if (need == 1) {
+        name[n++] = static_cast<char>(c);
+      } else {
+        n += format(name + n, sizeof name - n, "\\x%02x", c);
+      }
+    }
+    if (s != nullptr && *s != '\0') {
+      name[n++] = '.';
+      name[n++] = '.';
+      name[n++] = '.';
+    }
+    name[n] = '\0';
+    format(out_.error_text, sizeof out_.error_text, "/chosen/%s: %s", s == nullptr ? "(unreadable name)" : name, what);
+    out_.error = out_.error_text;
   }
 
  private:
