@@ -9,8 +9,7 @@ void fpsimd_open() { sysreg::write_cptr_el2(kCptrOpen); }
 void fpsimd_close() { sysreg::write_cptr_el2(kCptrOpen | kCptrTfp); }
 
 void fpsimd_save_live(VcpuState& v) {
-  sysreg::isb();  // a put right after its load, before any ERET: TFP clear in effect
-  runhv_fpsimd_save(&v.ctx.fp);
+  runhv_fpsimd_save(&v.ctx.fp);  // (fp_live: its trap cleared TFP, with an isb)
   v.fp_live = false;
 }
 
