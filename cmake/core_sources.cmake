@@ -13,6 +13,8 @@ set(RUNHV_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../core/sched.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/fdt_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/guest_fdt.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/blake2s.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../core/guest_seed.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/mmio.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/sysreg_table.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../core/vpl011.cpp

@@ -116,6 +116,7 @@ add_executable(runhv
   ${RUNHV_SOURCE_ROOT}/hyp/console.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/panic.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/devicetree.cpp
+  ${RUNHV_SOURCE_ROOT}/hyp/boot_entropy.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/dom0less.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/frame_table.cpp
   ${RUNHV_SOURCE_ROOT}/hyp/domain_console.cpp

@@ -110,6 +110,9 @@ void write_chosen(FdtWriter& w, const GuestFdtConfig& c) {
   if (c.stdout_path != nullptr) {
     w.prop_string("stdout-path", c.stdout_path);
   }
+  if (c.rng_seed != nullptr && c.rng_seed_len != 0) {
+    w.property("rng-seed", c.rng_seed, c.rng_seed_len);
+  }
   if (c.initrd_end > c.initrd_start) {
     w.prop_u64("linux,initrd-start", c.initrd_start);
     w.prop_u64("linux,initrd-end", c.initrd_end);

@@ -5,7 +5,8 @@
 //
 //   / {  #address-cells = <2>; #size-cells = <2>; model = "XENVM-4.19";
 //        compatible = "xen,xenvm-4.19", "xen,xenvm"; interrupt-parent = <&gic>;
-//     chosen { bootargs = "..."; [stdout-path = "..."]; [linux,initrd-start/-end] };
+//     chosen { bootargs = "..."; [stdout-path = "..."]; [rng-seed = [64 bytes]];
+//              [linux,initrd-start/-end] };
 //     cpus { #address-cells = <1>; #size-cells = <0>;
 //       cpu@0 { device_type = "cpu"; compatible = "arm,armv8"; enable-method = "psci"; reg = <0>; };
 //       cpu@1 { ... reg = <1>; };  };
@@ -47,7 +48,12 @@
 // - The UART (only with vpl011, as Xen's dom0less `vpl011` property): Xen's make_vpl011_uart_node
 //   node, an SBSA generic UART (Linux's sbsa-uart driver needs `current-speed` and uses 32-bit
 //   accesses), its SPI level-high.
-// - /chosen: no stdout-path by default (a Xen domU's console is hvc0); bootargs as configured.
+// - /chosen: no stdout-path by default (a Xen domU's console is hvc0); bootargs as configured;
+//   rng-seed (the devicetree-spec /chosen property; Linux credits it to its crng when the
+//   bootloader is trusted, Debian's default, and wipes it from the tree) when runhv has boot
+//   entropy (core/guest_seed.hpp). Xen gives its domUs none; QEMU gives its guests one. No
+//   kaslr-seed: guest KASLR would force KPTI on CPUs without E0PD, and KPTI is each scenario's
+//   explicit choice.
 // - /reserved-memory/pv-time@<base> (the name the 2025 Xen PV-time series used): the ARM DEN
 //   0057A stolen-time records, 64 bytes per vCPU, `no-map`, no compatible (Linux has no binding
 //   for it and needs none: it finds each record with PV_TIME_ST and memremaps it). The default
@@ -82,6 +88,8 @@ struct GuestFdtConfig {
   const char* stdout_path = nullptr;  // /chosen/stdout-path; none if nullptr
   u64 initrd_start = 0;               // /chosen/linux,initrd-start/-end, if initrd_end > initrd_start
   u64 initrd_end = 0;
+  const u8* rng_seed = nullptr;  // /chosen/rng-seed (rng_seed_len bytes); none if nullptr
+  usize rng_seed_len = 0;
 
   u64 ram_base = kGuestLayout.ram.base;
   u64 ram_size = 0x800'0000;  // 128 MiB; must not be 0

@@ -160,6 +160,18 @@ GicInfo DeviceTree::gic() const {
   return info;
 }
 
+const u8* DeviceTree::chosen_property(const char* name, usize& len) const {
+  len = 0;
+  const int chosen = fdt_path_offset(blob_, "/chosen");
+  int n = 0;
+  const void* value = chosen >= 0 ? fdt_getprop(blob_, chosen, name, &n) : nullptr;
+  if (value == nullptr || n <= 0) {
+    return nullptr;
+  }
+  len = static_cast<usize>(n);
+  return static_cast<const u8*>(value);
+}
+
 const char* DeviceTree::psci_method() const {
   const int node = fdt_path_offset(blob_, "/psci");
   if (node < 0) {

@@ -51,6 +51,8 @@ class DeviceTree {
   [[nodiscard]] MemoryInfo memory() const;
   // The interrupt controller: the first enabled node with a GIC compatible under the root.
   [[nodiscard]] GicInfo gic() const;
+  // /chosen's property `name` (its bytes and their count in `len`), or nullptr without one.
+  [[nodiscard]] const u8* chosen_property(const char* name, usize& len) const;
   // /psci's "method" ("smc" or "hvc"), or nullptr without one.
   [[nodiscard]] const char* psci_method() const;
   // The console UART: /chosen/stdout-path if it names an "arm,pl011", else the first enabled

@@ -8,6 +8,7 @@
 #include "core/format.hpp"
 #include "core/guest_fdt.hpp"
 #include "core/guest_layout.hpp"
+#include "hyp/boot_entropy.hpp"
 #include "hyp/console.hpp"
 #include "hyp/domain.hpp"
 #include "hyp/frame_table.hpp"
@@ -159,12 +160,20 @@ void build_domu(u16 number, const dt::DomUConfig& c, RamCarver& carver, Pa pv_pa
   fc.pv_time = c.pv_time;
   fc.vpl011 = c.vpl011;
   fc.pv_time_size = kPageSize;
+  u8 seed[kGuestRngSeedBytes];
+  if (guest_rng_seed(number, seed)) {
+    fc.rng_seed = seed;
+    fc.rng_seed_len = sizeof seed;
+  }
   u8* dtb = reinterpret_cast<u8*>(ram.raw() + dtb_offset);
   const FdtResult fdt = build_guest_fdt(dtb, kGuestDtbRoom, fc);
   if (!fdt.ok()) {
     panic("/chosen/%s: cannot build its device tree (error %d)", c.name, static_cast<int>(fdt.error));
   }
   arch::clean_to_poc(Pa{ram.raw() + dtb_offset}, fdt.size);
+  for (volatile u8& b : seed) {
+    b = 0;  // the guest's tree holds the only copy
+  }
   const u64 dtb_ipa = kGuestRamIpa.raw() + dtb_offset;
   char pins[3 * kMaxVcpusPerDomain + 8] = "any";
   if (c.pinned) {

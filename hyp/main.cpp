@@ -19,6 +19,7 @@
 
 #include "arch/arch.hpp"
 #include "core/types.hpp"
+#include "hyp/boot_entropy.hpp"
 #include "hyp/boot_ram.hpp"
 #include "hyp/console.hpp"
 #include "hyp/console_input.hpp"
@@ -90,6 +91,7 @@ arch::CpuTopology topology(const dt::DeviceTree& tree) {
   if (domus.trace_bytes != 0) {
     hyp::trace_start(ram, domus.trace_bytes, pcpus);
   }
+  hyp::boot_entropy_init(tree);
   hyp::build_boot_domains(domus, ram, memory.base, memory.base + mapped, pcpus);
   arch::flush_guest_tlbs();
   hyp::console_input_start(console::uart(), uart_intid);

@@ -3,7 +3,8 @@
 //
 // PID 1 of an initramfs holding nothing else. It mounts /proc and /sys, prints
 //   LINUX {"record":"start", cpus online, CLOCK_BOOTTIME and /proc/uptime at start, the kernel
-//          command line, per-CPU /proc/stat}
+//          command line, per-CPU /proc/stat, crng_ready: whether the kernel's crng was seeded
+//          (getrandom with GRND_NONBLOCK answers rather than EAGAIN)}
 //   LINUX {"record":"phase", name, ms, mark, per-CPU /proc/stat before and after}   one per phase,
 //          whose edges are each /proc/stat read between two console marks, "runhv-mark
 //          <mark>:begin" and "<mark>:begin:after" (":end", ":end:after"): the hypervisor prints its books
@@ -26,6 +27,7 @@
 #include <sched.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -317,13 +319,16 @@ int main() {
   std::string uptime = read_file("/proc/uptime");
   uptime = uptime.substr(0, uptime.find(' '));
 
+  unsigned char probe_byte = 0;
+  const bool crng_ready = getrandom(&probe_byte, 1, GRND_NONBLOCK) == 1;
   unsigned long long start_mark_ns = 0;
   const std::vector<CpuStat> start_stat = edge("start", start_mark_ns);  // vs runhv's books since the domain began
   char head[200];
   std::snprintf(head, sizeof head,
                 "{\"record\":\"start\",\"cpus_online\":%d,\"boottime_ns\":%llu,\"uptime_s\":%s,\"mark_ns\":%llu,",
                 cpus_online(), boottime, uptime.empty() ? "0" : uptime.c_str(), start_mark_ns);
-  emit(head + std::string("\"cmdline\":") + json_string(cmdline) + ",\"stat\":" + stat_json(start_stat) + "}");
+  emit(head + std::string("\"cmdline\":") + json_string(cmdline) + ",\"stat\":" + stat_json(start_stat) +
+       ",\"crng_ready\":" + (crng_ready ? "true" : "false") + "}");
 
   bool ok = true;
   int index = 0;

@@ -787,6 +787,31 @@ TEST(GuestFdt, ChosenCarriesStdoutPathAndInitrdOnlyWhenConfigured) {
   EXPECT_EQ(0U, d.tree.count("/reserved-memory"));
 }
 
+TEST(GuestFdt, ChosenCarriesTheRngSeedOnlyWhenGiven) {
+  u8 seed[64];
+  for (usize i = 0; i < sizeof seed; ++i) {
+    seed[i] = static_cast<u8>(0xA0 + i);
+  }
+  GuestFdtConfig c;
+  c.rng_seed = seed;
+  c.rng_seed_len = sizeof seed;
+  Decompiled d = decompile(guest_blob(c));
+  ASSERT_TRUE(d.ran);
+  std::string cells;  // dtc shows a multiple of 4 bytes as big-endian cells
+  for (usize i = 0; i < sizeof seed; i += 4) {
+    char cell[16];
+    std::snprintf(cell, sizeof cell, "%s0x%02x%02x%02x%02x", i == 0 ? "" : " ", seed[i], seed[i + 1], seed[i + 2],
+                  seed[i + 3]);
+    cells += cell;
+  }
+  EXPECT_EQ((Props{{"rng-seed", "<" + cells + ">"}}), d.tree.at("/chosen"));
+
+  c.rng_seed_len = 0;  // nothing to give: no property
+  d = decompile(guest_blob(c));
+  ASSERT_TRUE(d.ran);
+  EXPECT_EQ(Props{}, d.tree.at("/chosen"));
+}
+
 TEST(GuestFdt, LibfdtToolsReadTheGuestTree) {
   if (run("fdtget --version").status == 127) {
     GTEST_SKIP() << "fdtget not installed (device-tree-compiler)";

@@ -75,6 +75,8 @@ after dE; log:LINE  the console has exactly LINE; waiting_for_input  the launche
 runhv's "only console input can wake one" line (no time-out) and d1 was not stopped.
 Linux checks: linux_up:D:CPUS:KPTI  domain D is the stock kernel, up on CPUS vCPUs, KPTI on (1) or
 off (0) or as the kernel chose (any), init done, powered off; steal_source:D:area|pvtime|nopvtime  what it set up for steal time.
+linux_crng:D:1|0  d D's crng was ready when its init started and was seeded at 0.000000 (1: runhv
+gave it a /chosen/rng-seed), or neither (0: runhv said it had no entropy).
 Linux steal-time checks (issue 9): linux_steal, steal_share:D:P:LO:HI, steal_at_most:D:P:N,
 steal_lost:D, see tools/linux_steal.py.
 Linux checks:
@@ -197,6 +199,24 @@ def steal_source(lines, stats, dom, source):
     if not ok:
         fail(f"d{dom}: not {source}: runstate areas live {areas}, PV time found {pv}")
     print(f"launch_check: d{dom}: {source} (runstate areas live {areas}, PV time found {pv})")
+
+
+def linux_crng(lines, dom, seeded):
+    """d`dom`'s kernel had its crng ready when its init started (the init's getrandom with
+    GRND_NONBLOCK answered) and logged "crng init done" before its clocks ran (the bootloader seed
+    credited in early boot) -- or, unseeded, neither: runhv had no entropy to give it."""
+    start = linux_records(lines, dom, "start")
+    if not start or "crng_ready" not in start[0]:
+        fail(f"d{dom}: no start record with crng_ready from the init")
+    early = any(x.startswith(f"[d{dom}] [    0.000000] random: crng init done") for x in lines)
+    entropy = [x for x in lines if x.startswith("runhv: entropy: ")]
+    print(f"launch_check: d{dom}: crng ready at init {start[0]['crng_ready']}, crng init done at 0.000000 {early}; "
+          f"{entropy}")
+    if start[0]["crng_ready"] != seeded or early != seeded:
+        fail(f"d{dom}: crng ready at init {start[0]['crng_ready']}, init done at 0.000000 {early}: "
+             f"expected {seeded} for both")
+    if len(entropy) != 1 or entropy[0].startswith("runhv: entropy: none") == seeded:
+        fail(f"runhv's entropy line does not say {'some' if seeded else 'none'}: {entropy}")
 
 
 def linux_record(lines, kind):
@@ -555,6 +575,9 @@ def run_checks(args, summary, lines):
         elif check.startswith("linux_up:"):
             _, d, cpus, kpti = check.split(":")
             linux_domain_ok(lines, int(d), int(cpus), kpti=None if kpti == "any" else kpti == "1")
+        elif check.startswith("linux_crng:"):
+            _, d, want = check.split(":")
+            linux_crng(lines, int(d), want == "1")
         elif check.startswith("steal_source:"):
             _, d, source = check.split(":")
             steal_source(lines, final_stats(summary), int(d), source)
