@@ -5,8 +5,7 @@
 namespace runhv {
 namespace {
 
-constexpr u32 kIv[8] = {0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A,
-                        0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19};
+constexpr u32 kIv[8] = {0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19};
 
 constexpr u8 kSigma[10][16] = {
     {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
@@ -18,9 +17,7 @@ constexpr u8 kSigma[10][16] = {
 
 constexpr u32 rotr(u32 x, unsigned n) { return (x >> n) | (x << (32 - n)); }
 
-constexpr u32 load_le32(const u8* p) {
-  return u32{p[0]} | (u32{p[1]} << 8) | (u32{p[2]} << 16) | (u32{p[3]} << 24);
-}
+constexpr u32 load_le32(const u8* p) { return u32{p[0]} | (u32{p[1]} << 8) | (u32{p[2]} << 16) | (u32{p[3]} << 24); }
 
 constexpr void mix(u32 (&v)[16], int a, int b, int c, int d, u32 x, u32 y) {
   v[a] = v[a] + v[b] + x;

@@ -31,12 +31,14 @@ void boot_entropy_init(const dt::DeviceTree& tree) {
   const usize rng = absorb_chosen(tree, "rng-seed");
   const usize kaslr = absorb_chosen(tree, "kaslr-seed");
   if (g_pool.has_entropy()) {
-    console::print("runhv: entropy: %zu bytes from the boot device tree (rng-seed %zu, kaslr-seed %zu): each guest "
-                   "gets its own /chosen/rng-seed\n",
-                   rng + kaslr, rng, kaslr);
+    console::print(
+        "runhv: entropy: %zu bytes from the boot device tree (rng-seed %zu, kaslr-seed %zu): each guest "
+        "gets its own /chosen/rng-seed\n",
+        rng + kaslr, rng, kaslr);
   } else {
-    console::print("runhv: entropy: none (the boot device tree has no /chosen/rng-seed or kaslr-seed): guests get "
-                   "no /chosen/rng-seed\n");
+    console::print(
+        "runhv: entropy: none (the boot device tree has no /chosen/rng-seed or kaslr-seed): guests get "
+        "no /chosen/rng-seed\n");
   }
 }
 

@@ -32,8 +32,7 @@ std::vector<u8> range(usize n) {
   return v;
 }
 
-std::string digest(const std::vector<u8>& msg, usize out_len = 32, const std::vector<u8>& key = {},
-                   usize chunk = 0) {
+std::string digest(const std::vector<u8>& msg, usize out_len = 32, const std::vector<u8>& key = {}, usize chunk = 0) {
   Blake2s h(out_len, key.empty() ? nullptr : key.data(), key.size());
   if (chunk == 0) {
     h.update(msg.data(), msg.size());
@@ -49,8 +48,7 @@ std::string digest(const std::vector<u8>& msg, usize out_len = 32, const std::ve
 
 TEST(Blake2s, MatchesRfc7693AndTheReferenceKnownAnswers) {
   // RFC 7693 Appendix B: BLAKE2s-256("abc").
-  EXPECT_EQ("508c5e8c327c14e2e1a72ba34eeb452f37458b209ed63a294d999b4c86675982",
-            digest(std::vector<u8>{'a', 'b', 'c'}));
+  EXPECT_EQ("508c5e8c327c14e2e1a72ba34eeb452f37458b209ed63a294d999b4c86675982", digest(std::vector<u8>{'a', 'b', 'c'}));
   // The BLAKE2 reference's keyed known answer for the empty message (key 00..1f).
   EXPECT_EQ("48a8997da407876b3d79c0d92325ad3b89cbb754d86ab71aee047ad345fd2c49", digest({}, 32, range(32)));
 }
