@@ -850,7 +850,7 @@ def check_pv_time(summary, probes, lines):
         fail(f"d1: no passing pv-time record: {r}")
     r = r[0]
     print(f"launch_check: pv-time: {r['samples']} samples, {r['exact']} exact, {r['within_one_update']} "
-          f"within one update, stolen {r['stolen_ns']} ns")
+          f"within one update, {r['between_updates']} between two, {r['mismatch']} outside, stolen {r['stolen_ns']} ns")
     if r["mismatch"] != 0 or r["revision"] != 0 or r["attributes"] != 0:
         fail(f"pv-time record: {r}")
 
