@@ -115,6 +115,9 @@ void vcpu_put(VcpuState& v);
 // these or guest_timer_masked(v), in one load.
 void vgic_sync(VcpuState& v, Vgic& vgic, u32 vcpu);
 void vgic_fill(VcpuState& v, Vgic& vgic, u32 vcpu);
+// `v` is loaded here and its list registers hold exactly what the last fill wrote: the guest has
+// taken, completed or dropped none of them, so a sync would tell the vGIC nothing.
+[[nodiscard]] bool vgic_lrs_as_filled(const VcpuState& v);
 
 // Inline, the guest's registers: hypercall_number(v), hypercall_args(v) (kHypercallArgs of
 // them), set_hypercall_result(v, value) — the Xen hypercall convention; restart_hypercall(v) —

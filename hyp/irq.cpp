@@ -52,8 +52,8 @@ void irq_exchange(Vcpu& v) {
     d.lock.unlock();
     v.arch.irq_kick = true;
   }
-  if (v.arch.lrs_used == 0 && !v.arch.irq_kick) {
-    return;
+  if (!v.arch.irq_kick && (v.arch.lrs_used == 0 || arch::vgic_lrs_as_filled(v.arch))) {
+    return;  // nothing new for it, and it did nothing with what it holds (say, interrupts masked)
   }
   ++v.counters.lr_exchanges;
   Domain& d = *v.domain;

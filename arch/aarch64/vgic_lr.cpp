@@ -45,6 +45,18 @@ void vgic_sync(VcpuState& v, Vgic& vgic, u32 vcpu) {
   vgic.sync(vcpu, lrs, n);
 }
 
+bool vgic_lrs_as_filled(const VcpuState& v) {
+  if (loaded() != &v) {
+    return false;
+  }
+  for (u32 i = 0; i < v.lrs_used; ++i) {
+    if (ich::read_lr(i) != v.ctx.gic.lr[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void vgic_fill(VcpuState& v, Vgic& vgic, u32 vcpu) {
   const bool live = loaded() == &v;
   LrEntry out[ich::kMaxLrs];
@@ -54,9 +66,8 @@ void vgic_fill(VcpuState& v, Vgic& vgic, u32 vcpu) {
     const u64 lr = i < n ? encode(out[i]) : 0;
     if (live) {
       ich::write_lr(i, lr);
-    } else {
-      v.ctx.gic.lr[i] = lr;
     }
+    v.ctx.gic.lr[i] = lr;  // live: what vgic_lrs_as_filled() compares with (the put saves over it)
   }
   v.lrs_used = n;
   // More deliverable than fitted: the underflow maintenance interrupt (INTID 25) makes the vCPU
