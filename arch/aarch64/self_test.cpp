@@ -131,13 +131,17 @@ bool vtimer_self_test() {
     vgic_fill(scratch, vgic, 0);
     lr0 = ich::read_lr(0);
   }
+  // Untouched, the list registers are as filled; a guest's acknowledge (pending -> active) is seen.
+  const bool as_filled = vgic_lrs_as_filled(scratch);
+  ich::write_lr(0, (lr0 & ~ich::kLrStateMask) | ich::kLrStateActive);
+  const bool taken_seen = !vgic_lrs_as_filled(scratch);
   const bool ok = (ctl & kTimerImask) != 0 && (lr0 & ich::kLrVintidMask) == gicv3::kIntidVirtualTimer &&
-                  (lr0 & ich::kLrStateMask) == ich::kLrStatePending;
+                  (lr0 & ich::kLrStateMask) == ich::kLrStatePending && as_filled && taken_seen;
   sysreg::write_cntv_ctl_el0(0);
   ich::init();
   cpu.current = before;
-  logf("cpu%u virtual timer %s (CNTV_CTL 0x%lx, ICH_LR0 0x%lx)", cpu.index,
-       ok ? "ok: masked at EL2, INTID 27 in a list register" : "FAILED", ctl, lr0);
+  logf("cpu%u virtual timer %s (CNTV_CTL 0x%lx, ICH_LR0 0x%lx, as filled %d, acknowledge seen %d)", cpu.index,
+       ok ? "ok: masked at EL2, INTID 27 in a list register" : "FAILED", ctl, lr0, as_filled, taken_seen);
   return ok;
 }
 
