@@ -312,9 +312,10 @@ SchedVcpu* Scheduler::schedule(u32 pcpu, u64 now, u64& event, bool yielding) {
       return prev;
     }
     const u64 used = elapsed(now, prev->slice_start_);
-    const u64 most = prev->slice_ns_ - prev->slice_ns_ / 8;
     const u64 over = yielded || used <= prev->slice_len_ ? 0 : used - prev->slice_len_;
-    prev->overrun_ = over < most ? over : most;
+    const u64 debt = saturating_add(prev->overrun_, over);
+    const u64 cap = kMaxOverrunSlices * prev->slice_ns_;
+    prev->overrun_ = debt < cap ? debt : cap;
     set_state(*prev, RunstateState::runnable, now);
     pc.runq.push_back(prev);
   }
@@ -322,8 +323,10 @@ SchedVcpu* Scheduler::schedule(u32 pcpu, u64 now, u64& event, bool yielding) {
   SchedVcpu* next = pc.runq.pop_front();
   if (next != nullptr) {
     next->slice_start_ = now;
-    next->slice_len_ = next->slice_ns_ - next->overrun_;
-    next->overrun_ = 0;
+    const u64 most = next->slice_ns_ - next->slice_ns_ / 8;
+    const u64 paid = next->overrun_ < most ? next->overrun_ : most;
+    next->slice_len_ = next->slice_ns_ - paid;
+    next->overrun_ -= paid;
     next->slice_expired_ = false;
     ++next->stats_.switches_in;
     set_state(*next, RunstateState::running, now);

@@ -24,9 +24,10 @@
 // Round robin: each pCPU has a FIFO run queue (an intrusive doubly linked list: enqueue, dequeue
 // and pick-next are O(1)) and a `current` (nullptr: the pCPU is idle). A dispatched vCPU gets a
 // fresh slice of its own length (per vCPU, from its domain's configuration; default 1 ms), less
-// what its previous slice overran (its end noticed late: a delayed timer interrupt, a long
-// exit), at most 7/8 of a slice: so busy vCPUs sharing a pCPU get equal time, not just equal
-// numbers of slices, however late each slice's end was taken. When
+// what its earlier slices overran (their ends noticed late: a delayed timer interrupt, a long
+// exit, a pCPU held off), at most 7/8 of a slice each time; the rest is carried to its next
+// slices, up to kMaxOverrunSlices slices of it: so busy vCPUs sharing a pCPU get equal time, not
+// just equal numbers of slices, however late each slice's end was taken. When
 // the slice ends (tick()) or the vCPU yields, schedule() puts it at the tail of the queue and
 // takes the head; with nobody queued it keeps running on a fresh slice. A vCPU that wakes is
 // queued at the tail and waits for the current slice to end: a wake never preempts, it only
@@ -85,6 +86,7 @@ namespace runhv {
 
 inline constexpr u64 kDefaultSliceNs = 1'000'000;  // 1 ms
 inline constexpr u64 kNever = ~u64{0};             // no wake deadline / no event
+inline constexpr u64 kMaxOverrunSlices = 8;        // overrun a vCPU carries, in its slices
 inline constexpr int kAnyPcpu = -1;                // add(): not pinned
 inline constexpr u32 kNoPcpu = ~u32{0};            // a SchedVcpu not (yet) added
 
@@ -153,8 +155,8 @@ class SchedVcpu {
   SchedVcpu* next_ = nullptr;
   VcpuRunstate* runstate_ = nullptr;
   u64 slice_ns_ = kDefaultSliceNs;
-  u64 slice_len_ = kDefaultSliceNs;  // this slice: slice_ns_ less what the last one overran
-  u64 overrun_ = 0;                  // how far its last expired slice ran past its end
+  u64 slice_len_ = kDefaultSliceNs;  // this slice: slice_ns_ less what it pays of overrun_
+  u64 overrun_ = 0;                  // how far its expired slices ran past their ends, not yet made up
   u64 slice_start_ = 0;
   u64 deadline_ = kNever;
   u32 domain_ = 0;
